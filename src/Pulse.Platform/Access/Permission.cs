@@ -1,0 +1,15 @@
+namespace Pulse.Platform.Access;
+
+/// <summary>Everything a role may or may not do. Endpoints and pages ask <see cref="Permissions"/>.</summary>
+public enum Permission
+{
+    WorkspaceRead,
+    WorkspaceManage,
+    MembersRead,
+    MembersManage,
+    ApiKeysRead,
+    ApiKeysManage,
+    AuditRead,
+    AuditExport,
+    PartnerPortal,
+}

@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pulse.Platform.Access;
+
+/// <summary>Section <c>Security</c>: lockout, password policy, rate limits, request limits.</summary>
+public sealed class SecurityOptions
+{
+    public const string Section = "Security";
+
+    [Range(1, 100)] public int LockoutMaxFailedAttempts { get; set; } = 5;
+    [Range(1, 24 * 60)] public int LockoutMinutes { get; set; } = 15;
+    [Range(8, 128)] public int PasswordMinLength { get; set; } = 12;
+    public bool PasswordRequireDigit { get; set; } = true;
+    public bool PasswordRequireUpper { get; set; } = true;
+    public bool PasswordRequireLower { get; set; } = true;
+    public bool PasswordRequireSymbol { get; set; }
+    [Range(1, 10_000)] public int LoginAttemptsPerMinute { get; set; } = 20;
+    [Range(1, 1_000_000)] public int ApiRequestsPerSecond { get; set; } = 100;
+    [Range(1, 1_000_000)] public int ApiBurst { get; set; } = 200;
+    [Range(1024, 1024L * 1024 * 1024)] public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+    [Range(5, 7 * 24 * 60)] public int SessionMinutes { get; set; } = 8 * 60;
+    /// <summary>Origins allowed to call the API from a browser; empty (the default) turns CORS off.</summary>
+    public string[] CorsOrigins { get; set; } = [];
+}

@@ -1,0 +1,3 @@
+namespace Pulse.Platform.ApiKeys;
+
+public sealed record CreateApiKeyRequest(string? Name, string? Role, DateTimeOffset? ExpiresAt);

@@ -1,0 +1,3 @@
+namespace Pulse.Platform.People;
+
+public sealed record ChangeRoleRequest(string? Role);

@@ -1,0 +1,3 @@
+namespace Pulse.Platform.People;
+
+public sealed record UserDto(Guid Id, string Email, string? DisplayName, bool TwoFactorEnabled, DateTimeOffset? LockedOutUntil, DateTimeOffset CreatedAt, int Workspaces);

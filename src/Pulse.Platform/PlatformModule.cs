@@ -1,0 +1,96 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Pulse.Platform.Access;
+using Pulse.Platform.ApiKeys;
+using Pulse.Platform.Audit;
+using Pulse.Platform.Http;
+using Pulse.Platform.People;
+using Pulse.Platform.Setup;
+using Pulse.Platform.Storage;
+using Pulse.Platform.Workspaces;
+
+namespace Pulse.Platform;
+
+/// <summary>Registers the Platform module: storage, people, workspaces, API keys, audit.</summary>
+public static class PlatformModule
+{
+    /// <summary>Storage and domain services only; what the CLI needs without a web server.</summary>
+    public static IServiceCollection AddPlatformCore(this IServiceCollection services, IConfiguration config, DataDirectory data)
+    {
+        services.AddOptions<StorageOptions>().Bind(config.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SecurityOptions>().Bind(config.GetSection(SecurityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        var security = config.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+
+        services.AddSingleton(data);
+        services.AddSingleton(TimeProvider.System);
+        services.AddDbContext<PulseDbContext>(o => o.UseSqlite(data.SqliteConnectionString));
+        services.AddSingleton<Database>();
+        services.AddSingleton<AuditTrail>();
+        services.AddScoped<AuditVerifier>();
+        services.AddScoped<AuditQueries>();
+        services.AddScoped<WorkspaceService>();
+        services.AddScoped<MemberService>();
+        services.AddScoped<UserService>();
+        services.AddScoped<ApiKeyService>();
+        services.AddSingleton<SetupTokens>();
+        services.AddSingleton<Backups>();
+
+        services.AddIdentityCore<PulseUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Lockout.AllowedForNewUsers = true;
+                o.Lockout.MaxFailedAccessAttempts = security.LockoutMaxFailedAttempts;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(security.LockoutMinutes);
+                o.Password.RequiredLength = security.PasswordMinLength;
+                o.Password.RequireDigit = security.PasswordRequireDigit;
+                o.Password.RequireUppercase = security.PasswordRequireUpper;
+                o.Password.RequireLowercase = security.PasswordRequireLower;
+                o.Password.RequireNonAlphanumeric = security.PasswordRequireSymbol;
+                o.Password.RequiredUniqueChars = 4;
+                o.SignIn.RequireConfirmedAccount = false;
+            })
+            .AddEntityFrameworkStores<PulseDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+        return services;
+    }
+
+    /// <summary>Authentication for people (cookies) and machines (API keys) and the permission policies.</summary>
+    public static IServiceCollection AddPlatformWeb(this IServiceCollection services, IConfiguration config)
+    {
+        var security = config.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = IdentityConstants.ApplicationScheme;
+                o.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddIdentityCookies(c => c.ApplicationCookie?.Configure(o =>
+            {
+                o.Cookie.Name = "pulse.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax;
+                o.LoginPath = "/account/login";
+                o.LogoutPath = "/account/logout";
+                o.AccessDeniedPath = "/account/denied";
+                o.ExpireTimeSpan = TimeSpan.FromMinutes(security.SessionMinutes);
+                o.SlidingExpiration = true;
+            }));
+        services.AddAuthorization(PermissionFilter.AddPermissionPolicies);
+        return services;
+    }
+
+    /// <summary>Maps the Platform module's part of the management API into <paramref name="api"/> (<c>/api/v1</c>).</summary>
+    public static IEndpointRouteBuilder MapPlatformApi(this IEndpointRouteBuilder api)
+    {
+        api.MapWorkspaces();
+        api.MapMembers();
+        api.MapApiKeys();
+        api.MapAudit();
+        return api;
+    }
+}

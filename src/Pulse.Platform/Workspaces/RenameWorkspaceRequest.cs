@@ -1,0 +1,3 @@
+namespace Pulse.Platform.Workspaces;
+
+public sealed record RenameWorkspaceRequest(string? Name);

@@ -1,0 +1,3 @@
+namespace Pulse.Platform.Workspaces;
+
+public sealed record WorkspaceDto(Guid Id, string Name, DateTimeOffset CreatedAt);

@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Pulse.Platform.Access;
+using Pulse.Platform.Audit;
+using Pulse.Platform.Http;
+using Pulse.Platform.People;
+using Pulse.Platform.Setup;
+using Pulse.Platform.Storage;
+using Pulse.Platform.Workspaces;
+
+namespace Pulse.Web.Account;
+
+/// <summary>
+/// Form posts of the panel's account pages. Cookies can only be set on a plain HTTP response, so
+/// signing in and out happens here and not inside the interactive circuit. Every form carries an
+/// antiforgery token; requests without one are refused with 400.
+/// </summary>
+public static class AccountEndpoints
+{
+    public const string WorkspaceCookie = "pulse.ws";
+
+    public static void MapAccount(this IEndpointRouteBuilder app)
+    {
+        var account = app.MapGroup("/account");
+        account.MapPost("/login", Login).RequireRateLimiting(ApiConventions.LoginRateLimit);
+        account.MapPost("/login/2fa", LoginTwoFactor).RequireRateLimiting(ApiConventions.LoginRateLimit);
+        account.MapPost("/logout", Logout);
+        account.MapGet("/workspace/{id:guid}", SwitchWorkspace).RequireAuthorization();
+        app.MapPost("/setup", Setup).RequireRateLimiting(ApiConventions.LoginRateLimit);
+        app.MapGet("/panel/audit/export", ExportAudit).RequireAuthorization();
+    }
+
+    private static async Task<IResult> Login(
+        [FromForm] LoginForm form, HttpContext http, SignInManager<PulseUser> signIn, UserManager<PulseUser> users,
+        AuditTrail audit, PulseDbContext db, TimeProvider time)
+    {
+        var returnUrl = SafeReturnUrl(form.ReturnUrl);
+        var email = (form.Email ?? "").Trim();
+        if (email.Length is 0 or > 254 || string.IsNullOrEmpty(form.Password) || form.Password.Length > 512)
+            return Back("/account/login", "missing", returnUrl);
+
+        var user = await users.FindByEmailAsync(email);
+        if (user is null)
+        {
+            await audit.RecordAsync(db, ActorKinds.Anonymous, email, email, HttpActor.ClientIp(http), HttpActor.UserAgent(http),
+                new AuditRecord("auth.login_failed", "user", null, null, "{\"reason\":\"unknown e-mail\"}"), http.RequestAborted);
+            return Back("/account/login", "invalid", returnUrl);
+        }
+
+        var wasLocked = await users.IsLockedOutAsync(user);
+        var result = await signIn.PasswordSignInAsync(user, form.Password, form.RememberMe, lockoutOnFailure: true);
+        return await AfterSignInAsync(result, wasLocked, user, "password", http, users, audit, db, time, returnUrl, "/account/login");
+    }
+
+    private static async Task<IResult> LoginTwoFactor(
+        [FromForm] TwoFactorForm form, HttpContext http, SignInManager<PulseUser> signIn, UserManager<PulseUser> users,
+        AuditTrail audit, PulseDbContext db, TimeProvider time)
+    {
+        var returnUrl = SafeReturnUrl(form.ReturnUrl);
+        var user = await signIn.GetTwoFactorAuthenticationUserAsync();
+        if (user is null)
+            return Results.Redirect("/account/login?error=expired");
+        var code = (form.Code ?? "").Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
+        if (code.Length is < 6 or > 32)
+            return Back("/account/login/2fa", "code", returnUrl);
+        var wasLocked = await users.IsLockedOutAsync(user);
+        var result = code.Length == 6 && code.All(char.IsAsciiDigit)
+            ? await signIn.TwoFactorAuthenticatorSignInAsync(code, form.RememberMe, rememberClient: false)
+            : await signIn.TwoFactorRecoveryCodeSignInAsync(form.Code!.Trim());
+        return await AfterSignInAsync(result, wasLocked, user, "totp", http, users, audit, db, time, returnUrl, "/account/login/2fa");
+    }
+
+    private static async Task<IResult> AfterSignInAsync(
+        Microsoft.AspNetCore.Identity.SignInResult result, bool wasLocked, PulseUser user, string method, HttpContext http,
+        UserManager<PulseUser> users, AuditTrail audit, PulseDbContext db, TimeProvider time, string returnUrl, string page)
+    {
+        string action;
+        string reason;
+        IResult response;
+        if (result.Succeeded)
+        {
+            action = "auth.login_succeeded";
+            reason = method;
+            response = Results.LocalRedirect(returnUrl);
+        }
+        else if (result.RequiresTwoFactor)
+        {
+            // The password was right; the login completes (and is audited) after the code.
+            return Results.Redirect("/account/login/2fa?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        }
+        else if (result.IsLockedOut)
+        {
+            var until = await users.GetLockoutEndDateAsync(user) ?? time.GetUtcNow();
+            action = wasLocked ? "auth.login_refused_locked" : "auth.locked_out";
+            reason = "locked until " + until.ToString("O", CultureInfo.InvariantCulture);
+            response = Results.Redirect($"{page}?error=locked&until={Uri.EscapeDataString(until.ToString("O", CultureInfo.InvariantCulture))}&returnUrl={Uri.EscapeDataString(returnUrl)}");
+        }
+        else
+        {
+            action = "auth.login_failed";
+            reason = method == "totp" ? "wrong code" : "wrong password";
+            var failed = await users.GetAccessFailedCountAsync(user);
+            reason += $" ({failed} in a row)";
+            response = Back(page, method == "totp" ? "code" : "invalid", returnUrl);
+        }
+        await audit.RecordAsync(db, ActorKinds.User, user.Id.ToString(), user.Email ?? user.Id.ToString(), HttpActor.ClientIp(http), HttpActor.UserAgent(http),
+            new AuditRecord(action, "user", user.Id.ToString(), null, System.Text.Json.JsonSerializer.Serialize(new { reason }), user.Id), http.RequestAborted);
+        return response;
+    }
+
+    private static async Task<IResult> Logout(HttpContext http, SignInManager<PulseUser> signIn, AuditTrail audit, PulseDbContext db)
+    {
+        var id = http.User.FindFirstValue(ClaimTypes.NameIdentifier);
+        if (Guid.TryParse(id, out var userId))
+        {
+            await audit.RecordAsync(db, ActorKinds.User, id!, http.User.Identity?.Name ?? id!, HttpActor.ClientIp(http), HttpActor.UserAgent(http),
+                new AuditRecord("auth.logout", "user", id, null, null, userId), http.RequestAborted);
+        }
+        await signIn.SignOutAsync();
+        return Results.Redirect("/account/login");
+    }
+
+    private static async Task<IResult> SwitchWorkspace(Guid id, string? returnUrl, HttpContext http, MemberService members)
+    {
+        if (!Guid.TryParse(http.User.FindFirstValue(ClaimTypes.NameIdentifier), out var userId)
+            || await members.RoleOfAsync(userId, id, http.RequestAborted) is null)
+            return Results.Problem(statusCode: 404, title: "Not found", detail: "Workspace was not found.", type: ProblemTypes.NotFound);
+        http.Response.Cookies.Append(WorkspaceCookie, id.ToString(), new CookieOptions
+        {
+            HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = http.Request.IsHttps, MaxAge = TimeSpan.FromDays(365), Path = "/",
+        });
+        return Results.LocalRedirect(SafeReturnUrl(returnUrl));
+    }
+
+    private static async Task<IResult> Setup(
+        [FromForm] SetupForm form, HttpContext http, SetupTokens tokens, UserService people, WorkspaceService workspaces,
+        SignInManager<PulseUser> signIn, UserManager<PulseUser> users)
+    {
+        var token = form.Token ?? "";
+        if (!tokens.IsValid(token) || await people.AnyAsync(http.RequestAborted))
+            return Results.Redirect("/setup?error=token");
+        var back = $"/setup?token={Uri.EscapeDataString(token)}";
+        if (form.Password != form.ConfirmPassword)
+            return Results.Redirect(back + "&error=confirm");
+        UserDto created;
+        try
+        {
+            var name = string.IsNullOrWhiteSpace(form.Workspace) ? "Default" : Validate.Name("workspace", form.Workspace);
+            if (!tokens.TryConsume(token))
+                return Results.Redirect("/setup?error=token");
+            created = await people.CreateAsync(null, form.Email, form.Password, null, http.RequestAborted);
+            await workspaces.CreateAsync(name, created.Id, null, http.RequestAborted);
+        }
+        catch (ValidationException e)
+        {
+            // The token was used only if the account was not created; issue the same one again.
+            return Results.Redirect("/setup?error=" + Uri.EscapeDataString(string.Join(" ", e.Errors.SelectMany(x => x.Value))) + "&token=" + Uri.EscapeDataString(tokens.Issue()));
+        }
+        var user = await users.FindByIdAsync(created.Id.ToString());
+        await signIn.SignInAsync(user!, isPersistent: false);
+        return Results.Redirect("/");
+    }
+
+    private static async Task ExportAudit(HttpContext http, MemberService members, AuditQueries audit, string? action, string? actor)
+    {
+        var userId = Guid.Parse(http.User.FindFirstValue(ClaimTypes.NameIdentifier)!);
+        if (!Guid.TryParse(http.Request.Cookies[WorkspaceCookie], out var ws) || await members.RoleOfAsync(userId, ws, http.RequestAborted) is not { } role)
+            throw new NotFoundException("Workspace");
+        var who = new Actor(ActorKinds.User, userId.ToString(), http.User.Identity?.Name ?? "", ws, role, HttpActor.ClientIp(http), HttpActor.UserAgent(http));
+        who.Demand(Permission.AuditExport);
+        http.Response.ContentType = "text/csv; charset=utf-8";
+        http.Response.Headers.ContentDisposition = "attachment; filename=\"pulse-audit.csv\"";
+        await using var writer = new StreamWriter(http.Response.Body, leaveOpen: true);
+        await audit.ExportCsvAsync(who, new AuditFilter(action, actor), writer, http.RequestAborted);
+    }
+
+    private static IResult Back(string page, string error, string returnUrl) =>
+        Results.Redirect($"{page}?error={error}&returnUrl={Uri.EscapeDataString(returnUrl)}");
+
+    /// <summary>Only paths of this site: never an open redirect to another host.</summary>
+    public static string SafeReturnUrl(string? url) =>
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal)
+            && !url.StartsWith("/\\", StringComparison.Ordinal) && url.Length < 2000
+            ? url
+            : "/";
+
+    public sealed class LoginForm
+    {
+        public string? Email { get; set; }
+        public string? Password { get; set; }
+        public bool RememberMe { get; set; }
+        public string? ReturnUrl { get; set; }
+    }
+
+    public sealed class TwoFactorForm
+    {
+        public string? Code { get; set; }
+        public bool RememberMe { get; set; }
+        public string? ReturnUrl { get; set; }
+    }
+
+    public sealed class SetupForm
+    {
+        public string? Token { get; set; }
+        public string? Email { get; set; }
+        public string? Password { get; set; }
+        public string? ConfirmPassword { get; set; }
+        public string? Workspace { get; set; }
+    }
+}

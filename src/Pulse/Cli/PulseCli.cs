@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Pulse.Hosting;
+using Pulse.Platform.Access;
+using Spectre.Console;
+
+namespace Pulse.Cli;
+
+/// <summary>The <c>pulse</c> command line. Exit codes: 0 ok, 1 failed, 2 bad usage.</summary>
+internal static class PulseCli
+{
+    public static readonly Option<string> Data = new("--data")
+    {
+        Description = "Data directory (default ./pulse-data; also PULSE_Storage__DataDirectory).",
+        Recursive = true,
+    };
+
+    public static readonly Option<string> Storage = new("--storage")
+    {
+        Description = "Storage mode: embedded (default; also PULSE_Storage__Mode).",
+        Recursive = true,
+    };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Pulse: self-hosted social-media marketing platform.");
+        root.Options.Add(Data);
+        root.Options.Add(Storage);
+        root.Subcommands.Add(ServerCommands.Serve());
+        root.Subcommands.Add(ServerCommands.Demo());
+        root.Subcommands.Add(ServerCommands.Migrate());
+        root.Subcommands.Add(PeopleCommands.User());
+        root.Subcommands.Add(PeopleCommands.Workspace());
+        root.Subcommands.Add(ApiKeyCommands.ApiKey());
+        root.Subcommands.Add(AuditCommands.Audit());
+        root.Subcommands.Add(BackupCommands.Backup());
+        root.Subcommands.Add(BackupCommands.Restore());
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+                await Console.Error.WriteLineAsync("error: " + error.Message);
+            await Console.Error.WriteLineAsync($"Run '{CommandPath(parsed)} --help' for usage.");
+            return 2;
+        }
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cts.Token);
+    }
+
+    /// <summary>The flags a command was given, as configuration keys; absent flags leave the lower layers alone.</summary>
+    public static Dictionary<string, string?> Flags(ParseResult parsed, Option<string>? urls = null)
+    {
+        var flags = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (parsed.GetValue(Data) is { } data)
+            flags["Storage:DataDirectory"] = data;
+        if (parsed.GetValue(Storage) is { } storage)
+            flags["Storage:Mode"] = storage;
+        if (urls is not null && parsed.GetValue(urls) is { } u)
+            flags["urls"] = u;
+        return flags;
+    }
+
+    /// <summary>Runs a command body, turning known failures into a one-line message and an exit code.</summary>
+    public static Func<ParseResult, CancellationToken, Task<int>> Guarded(Func<ParseResult, CancellationToken, Task<int>> body) =>
+        async (parsed, ct) =>
+        {
+            try
+            {
+                return await body(parsed, ct);
+            }
+            catch (CliException e)
+            {
+                CliContext.Messages.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return e.ExitCode;
+            }
+            catch (ValidationException e)
+            {
+                foreach (var (field, messages) in e.Errors)
+                    CliContext.Messages.MarkupLineInterpolated($"[red]error:[/] {field}: {string.Join(" ", messages)}");
+                return 2;
+            }
+            catch (Exception e) when (e is NotFoundException or ConflictException or ForbiddenException)
+            {
+                CliContext.Messages.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return 1;
+            }
+            catch (OperationCanceledException)
+            {
+                CliContext.Messages.MarkupLine("[yellow]cancelled[/]");
+                return 1;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or InvalidDataException)
+            {
+                CliContext.Messages.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return 1;
+            }
+        };
+
+    private static string CommandPath(ParseResult parsed)
+    {
+        var names = new List<string>();
+        for (var c = parsed.CommandResult; c is not null; c = c.Parent as CommandResult)
+            names.Insert(0, c.Command.Name);
+        names[0] = "pulse";
+        return string.Join(' ', names);
+    }
+}

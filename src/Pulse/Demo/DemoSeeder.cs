@@ -1,0 +1,88 @@
+using Bogus;
+using Pulse.Platform.Access;
+using Pulse.Platform.ApiKeys;
+using Pulse.Platform.Paging;
+using Pulse.Platform.People;
+using Pulse.Platform.Workspaces;
+
+namespace Pulse.Demo;
+
+/// <summary>
+/// The demo workspace "Demo Shop": a team with Polish and English names, API keys and the audit
+/// trail their creation leaves. Generated from a seed, so the same seed gives the same team.
+/// Later modules add their demo data here.
+/// </summary>
+internal sealed class DemoSeeder(IServiceProvider services, int seed)
+{
+    public const string WorkspaceName = "Demo Shop";
+    public const string AgencyName = "Demo Agency";
+    public const string OwnerEmail = "owner@demo-shop.example";
+    public const string ViewerEmail = "viewer@demo-shop.example";
+    private const string DemoKeyName = "demo key";
+
+    public sealed record Credentials(string OwnerEmail, string ViewerEmail, string Password, string ApiKey);
+
+    public async Task<Credentials> SeedAsync(CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var sp = scope.ServiceProvider;
+        var workspaces = sp.GetRequiredService<WorkspaceService>();
+        var users = sp.GetRequiredService<UserService>();
+        var members = sp.GetRequiredService<MemberService>();
+        var keys = sp.GetRequiredService<ApiKeyService>();
+
+        // A fresh password each start: the demo may listen beyond localhost.
+        var password = Passwords.Generate();
+        var shop = await workspaces.FindAsync(WorkspaceName, ct);
+        if (shop is null)
+        {
+            var owner = await users.CreateAsync(null, OwnerEmail, password, "Demo Owner", ct);
+            shop = await workspaces.CreateAsync(WorkspaceName, owner.Id, Actor.Cli(Guid.Empty), ct);
+            var asOwner = Actor.Cli(shop.Id);
+            await members.AddAsync(asOwner, ViewerEmail, nameof(WorkspaceRole.Viewer), "Demo Viewer", password, ct);
+            await SeedTeamAsync(members, asOwner, ct);
+            await keys.CreateAsync(asOwner, "Website backend", nameof(WorkspaceRole.Marketer), null, ct);
+            await keys.CreateAsync(asOwner, "BI export", nameof(WorkspaceRole.Analyst), null, ct);
+            var old = await keys.CreateAsync(asOwner, "Old agency integration", nameof(WorkspaceRole.Marketer), null, ct);
+            await keys.RevokeAsync(asOwner, old.ApiKey.Id.ToString(), ct);
+            var agency = await workspaces.CreateAsync(AgencyName, owner.Id, Actor.Cli(Guid.Empty), ct);
+            await members.AddAsync(Actor.Cli(agency.Id), ViewerEmail, nameof(WorkspaceRole.Analyst), null, null, ct);
+        }
+        else
+        {
+            await users.ResetPasswordAsync(Actor.Cli(Guid.Empty), OwnerEmail, password, ct);
+            await users.ResetPasswordAsync(Actor.Cli(Guid.Empty), ViewerEmail, password, ct);
+        }
+
+        var actor = Actor.Cli(shop.Id);
+        var existing = await keys.ListAsync(actor, new PageRequest(null, PageRequest.MaxLimit), false, ct);
+        foreach (var k in existing.Items.Where(k => k.Name == DemoKeyName))
+            await keys.RevokeAsync(actor, k.Id.ToString(), ct);
+        var key = await keys.CreateAsync(actor, DemoKeyName, nameof(WorkspaceRole.Admin), null, ct);
+        return new Credentials(OwnerEmail, ViewerEmail, password, key.Key);
+    }
+
+    private async Task SeedTeamAsync(MemberService members, Actor owner, CancellationToken ct)
+    {
+        WorkspaceRole[] roles = [WorkspaceRole.Admin, WorkspaceRole.Marketer, WorkspaceRole.Marketer, WorkspaceRole.Analyst, WorkspaceRole.Viewer, WorkspaceRole.Partner];
+        foreach (var (locale, count) in new[] { ("pl", 5), ("en", 5) })
+        {
+            var faker = new Faker(locale) { Random = new Randomizer(seed + locale.GetHashCode(StringComparison.Ordinal) % 1000) };
+            for (var i = 0; i < count; i++)
+            {
+                var first = faker.Name.FirstName();
+                var last = faker.Name.LastName();
+                var email = $"{Ascii(first)}.{Ascii(last)}.{i}@demo-shop.example".ToLowerInvariant();
+                var role = roles[faker.Random.Int(0, roles.Length - 1)];
+                await members.AddAsync(owner, email, role.ToString(), $"{first} {last}", Passwords.Generate(), ct);
+            }
+        }
+    }
+
+    private static string Ascii(string name)
+    {
+        var normalized = name.Replace('ł', 'l').Replace('Ł', 'L').Normalize(System.Text.NormalizationForm.FormD);
+        var s = new string(normalized.Where(char.IsAsciiLetter).ToArray());
+        return s.Length == 0 ? "person" : s;
+    }
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Pulse.Observability;
+using Pulse.Platform;
+using Pulse.Platform.Access;
+using Pulse.Platform.Http;
+using Pulse.Platform.Storage;
+using Pulse.Web;
+using Scalar.AspNetCore;
+
+namespace Pulse.Hosting;
+
+/// <summary>Composes the modules into one ASP.NET Core application. Nothing else lives here.</summary>
+internal static class PulseHost
+{
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> flags, Action<WebApplicationBuilder>? customize = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            // The host's name, also when a test process starts it: static assets are found by it.
+            ApplicationName = typeof(PulseHost).Assembly.GetName().Name,
+            Args = [],
+        });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddPulseSources(flags);
+        builder.WebHost.UseStaticWebAssets();
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
+
+        var config = builder.Configuration;
+        var data = new DataDirectory(config["Storage:DataDirectory"] is { Length: > 0 } d ? d : "./pulse-data");
+        var security = config.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = security.MaxRequestBodyBytes;
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        builder.Services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var proxy in config.GetSection("Http:TrustedProxies").Get<string[]>() ?? [])
+            {
+                if (System.Net.IPAddress.TryParse(proxy, out var ip))
+                    o.KnownProxies.Add(ip);
+                else
+                    throw new CliException($"Http:TrustedProxies holds '{proxy}', which is not an IP address.", 2);
+            }
+        });
+
+        builder.Services.AddPlatformCore(config, data);
+        builder.Services.AddPlatformWeb(config);
+        builder.Services.AddApiConventions(config);
+        builder.Services.AddPulseTelemetry(config);
+        builder.Services.AddPulseWeb();
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiSecurity>());
+        builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("storage", tags: ["ready"]);
+        builder.Services.AddSingleton<Bootstrap>();
+
+        customize?.Invoke(builder);
+        return Compose(builder.Build(), security);
+    }
+
+    private static WebApplication Compose(WebApplication app, SecurityOptions security)
+    {
+        app.UseForwardedHeaders();
+        app.Use(static (ctx, next) =>
+        {
+            ctx.Response.Headers["X-Request-Id"] = ctx.TraceIdentifier;
+            return next(ctx);
+        });
+        app.UseExceptionHandler();
+        app.UseApiStatusProblems();
+        if (!app.Environment.IsDevelopment())
+            app.UseHsts();
+        app.UseSecurityHeaders();
+        if (security.CorsOrigins.Length > 0)
+            app.UseCors();
+        app.UseRouting();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new()
+        {
+            Predicate = c => c.Tags.Contains("ready"),
+            ResultStatusCodes = { [HealthStatus.Unhealthy] = 503, [HealthStatus.Degraded] = 200, [HealthStatus.Healthy] = 200 },
+        });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference(o => o.WithTitle("Pulse API"));
+
+        app.MapApiGroup().MapPlatformApi();
+        app.MapPulseWeb();
+        return app;
+    }
+
+    public static IReadOnlyList<string> Addresses(WebApplication app) =>
+        app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    public static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Pulse.Hosting;
+using Pulse.Platform.Access;
+using Pulse.Platform.ApiKeys;
+using Pulse.Platform.People;
+using Pulse.Platform.Workspaces;
+
+namespace Pulse.Platform.Tests;
+
+/// <summary>A real Pulse server on a loopback port over a fresh data directory.</summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private TestServer(WebApplication app, string dataDir, Uri address)
+    {
+        App = app;
+        DataDir = dataDir;
+        Address = address;
+        Client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = address };
+    }
+
+    public WebApplication App { get; }
+    public string DataDir { get; }
+    public Uri Address { get; }
+    public HttpClient Client { get; }
+
+    public static async Task<TestServer> StartAsync(Dictionary<string, string?>? settings = null)
+    {
+        var dir = Directory.CreateTempSubdirectory("pulse-test-").FullName;
+        var flags = new Dictionary<string, string?>
+        {
+            ["Storage:DataDirectory"] = dir,
+            ["urls"] = "http://127.0.0.1:0",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Security:ApiRequestsPerSecond"] = "100000",
+            ["Security:ApiBurst"] = "100000",
+            ["Security:LoginAttemptsPerMinute"] = "1000",
+        };
+        foreach (var (k, v) in settings ?? [])
+            flags[k] = v;
+        var app = PulseHost.Build(flags);
+        await app.Services.GetRequiredService<Bootstrap>().PrepareAsync(default);
+        await app.StartAsync();
+        var address = new Uri(PulseHost.Addresses(app)[0]);
+        return new TestServer(app, dir, address);
+    }
+
+    public async Task<T> WithScopeAsync<TService, T>(Func<TService, Task<T>> work) where TService : notnull
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<TService>());
+    }
+
+    /// <summary>A workspace with a unique name and an owner, as the CLI would make it.</summary>
+    public async Task<WorkspaceDto> CreateWorkspaceAsync(string? name = null)
+    {
+        var unique = name ?? "ws-" + Guid.NewGuid().ToString("N")[..10];
+        var owner = await WithScopeAsync<UserService, UserDto>(s => s.CreateAsync(null, $"owner-{Guid.NewGuid():N}@example.com", TestData.Password, null, default));
+        return await WithScopeAsync<WorkspaceService, WorkspaceDto>(s => s.CreateAsync(unique, owner.Id, null, default));
+    }
+
+    public Task<CreatedApiKey> CreateKeyAsync(Guid workspaceId, WorkspaceRole role, string name = "test key") =>
+        WithScopeAsync<ApiKeyService, CreatedApiKey>(s => s.CreateAsync(Actor.Cli(workspaceId), name, role.ToString(), null, default));
+
+    public HttpRequestMessage Request(HttpMethod method, string path, string? key, object? json = null)
+    {
+        var req = new HttpRequestMessage(method, path);
+        if (key is not null)
+            req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        if (json is not null)
+            req.Content = JsonContent.Create(json);
+        return req;
+    }
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? key, object? json = null) =>
+        await Client.SendAsync(Request(method, path, key, json));
+
+    public static async Task<JsonElement> JsonAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+public static class TestData
+{
+    public const string Password = "Correct-Horse-42";
+
+    public static void AssertStatus(HttpStatusCode expected, HttpResponseMessage response, string? body = null) =>
+        Assert.True(expected == response.StatusCode, $"Expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+}
