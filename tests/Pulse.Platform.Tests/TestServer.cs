@@ -35,7 +35,7 @@ public sealed class TestServer : IAsyncDisposable
         {
             ["Storage:DataDirectory"] = dir,
             ["urls"] = "http://127.0.0.1:0",
-            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("PULSE_TEST_LOGLEVEL") ?? "Warning",
             ["Security:ApiRequestsPerSecond"] = "100000",
             ["Security:ApiBurst"] = "100000",
             ["Security:LoginAttemptsPerMinute"] = "1000",

@@ -66,12 +66,15 @@ public sealed class WorkspaceService(PulseDbContext db, AuditTrail audit, TimePr
         (await db.Workspaces.AsNoTracking().OrderBy(w => w.Name).ToListAsync(ct)).ConvertAll(ToDto);
 
     /// <summary>The workspaces a person belongs to, with their role in each.</summary>
-    public async Task<IReadOnlyList<WorkspaceMembershipDto>> ListForUserAsync(Guid userId, CancellationToken ct) =>
-        await db.Memberships.AsNoTracking()
+    public async Task<IReadOnlyList<WorkspaceMembershipDto>> ListForUserAsync(Guid userId, CancellationToken ct)
+    {
+        var rows = await db.Memberships.AsNoTracking()
             .Where(m => m.UserId == userId)
-            .Join(db.Workspaces, m => m.WorkspaceId, w => w.Id, (m, w) => new WorkspaceMembershipDto(w.Id, w.Name, m.Role))
-            .OrderBy(w => w.Name)
+            .Join(db.Workspaces, m => m.WorkspaceId, w => w.Id, (m, w) => new { w.Id, w.Name, m.Role })
+            .OrderBy(x => x.Name)
             .ToListAsync(ct);
+        return rows.ConvertAll(x => new WorkspaceMembershipDto(x.Id, x.Name, x.Role));
+    }
 
     /// <summary>Finds a workspace by id or by name (case-insensitive), as the CLI's --workspace accepts.</summary>
     public async Task<WorkspaceDto?> FindAsync(string nameOrId, CancellationToken ct)

@@ -1,0 +1,71 @@
+using Microsoft.Playwright;
+using Pulse.Platform.Access;
+using Pulse.Platform.People;
+using Pulse.Platform.Tests;
+using Pulse.Platform.Workspaces;
+
+namespace Pulse.Web.Tests;
+
+/// <summary>A Pulse server with two workspaces and an owner and a viewer, and Debian's Chromium driven by Playwright.</summary>
+public sealed class PanelFixture : IAsyncLifetime
+{
+    public const string OwnerEmail = "olga.owner@example.com";
+    public const string ViewerEmail = "victor.viewer@example.com";
+
+    public TestServer Server { get; private set; } = null!;
+    public IPlaywright Playwright { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+    public WorkspaceDto Acme { get; private set; } = null!;
+    public WorkspaceDto Beta { get; private set; } = null!;
+
+    public static string ScreenshotDir
+    {
+        get
+        {
+            var dir = Environment.GetEnvironmentVariable("PULSE_SCREENSHOTS")
+                ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "artifacts", "screenshots"));
+            Directory.CreateDirectory(dir);
+            return dir;
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        Server = await TestServer.StartAsync();
+        var owner = await Server.WithScopeAsync<UserService, UserDto>(s => s.CreateAsync(null, OwnerEmail, TestData.Password, "Olga Owner", default));
+        Acme = await Server.WithScopeAsync<WorkspaceService, WorkspaceDto>(s => s.CreateAsync("Acme", owner.Id, null, default));
+        Beta = await Server.WithScopeAsync<WorkspaceService, WorkspaceDto>(s => s.CreateAsync("Beta", owner.Id, null, default));
+        await Server.WithScopeAsync<MemberService, AddedMember>(m => m.AddAsync(Actor.Cli(Acme.Id), ViewerEmail, "Viewer", "Victor Viewer", TestData.Password, default));
+        await Server.CreateKeyAsync(Acme.Id, WorkspaceRole.Marketer, "Website backend");
+
+        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("PULSE_CHROMIUM") is { Length: > 0 } c ? c : "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task<IPage> LoginAsync(string email, string password = TestData.Password)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Server.Address.ToString(), ViewportSize = new() { Width = 1400, Height = 900 } });
+        var page = await context.NewPageAsync();
+        page.Console += (_, m) => File.AppendAllText(Path.Combine(ScreenshotDir, "console.log"), m.Type + ": " + m.Text + "\n");
+        await page.GotoAsync("/account/login");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("[data-testid=login-submit]");
+        return page;
+    }
+
+    public static Task ShotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true });
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        Playwright.Dispose();
+        await Server.DisposeAsync();
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using Microsoft.Playwright;
+using Pulse.Platform.Tests;
+
+namespace Pulse.Web.Tests;
+
+[Collection("panel")]
+public sealed class PanelTests(PanelFixture f) : IClassFixture<PanelFixture>
+{
+    private static readonly LocatorAssertionsToBeVisibleOptions Wait = new() { Timeout = 20_000 };
+
+    [Fact]
+    public async Task Owner_LogsIn_SwitchesWorkspace_CreatesAndRevokesAKey()
+    {
+        var page = await f.LoginAsync(PanelFixture.OwnerEmail);
+        await Assertions.Expect(page.GetByTestId("workspace-switcher")).ToBeVisibleAsync(Wait);
+        await Assertions.Expect(page.GetByTestId("current-role")).ToHaveTextAsync("Owner");
+        await Assertions.Expect(page.Locator("h4").First).ToHaveTextAsync("Acme");
+        await PanelFixture.ShotAsync(page, "overview");
+
+        await page.GetByTestId("workspace-switcher").ClickAsync();
+        await page.GetByTestId("workspace-Beta").ClickAsync();
+        await Assertions.Expect(page.Locator("h4").First).ToHaveTextAsync("Beta", new() { Timeout = 20_000 });
+        await page.GetByTestId("workspace-switcher").ClickAsync();
+        await page.GetByTestId("workspace-Acme").ClickAsync();
+        await Assertions.Expect(page.Locator("h4").First).ToHaveTextAsync("Acme", new() { Timeout = 20_000 });
+
+        await page.GotoAsync("/apikeys");
+        await Assertions.Expect(page.GetByTestId("create-key")).ToBeVisibleAsync(Wait);
+        await page.Locator("[data-testid=key-name] input, input[data-testid=key-name]").First.FillAsync("Playwright key");
+        await page.GetByTestId("key-create").ClickAsync();
+        var newKey = page.GetByTestId("new-key");
+        await Assertions.Expect(newKey).ToBeVisibleAsync(Wait);
+        var key = (await newKey.InnerTextAsync()).Trim();
+        Assert.StartsWith("pk_live_", key);
+        await PanelFixture.ShotAsync(page, "apikeys-created");
+
+        var works = await f.Server.SendAsync(HttpMethod.Get, "/api/v1/workspaces/current", key);
+        Assert.Equal(HttpStatusCode.OK, works.StatusCode);
+
+        await page.GetByTestId("revoke-Playwright key").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("revoke-Playwright key")).ToHaveCountAsync(0, new() { Timeout = 20_000 });
+        var refused = await f.Server.SendAsync(HttpMethod.Get, "/api/v1/workspaces/current", key);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        await page.GotoAsync("/audit");
+        await Assertions.Expect(page.GetByTestId("audit-table")).ToBeVisibleAsync(Wait);
+        await Assertions.Expect(page.GetByTestId("audit-action").First).ToHaveTextAsync("apikey.revoked", new() { Timeout = 20_000 });
+        await PanelFixture.ShotAsync(page, "audit");
+
+        await page.GotoAsync("/members");
+        await Assertions.Expect(page.GetByTestId("add-member")).ToBeVisibleAsync(Wait);
+        await PanelFixture.ShotAsync(page, "members");
+        await page.GotoAsync("/account/security");
+        await Assertions.Expect(page.GetByTestId("2fa-status")).ToBeVisibleAsync(Wait);
+        await PanelFixture.ShotAsync(page, "security");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Viewer_SeesNoEditButtons_AndIsRefusedTheAuditPage()
+    {
+        var page = await f.LoginAsync(PanelFixture.ViewerEmail);
+        await Assertions.Expect(page.GetByTestId("current-role")).ToHaveTextAsync("Viewer", new() { Timeout = 20_000 });
+
+        await page.GotoAsync("/apikeys");
+        await Assertions.Expect(page.GetByTestId("keys-table")).ToBeVisibleAsync(Wait);
+        await Assertions.Expect(page.GetByText("Website backend")).ToBeVisibleAsync(Wait);
+        await Assertions.Expect(page.GetByTestId("create-key")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-testid^=revoke-]")).ToHaveCountAsync(0);
+        await PanelFixture.ShotAsync(page, "apikeys-viewer");
+
+        await page.GotoAsync("/members");
+        await Assertions.Expect(page.GetByTestId("members-table")).ToBeVisibleAsync(Wait);
+        await Assertions.Expect(page.GetByTestId("add-member")).ToHaveCountAsync(0);
+
+        await page.GotoAsync("/audit");
+        await Assertions.Expect(page.GetByTestId("no-access")).ToBeVisibleAsync(Wait);
+        await PanelFixture.ShotAsync(page, "audit-viewer-refused");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task WrongPasswords_LockTheAccount_AndTheLoginPageSaysSo()
+    {
+        var page = await f.LoginAsync("locked.out@example.com", "wrong");
+        await Assertions.Expect(page.GetByTestId("login-error")).ToContainTextAsync("Wrong e-mail or password");
+        await PanelFixture.ShotAsync(page, "login-error");
+        await page.Context.CloseAsync();
+    }
+}
