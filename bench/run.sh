@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Benchmarks of Pulse. Each prints figures beside a baseline measured in the same run.
+#   bench/run.sh            # API key auth micro-benchmarks, then the HTTP load driver
+#   bench/run.sh http 10    # only the HTTP load (10 s per target and connection count)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dotnet build bench/Pulse.Bench -c Release -nologo -v quiet
+cd bench/Pulse.Bench
+dotnet bin/Release/net10.0/Pulse.Bench.dll "$@"
