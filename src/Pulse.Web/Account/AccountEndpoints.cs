@@ -166,11 +166,14 @@ public static class AccountEndpoints
         return Results.Redirect("/");
     }
 
-    private static async Task ExportAudit(HttpContext http, MemberService members, AuditQueries audit, string? action, string? actor)
+    private static async Task ExportAudit(HttpContext http, WorkspaceService workspaces, AuditQueries audit, string? action, string? actor)
     {
         var userId = Guid.Parse(http.User.FindFirstValue(ClaimTypes.NameIdentifier)!);
-        if (!Guid.TryParse(http.Request.Cookies[WorkspaceCookie], out var ws) || await members.RoleOfAsync(userId, ws, http.RequestAborted) is not { } role)
-            throw new NotFoundException("Workspace");
+        // The workspace the panel shows: the one chosen in the switcher, else the first, as WorkspaceSession picks it.
+        var mine = await workspaces.ListForUserAsync(userId, http.RequestAborted);
+        var current = mine.FirstOrDefault(w => w.Id.ToString() == http.Request.Cookies[WorkspaceCookie]) ?? mine.FirstOrDefault()
+            ?? throw new NotFoundException("Workspace");
+        var (ws, role) = (current.Id, current.Role);
         var who = new Actor(ActorKinds.User, userId.ToString(), http.User.Identity?.Name ?? "", ws, role, HttpActor.ClientIp(http), HttpActor.UserAgent(http));
         who.Demand(Permission.AuditExport);
         http.Response.ContentType = "text/csv; charset=utf-8";
