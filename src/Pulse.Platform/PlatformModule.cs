@@ -23,7 +23,7 @@ public static class PlatformModule
     {
         services.AddOptions<StorageOptions>().Bind(config.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SecurityOptions>().Bind(config.GetSection(SecurityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        var security = config.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+        var security = SecurityOptions.From(config);
 
         services.AddSingleton(data);
         services.AddSingleton(TimeProvider.System);
@@ -62,7 +62,7 @@ public static class PlatformModule
     /// <summary>Authentication for people (cookies) and machines (API keys) and the permission policies.</summary>
     public static IServiceCollection AddPlatformWeb(this IServiceCollection services, IConfiguration config)
     {
-        var security = config.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+        var security = SecurityOptions.From(config);
         services.AddAuthentication(o =>
             {
                 o.DefaultScheme = IdentityConstants.ApplicationScheme;
@@ -80,7 +80,7 @@ public static class PlatformModule
                 o.ExpireTimeSpan = TimeSpan.FromMinutes(security.SessionMinutes);
                 o.SlidingExpiration = true;
             }));
-        services.AddAuthorization(PermissionFilter.AddPermissionPolicies);
+        services.AddAuthorization(PermissionPolicies.AddPermissionPolicies);
         return services;
     }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 
 namespace Pulse.Platform.Access;
 
@@ -6,6 +7,10 @@ namespace Pulse.Platform.Access;
 public sealed class SecurityOptions
 {
     public const string Section = "Security";
+
+    /// <summary>The settings as configured, for code that needs them while services are being registered.</summary>
+    public static SecurityOptions From(IConfiguration config) =>
+        config.GetSection(Section).Get<SecurityOptions>() ?? new SecurityOptions();
 
     [Range(1, 100)] public int LockoutMaxFailedAttempts { get; set; } = 5;
     [Range(1, 24 * 60)] public int LockoutMinutes { get; set; } = 15;

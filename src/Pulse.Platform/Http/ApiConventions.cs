@@ -24,7 +24,7 @@ public static class ApiConventions
 
     public static IServiceCollection AddApiConventions(this IServiceCollection services, IConfiguration config)
     {
-        var security = config.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+        var security = SecurityOptions.From(config);
 
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -27,6 +27,10 @@ public sealed class DataDirectory
             DefaultTimeout = 30,
         }.ToString();
 
+    /// <summary>The data directory that configuration names (<c>Storage:DataDirectory</c>), or <c>./pulse-data</c>.</summary>
+    public static DataDirectory From(Microsoft.Extensions.Configuration.IConfiguration config) =>
+        new(config[StorageOptions.Section + ":" + nameof(StorageOptions.DataDirectory)] is { Length: > 0 } d ? d : StorageOptions.DefaultDataDirectory);
+
     public void EnsureExists() => Directory.CreateDirectory(Path);
 
     public override string ToString() => Path;

@@ -13,5 +13,7 @@ public sealed class StorageOptions
     public string Mode { get; set; } = "embedded";
 
     [Required(AllowEmptyStrings = false, ErrorMessage = "Storage:DataDirectory must name a folder.")]
-    public string DataDirectory { get; set; } = "./pulse-data";
+    public string DataDirectory { get; set; } = DefaultDataDirectory;
+
+    public const string DefaultDataDirectory = "./pulse-data";
 }

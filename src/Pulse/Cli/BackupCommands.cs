@@ -20,11 +20,7 @@ internal static class BackupCommands
             BackupManifest? manifest = null;
             await WithProgressAsync("Backing up", p => async () =>
                 manifest = await cli.Get<Backups>().CreateAsync(parsed.GetValue(file)!, parsed.GetValue(force), p, ct));
-            await cli.InScopeAsync<PulseDbContext, bool>(async db =>
-            {
-                await cli.Get<AuditTrail>().RecordAsync(db, Actor.Cli(Guid.Empty), new AuditRecord("backup.created", "backup", Path.GetFullPath(parsed.GetValue(file)!)), ct);
-                return true;
-            });
+            await RecordAsync(cli, "backup.created", parsed.GetValue(file)!, ct);
             CliOutput.Ok($"Backup written to {Path.GetFullPath(parsed.GetValue(file)!)} ({manifest!.Files.Count} file(s), {manifest.Files.Sum(f => f.Size):N0} bytes).");
             return 0;
         }));
@@ -39,7 +35,7 @@ internal static class BackupCommands
         cmd.SetAction(PulseCli.Guarded(async (parsed, ct) =>
         {
             var config = PulseConfiguration.Build(PulseCli.Flags(parsed));
-            var data = new DataDirectory(config["Storage:DataDirectory"] is { Length: > 0 } d ? d : "./pulse-data");
+            var data = DataDirectory.From(config);
             if (ServerLock.IsHeld(data))
                 throw new CliException($"A Pulse server is running on {data.Path}; stop it before restoring.");
             var backups = new Backups(data, TimeProvider.System);
@@ -47,11 +43,7 @@ internal static class BackupCommands
             await WithProgressAsync("Restoring", p => async () =>
                 result = await backups.RestoreAsync(parsed.GetValue(file)!, parsed.GetValue(force), p, ct));
             await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
-            await cli.InScopeAsync<PulseDbContext, bool>(async db =>
-            {
-                await cli.Get<AuditTrail>().RecordAsync(db, Actor.Cli(Guid.Empty), new AuditRecord("backup.restored", "backup", Path.GetFullPath(parsed.GetValue(file)!)), ct);
-                return true;
-            });
+            await RecordAsync(cli, "backup.restored", parsed.GetValue(file)!, ct);
             CliOutput.Ok($"Restored {data.Path} from {Path.GetFullPath(parsed.GetValue(file)!)} (made {result.Manifest!.CreatedAt:yyyy-MM-dd HH:mm} UTC).");
             if (result.KeptAt is not null)
                 CliOutput.Info($"The previous content is kept at {result.KeptAt}.");
@@ -59,6 +51,13 @@ internal static class BackupCommands
         }));
         return cmd;
     }
+
+    private static Task RecordAsync(CliContext cli, string action, string archive, CancellationToken ct) =>
+        cli.InScopeAsync<PulseDbContext, bool>(async db =>
+        {
+            await cli.Get<AuditTrail>().RecordAsync(db, Actor.Cli(Guid.Empty), new AuditRecord(action, "backup", Path.GetFullPath(archive)), ct);
+            return true;
+        });
 
     private static Task WithProgressAsync(string label, Func<IProgress<(long Done, long Total)>, Func<Task>> work) =>
         CliContext.Messages.Progress()

@@ -27,10 +27,11 @@ internal sealed class CliContext : IAsyncDisposable
     /// <summary>Messages for the person at the terminal (standard error).</summary>
     public static IAnsiConsole Messages { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
-    public static async Task<CliContext> OpenAsync(IReadOnlyDictionary<string, string?> flags, CancellationToken ct)
+    /// <param name="migrate">Bring the schema up to date on opening (every command but <c>migrate</c>, which reports what it applied).</param>
+    public static async Task<CliContext> OpenAsync(IReadOnlyDictionary<string, string?> flags, CancellationToken ct, bool migrate = true)
     {
         var config = PulseConfiguration.Build(flags);
-        var data = new DataDirectory(config["Storage:DataDirectory"] is { Length: > 0 } d ? d : "./pulse-data");
+        var data = DataDirectory.From(config);
         var mode = config["Storage:Mode"];
         if (mode is not null and not "embedded")
             throw new CliException($"Storage:Mode '{mode}' is not supported; use 'embedded'.", 2);
@@ -40,7 +41,8 @@ internal sealed class CliContext : IAsyncDisposable
         services.AddPlatformCore(config, data);
         var provider = services.BuildServiceProvider();
         var context = new CliContext(provider, data);
-        await provider.GetRequiredService<Database>().MigrateAsync(ct);
+        if (migrate)
+            await provider.GetRequiredService<Database>().MigrateAsync(ct);
         return context;
     }
 

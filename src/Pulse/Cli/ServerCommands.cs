@@ -53,16 +53,13 @@ internal static class ServerCommands
         var cmd = new Command("migrate", "Apply database migrations to the data directory and exit.");
         cmd.SetAction(PulseCli.Guarded(async (parsed, ct) =>
         {
-            await using var cli = await CliContextWithoutMigration(parsed, ct);
+            await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct, migrate: false);
             var applied = await cli.Get<Database>().MigrateAsync(ct);
             CliOutput.Ok(applied.Count == 0 ? "The schema is up to date." : $"Applied {applied.Count} migration(s): {string.Join(", ", applied)}");
             return 0;
         }));
         return cmd;
     }
-
-    private static Task<CliContext> CliContextWithoutMigration(ParseResult parsed, CancellationToken ct) =>
-        CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
 
     private static async Task<int> ServeAsync(
         Dictionary<string, string?> flags,

@@ -65,9 +65,9 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed)
     private async Task SeedTeamAsync(MemberService members, Actor owner, CancellationToken ct)
     {
         WorkspaceRole[] roles = [WorkspaceRole.Admin, WorkspaceRole.Marketer, WorkspaceRole.Marketer, WorkspaceRole.Analyst, WorkspaceRole.Viewer, WorkspaceRole.Partner];
-        foreach (var (locale, count) in new[] { ("pl", 5), ("en", 5) })
+        foreach (var (locale, count, offset) in new[] { ("pl", 5, 0), ("en", 5, 1) })
         {
-            var faker = new Faker(locale) { Random = new Randomizer(seed + locale.GetHashCode(StringComparison.Ordinal) % 1000) };
+            var faker = new Faker(locale) { Random = new Randomizer(seed * 31 + offset) };
             for (var i = 0; i < count; i++)
             {
                 var first = faker.Name.FirstName();

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -38,8 +37,8 @@ internal static class PulseHost
         });
 
         var config = builder.Configuration;
-        var data = new DataDirectory(config["Storage:DataDirectory"] is { Length: > 0 } d ? d : "./pulse-data");
-        var security = config.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+        var data = DataDirectory.From(config);
+        var security = SecurityOptions.From(config);
 
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -113,6 +112,4 @@ internal static class PulseHost
     public static IReadOnlyList<string> Addresses(WebApplication app) =>
         app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-
-    public static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -5,7 +5,7 @@ using Pulse.Platform.ApiKeys;
 
 namespace Pulse.Platform.Http;
 
-public static class PermissionFilter
+public static class PermissionPolicies
 {
     public static string PolicyName(Permission permission) => "perm:" + permission;
 
