@@ -65,6 +65,14 @@ public sealed class ApiKeyService(PulseDbContext db, AuditTrail audit, TimeProvi
         return new Page<ApiKeyDto>(items, rows.Count > page.Limit ? Cursor.Encode(CursorKind, items[^1].Id) : null);
     }
 
+    /// <summary>Keys that would authenticate now: neither revoked nor expired.</summary>
+    public async Task<int> CountActiveAsync(Actor actor, CancellationToken ct)
+    {
+        actor.Demand(Permission.ApiKeysRead);
+        var now = time.GetUtcNow();
+        return await db.ApiKeys.CountAsync(k => k.WorkspaceId == actor.WorkspaceId && k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now), ct);
+    }
+
     public async Task<ApiKeyDto> GetAsync(Actor actor, Guid id, CancellationToken ct)
     {
         actor.Demand(Permission.ApiKeysRead);

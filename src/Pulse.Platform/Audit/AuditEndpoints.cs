@@ -32,14 +32,18 @@ public static class AuditEndpoints
         string? action, string? actor, string? targetType, string? targetId, DateTimeOffset? from, DateTimeOffset? to,
         HttpContext http, AuditQueries audit, CancellationToken ct)
     {
-        var filter = Filter(action, actor, targetType, targetId, from, to);
-        var who = HttpActor.From(http);
+        await WriteCsvAsync(http, HttpActor.From(http), Filter(action, actor, targetType, targetId, from, to), audit, ct);
+        return TypedResults.Empty;
+    }
+
+    /// <summary>Streams the filtered trail as a CSV download (API and panel alike); refused before any header is set.</summary>
+    public static async Task WriteCsvAsync(HttpContext http, Actor who, AuditFilter filter, AuditQueries audit, CancellationToken ct)
+    {
         who.Demand(Permission.AuditExport);
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = "attachment; filename=\"pulse-audit.csv\"";
         await using var writer = new StreamWriter(http.Response.Body, leaveOpen: true);
         await audit.ExportCsvAsync(who, filter, writer, ct);
-        return TypedResults.Empty;
     }
 
     private static AuditFilter Filter(string? action, string? actor, string? targetType, string? targetId, DateTimeOffset? from, DateTimeOffset? to)

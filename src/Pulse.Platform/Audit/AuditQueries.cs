@@ -26,6 +26,12 @@ public sealed class AuditQueries(PulseDbContext db, AuditTrail audit)
         return new Page<AuditEntryDto>(items, rows.Count > page.Limit ? Cursor.Encode(CursorKind, items[^1].Id) : null);
     }
 
+    public async Task<int> CountAsync(Actor actor, AuditFilter filter, CancellationToken ct)
+    {
+        actor.Demand(Permission.AuditRead);
+        return await Filtered(actor.WorkspaceId, filter).CountAsync(ct);
+    }
+
     /// <summary>Counts of entries per day and family of action, for the activity chart.</summary>
     public async Task<IReadOnlyList<(DateOnly Day, string Family, int Count)>> ActivityAsync(Actor actor, DateTimeOffset from, CancellationToken ct)
     {

@@ -27,6 +27,12 @@ public sealed class MemberService(PulseDbContext db, UserManager<PulseUser> user
         return new Page<MemberDto>(items, rows.Count > page.Limit ? Cursor.Encode(CursorKind, items[^1].UserId) : null);
     }
 
+    public async Task<int> CountAsync(Actor actor, CancellationToken ct)
+    {
+        actor.Demand(Permission.MembersRead);
+        return await db.Memberships.CountAsync(m => m.WorkspaceId == actor.WorkspaceId, ct);
+    }
+
     public async Task<MemberDto> GetAsync(Actor actor, Guid userId, CancellationToken ct)
     {
         actor.Demand(Permission.MembersRead);

@@ -175,11 +175,7 @@ public static class AccountEndpoints
             ?? throw new NotFoundException("Workspace");
         var (ws, role) = (current.Id, current.Role);
         var who = new Actor(ActorKinds.User, userId.ToString(), http.User.Identity?.Name ?? "", ws, role, HttpActor.ClientIp(http), HttpActor.UserAgent(http));
-        who.Demand(Permission.AuditExport);
-        http.Response.ContentType = "text/csv; charset=utf-8";
-        http.Response.Headers.ContentDisposition = "attachment; filename=\"pulse-audit.csv\"";
-        await using var writer = new StreamWriter(http.Response.Body, leaveOpen: true);
-        await audit.ExportCsvAsync(who, new AuditFilter(action, actor), writer, http.RequestAborted);
+        await AuditEndpoints.WriteCsvAsync(http, who, new AuditFilter(action, actor), audit, http.RequestAborted);
     }
 
     private static IResult Back(string page, string error, string returnUrl) =>
