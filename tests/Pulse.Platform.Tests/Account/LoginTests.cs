@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Pulse.Platform.Access;
 using Pulse.Platform.Audit;
@@ -8,7 +7,7 @@ using Pulse.Platform.People;
 
 namespace Pulse.Platform.Tests.Account;
 
-public sealed partial class LoginTests
+public sealed class LoginTests
 {
     [Fact]
     public async Task SixWrongPasswords_LockTheAccount_AndTheLockoutIsAudited()
@@ -82,26 +81,5 @@ public sealed partial class LoginTests
         Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
     }
 
-    private static async Task<AntiforgeryForm> FormAsync(TestServer s)
-    {
-        var page = await s.Client.GetAsync("/account/login");
-        var html = await page.Content.ReadAsStringAsync();
-        var token = TokenRegex().Match(html).Groups[1].Value;
-        var cookie = page.Headers.GetValues("Set-Cookie").First(c => c.StartsWith(".AspNetCore.Antiforgery", StringComparison.Ordinal)).Split(';')[0];
-        return new AntiforgeryForm(s.Client, token, cookie);
-    }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex TokenRegex();
-
-    private sealed record AntiforgeryForm(HttpClient Client, string Token, string Cookie)
-    {
-        public async Task<HttpResponseMessage> PostAsync(string path, Dictionary<string, string> fields)
-        {
-            fields["__RequestVerificationToken"] = Token;
-            var req = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(fields) };
-            req.Headers.Add("Cookie", Cookie);
-            return await Client.SendAsync(req);
-        }
-    }
+    private static Task<AntiforgeryForm> FormAsync(TestServer s) => AntiforgeryForm.OpenAsync(s);
 }
