@@ -102,6 +102,12 @@ public static class ApiConventions
         });
         group.RequireRateLimiting(ApiRateLimit);
         group.DisableAntiforgery();
+        // Every route may answer these; the document says so once, here.
+        group.ProducesValidationProblem();
+        group.ProducesProblem(StatusCodes.Status401Unauthorized);
+        group.ProducesProblem(StatusCodes.Status403Forbidden);
+        group.ProducesProblem(StatusCodes.Status404NotFound);
+        group.ProducesProblem(StatusCodes.Status429TooManyRequests);
         return group;
     }
 

@@ -26,13 +26,14 @@ public static class AccountEndpoints
 
     public static void MapAccount(this IEndpointRouteBuilder app)
     {
-        var account = app.MapGroup("/account");
+        // Browser form posts of the panel, not part of the management API's description.
+        var account = app.MapGroup("/account").ExcludeFromDescription();
         account.MapPost("/login", Login).RequireRateLimiting(ApiConventions.LoginRateLimit);
         account.MapPost("/login/2fa", LoginTwoFactor).RequireRateLimiting(ApiConventions.LoginRateLimit);
         account.MapPost("/logout", Logout);
         account.MapGet("/workspace/{id:guid}", SwitchWorkspace).RequireAuthorization();
-        app.MapPost("/setup", Setup).RequireRateLimiting(ApiConventions.LoginRateLimit);
-        app.MapGet("/panel/audit/export", ExportAudit).RequireAuthorization();
+        app.MapPost("/setup", Setup).RequireRateLimiting(ApiConventions.LoginRateLimit).ExcludeFromDescription();
+        app.MapGet("/panel/audit/export", ExportAudit).RequireAuthorization().ExcludeFromDescription();
     }
 
     private static async Task<IResult> Login(
