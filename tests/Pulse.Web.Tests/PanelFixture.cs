@@ -11,6 +11,7 @@ public sealed class PanelFixture : IAsyncLifetime
 {
     public const string OwnerEmail = "olga.owner@example.com";
     public const string ViewerEmail = "victor.viewer@example.com";
+    public const string LockedEmail = "lena.locked@example.com";
 
     public TestServer Server { get; private set; } = null!;
     public IPlaywright Playwright { get; private set; } = null!;
@@ -36,6 +37,7 @@ public sealed class PanelFixture : IAsyncLifetime
         Acme = await Server.WithScopeAsync<WorkspaceService, WorkspaceDto>(s => s.CreateAsync("Acme", owner.Id, null, default));
         Beta = await Server.WithScopeAsync<WorkspaceService, WorkspaceDto>(s => s.CreateAsync("Beta", owner.Id, null, default));
         await Server.WithScopeAsync<MemberService, AddedMember>(m => m.AddAsync(Actor.Cli(Acme.Id), ViewerEmail, "Viewer", "Victor Viewer", TestData.Password, default));
+        await Server.WithScopeAsync<MemberService, AddedMember>(m => m.AddAsync(Actor.Cli(Acme.Id), LockedEmail, "Marketer", "Lena Locked", TestData.Password, default));
         await Server.CreateKeyAsync(Acme.Id, WorkspaceRole.Marketer, "Website backend");
 
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();

@@ -81,11 +81,32 @@ public sealed class PanelTests(PanelFixture f) : IClassFixture<PanelFixture>
     }
 
     [Fact]
-    public async Task WrongPasswords_LockTheAccount_AndTheLoginPageSaysSo()
+    public async Task SixWrongPasswords_LockTheAccount_AndOwnerSeesItInThePanel()
     {
-        var page = await f.LoginAsync("locked.out@example.com", "wrong");
+        var page = await f.LoginAsync(PanelFixture.LockedEmail, "wrong-1");
         await Assertions.Expect(page.GetByTestId("login-error")).ToContainTextAsync("Wrong e-mail or password");
         await PanelFixture.ShotAsync(page, "login-error");
+        for (var i = 2; i <= 6; i++)
+        {
+            await page.FillAsync("#email", PanelFixture.LockedEmail);
+            await page.FillAsync("#password", "wrong-" + i);
+            await page.ClickAsync("[data-testid=login-submit]");
+        }
+        await Assertions.Expect(page.GetByTestId("login-error")).ToContainTextAsync("locked");
+        await PanelFixture.ShotAsync(page, "login-locked");
         await page.Context.CloseAsync();
+
+        var owner = await f.LoginAsync(PanelFixture.OwnerEmail);
+        await Assertions.Expect(owner.GetByTestId("workspace-switcher")).ToBeVisibleAsync(Wait);
+        await owner.GotoAsync("/members");
+        var row = owner.Locator("tr", new() { HasText = PanelFixture.LockedEmail });
+        await Assertions.Expect(row.GetByTestId("locked-badge")).ToBeVisibleAsync(Wait);
+        await owner.GotoAsync("/audit");
+        await Assertions.Expect(owner.GetByTestId("audit-table")).ToBeVisibleAsync(Wait);
+        await owner.Locator("[data-testid=filter-action] input, input[data-testid=filter-action]").First.FillAsync("auth.locked_out");
+        await owner.GetByTestId("filter-apply").ClickAsync();
+        await Assertions.Expect(owner.GetByTestId("audit-action")).ToHaveTextAsync(["auth.locked_out"], new() { Timeout = 20_000 });
+        await PanelFixture.ShotAsync(owner, "audit-lockout");
+        await owner.Context.CloseAsync();
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pulse.Platform.Access;
 using Pulse.Platform.Audit;
@@ -134,7 +133,7 @@ public sealed class ApiKeyService(PulseDbContext db, AuditTrail audit, TimeProvi
         EF.CompileAsyncQuery((PulseDbContext ctx, string prefix) =>
             ctx.ApiKeys.AsNoTracking().FirstOrDefault(k => k.Prefix == prefix));
 
-    private static string Summary(ApiKey k) => JsonSerializer.Serialize(new
+    private static string Summary(ApiKey k) => AuditSummary.Of(new
     {
         name = k.Name,
         prefix = k.Prefix,

@@ -51,7 +51,7 @@ public sealed class AuditQueries(PulseDbContext db, AuditTrail audit)
     {
         actor.Demand(Permission.AuditExport);
         await audit.RecordAsync(db, actor, new AuditRecord("audit.exported", "audit", null, null,
-            System.Text.Json.JsonSerializer.Serialize(new { filter.Action, filter.Actor, filter.TargetType, filter.TargetId, filter.From, filter.To })), ct);
+            AuditSummary.Of(new { filter.Action, filter.Actor, filter.TargetType, filter.TargetId, filter.From, filter.To })), ct);
         await output.WriteLineAsync("id,occurred_at,actor_kind,actor_id,actor_name,action,target_type,target_id,before,after,ip,user_agent,hash");
         var count = 0;
         await foreach (var e in Filtered(actor.WorkspaceId, filter).OrderBy(e => e.Id).AsAsyncEnumerable().WithCancellation(ct))

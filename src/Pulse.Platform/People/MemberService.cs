@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Pulse.Platform.Access;
@@ -140,7 +139,7 @@ public sealed class MemberService(PulseDbContext db, UserManager<PulseUser> user
     }
 
     private static string RoleSummary(WorkspaceRole role, string? email) =>
-        JsonSerializer.Serialize(new { role = role.ToString(), email });
+        AuditSummary.Of(new { role = role.ToString(), email });
 
     private static MemberDto ToDto(Membership m, PulseUser u) =>
         new(m.UserId, u.Email ?? "", u.DisplayName, m.Role, u.TwoFactorEnabled, u.LockoutEnd, m.CreatedAt);

@@ -30,7 +30,7 @@ public sealed class UserService(PulseDbContext db, UserManager<PulseUser> users,
             };
             Passwords.ThrowIfFailed(await users.CreateAsync(user, password), "password");
             return (ToDto(user, 0), (IReadOnlyList<AuditRecord>)
-                [new AuditRecord("user.created", "user", user.Id.ToString(), null, System.Text.Json.JsonSerializer.Serialize(new { email = address }), user.Id)]);
+                [new AuditRecord("user.created", "user", user.Id.ToString(), null, AuditSummary.Of(new { email = address }), user.Id)]);
         }, ct);
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pulse.Platform.Access;
 using Pulse.Platform.Audit;
@@ -55,7 +54,7 @@ public sealed class WorkspaceService(PulseDbContext db, AuditTrail audit, TimePr
             {
                 db.Memberships.Add(new Membership { WorkspaceId = id, UserId = owner, Role = WorkspaceRole.Owner, CreatedAt = now });
                 records.Add(new AuditRecord("member.added", "user", owner.ToString(), null,
-                    JsonSerializer.Serialize(new { role = nameof(WorkspaceRole.Owner) }), owner));
+                    AuditSummary.Of(new { role = nameof(WorkspaceRole.Owner) }), owner));
             }
             return (ToDto(w), (IReadOnlyList<AuditRecord>)records);
         }, ct);
@@ -90,7 +89,7 @@ public sealed class WorkspaceService(PulseDbContext db, AuditTrail audit, TimePr
     private Task<bool> NameTakenAsync(string name, Guid? except, CancellationToken ct) =>
         db.Workspaces.AnyAsync(x => x.Name == name && x.Id != except, ct);
 
-    private static string Summary(string name) => JsonSerializer.Serialize(new { name });
+    private static string Summary(string name) => AuditSummary.Of(new { name });
 
     private static WorkspaceDto ToDto(Workspace w) => new(w.Id, w.Name, w.CreatedAt);
 }

@@ -49,7 +49,7 @@ public static class AccountEndpoints
         if (user is null)
         {
             await audit.RecordAsync(db, ActorKinds.Anonymous, email, email, HttpActor.ClientIp(http), HttpActor.UserAgent(http),
-                new AuditRecord("auth.login_failed", "user", null, null, "{\"reason\":\"unknown e-mail\"}"), http.RequestAborted);
+                new AuditRecord("auth.login_failed", "user", null, null, AuditSummary.Of(new { reason = "unknown e-mail" })), http.RequestAborted);
             return Back("/account/login", "invalid", returnUrl);
         }
 
@@ -98,7 +98,7 @@ public static class AccountEndpoints
         {
             var until = await users.GetLockoutEndDateAsync(user) ?? time.GetUtcNow();
             action = wasLocked ? "auth.login_refused_locked" : "auth.locked_out";
-            reason = "locked until " + until.ToString("O", CultureInfo.InvariantCulture);
+            reason = "locked until " + until.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
             response = Results.Redirect($"{page}?error=locked&until={Uri.EscapeDataString(until.ToString("O", CultureInfo.InvariantCulture))}&returnUrl={Uri.EscapeDataString(returnUrl)}");
         }
         else
@@ -110,7 +110,7 @@ public static class AccountEndpoints
             response = Back(page, method == "totp" ? "code" : "invalid", returnUrl);
         }
         await audit.RecordAsync(db, ActorKinds.User, user.Id.ToString(), user.Email ?? user.Id.ToString(), HttpActor.ClientIp(http), HttpActor.UserAgent(http),
-            new AuditRecord(action, "user", user.Id.ToString(), null, System.Text.Json.JsonSerializer.Serialize(new { reason }), user.Id), http.RequestAborted);
+            new AuditRecord(action, "user", user.Id.ToString(), null, AuditSummary.Of(new { reason }), user.Id), http.RequestAborted);
         return response;
     }
 
