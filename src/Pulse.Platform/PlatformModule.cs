@@ -29,6 +29,8 @@ public static class PlatformModule
         services.AddSingleton(TimeProvider.System);
         services.AddDbContext<PulseDbContext>(o => o.UseSqlite(data.SqliteConnectionString));
         services.AddSingleton<Database>();
+        services.AddMetrics();
+        services.AddSingleton<PlatformMetrics>();
         services.AddSingleton<AuditTrail>();
         services.AddScoped<AuditVerifier>();
         services.AddScoped<AuditQueries>();

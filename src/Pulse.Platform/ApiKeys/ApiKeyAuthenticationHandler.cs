@@ -36,6 +36,7 @@ internal sealed class ApiKeyAuthenticationHandler(
 
         var keys = Context.RequestServices.GetRequiredService<ApiKeyService>();
         var identity = await keys.AuthenticateAsync(key, Context.RequestAborted);
+        Context.RequestServices.GetRequiredService<PlatformMetrics>().KeyAuthentication(identity is null ? "invalid" : "valid");
         if (identity is null)
             return Fail("The API key is unknown, revoked or expired.");
 

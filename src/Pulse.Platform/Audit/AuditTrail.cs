@@ -9,7 +9,7 @@ namespace Pulse.Platform.Audit;
 /// Appends hash-chained entries. A change and the entries that describe it are written in one
 /// transaction, so there is never a change without its audit entry or the reverse.
 /// </summary>
-public sealed class AuditTrail(TimeProvider time)
+public sealed class AuditTrail(TimeProvider time, PlatformMetrics metrics)
 {
     // One writer at a time per database inside this process; across processes (CLI beside the
     // server) SQLite's write lock, taken by BEGIN IMMEDIATE, does the same.
@@ -34,6 +34,8 @@ public sealed class AuditTrail(TimeProvider time)
             await db.SaveChangesAsync(ct);
             await AppendAsync(db, actor, records, ct);
             await tx.CommitAsync(ct);
+            foreach (var r in records)
+                metrics.AuditEntry(r.Action);
             return result;
         }
         catch

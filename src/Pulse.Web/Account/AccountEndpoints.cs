@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Pulse.Platform;
 using Pulse.Platform.Access;
 using Pulse.Platform.Audit;
 using Pulse.Platform.Http;
@@ -50,6 +52,7 @@ public static class AccountEndpoints
         {
             await audit.RecordAsync(db, ActorKinds.Anonymous, email, email, HttpActor.ClientIp(http), HttpActor.UserAgent(http),
                 new AuditRecord("auth.login_failed", "user", null, null, AuditSummary.Of(new { reason = "unknown e-mail" })), http.RequestAborted);
+            http.RequestServices.GetRequiredService<PlatformMetrics>().Login("failed");
             return Back("/account/login", "invalid", returnUrl);
         }
 
@@ -111,6 +114,7 @@ public static class AccountEndpoints
         }
         await audit.RecordAsync(db, ActorKinds.User, user.Id.ToString(), user.Email ?? user.Id.ToString(), HttpActor.ClientIp(http), HttpActor.UserAgent(http),
             new AuditRecord(action, "user", user.Id.ToString(), null, AuditSummary.Of(new { reason }), user.Id), http.RequestAborted);
+        http.RequestServices.GetRequiredService<PlatformMetrics>().Login(action["auth.".Length..].Replace("login_", "", StringComparison.Ordinal));
         return response;
     }
 
