@@ -25,6 +25,19 @@ public sealed class PanelTests(PanelFixture f) : IClassFixture<PanelFixture>
         await page.GetByTestId("workspace-Acme").ClickAsync();
         await Assertions.Expect(page.Locator("h4").First).ToHaveTextAsync("Acme", new() { Timeout = 20_000 });
 
+        await page.GetByTestId("workspace-switcher").ClickAsync();
+        await page.GetByTestId("workspace-new").ClickAsync();
+        await page.Locator("[data-testid=workspace-name] input, input[data-testid=workspace-name]").First.FillAsync("Acme");
+        await page.GetByTestId("workspace-create").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("error")).ToContainTextAsync("already exists");
+        await page.Locator("[data-testid=workspace-name] input, input[data-testid=workspace-name]").First.FillAsync("Gamma " + Guid.NewGuid().ToString("N")[..6]);
+        await page.GetByTestId("workspace-create").ClickAsync();
+        await Assertions.Expect(page.Locator("h4").First).ToContainTextAsync("Gamma", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByTestId("current-role")).ToHaveTextAsync("Owner");
+        await page.GetByTestId("workspace-switcher").ClickAsync();
+        await page.GetByTestId("workspace-Acme").ClickAsync();
+        await Assertions.Expect(page.Locator("h4").First).ToHaveTextAsync("Acme", new() { Timeout = 20_000 });
+
         await page.GotoAsync("/apikeys");
         await Assertions.Expect(page.GetByTestId("create-key")).ToBeVisibleAsync(Wait);
         await page.Locator("[data-testid=key-name] input, input[data-testid=key-name]").First.FillAsync("Playwright key");
@@ -76,6 +89,9 @@ public sealed class PanelTests(PanelFixture f) : IClassFixture<PanelFixture>
 
         await page.GotoAsync("/audit");
         await Assertions.Expect(page.GetByTestId("no-access")).ToBeVisibleAsync(Wait);
+        await page.GotoAsync("/workspaces/new");
+        await Assertions.Expect(page.GetByTestId("no-access")).ToBeVisibleAsync(Wait);
+        await Assertions.Expect(page.GetByTestId("workspace-create")).ToHaveCountAsync(0);
         await PanelFixture.ShotAsync(page, "audit-viewer-refused");
         await page.Context.CloseAsync();
     }

@@ -5,6 +5,8 @@ public enum Permission
 {
     WorkspaceRead,
     WorkspaceManage,
+    /// <summary>Create further workspaces, becoming their Owner.</summary>
+    WorkspaceCreate,
     MembersRead,
     MembersManage,
     ApiKeysRead,

@@ -12,7 +12,7 @@ public static class Permissions
         new Dictionary<WorkspaceRole, FrozenSet<Permission>>
         {
             [WorkspaceRole.Owner] = Set(
-                Permission.WorkspaceRead, Permission.WorkspaceManage, Permission.MembersRead,
+                Permission.WorkspaceRead, Permission.WorkspaceManage, Permission.WorkspaceCreate, Permission.MembersRead,
                 Permission.MembersManage, Permission.ApiKeysRead, Permission.ApiKeysManage,
                 Permission.AuditRead, Permission.AuditExport),
             [WorkspaceRole.Admin] = Set(

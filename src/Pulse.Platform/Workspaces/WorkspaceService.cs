@@ -36,6 +36,14 @@ public sealed class WorkspaceService(PulseDbContext db, AuditTrail audit, TimePr
         }, ct);
     }
 
+    /// <summary>A person creates a further workspace from the panel and becomes its Owner.</summary>
+    public async Task<WorkspaceDto> CreateAsOwnerAsync(Actor actor, string? name, CancellationToken ct)
+    {
+        actor.Demand(Permission.WorkspaceCreate);
+        var userId = actor.UserId ?? throw new ForbiddenException("Only a person can own a workspace.");
+        return await CreateAsync(name, userId, actor, ct);
+    }
+
     /// <summary>Creates a workspace; when <paramref name="ownerUserId"/> is given that person becomes its Owner.</summary>
     public async Task<WorkspaceDto> CreateAsync(string? name, Guid? ownerUserId, Actor? createdBy, CancellationToken ct)
     {

@@ -13,6 +13,8 @@ public sealed class PermissionsTests
     [InlineData(WorkspaceRole.Marketer, Permission.MembersManage, false)]
     [InlineData(WorkspaceRole.Admin, Permission.ApiKeysManage, true)]
     [InlineData(WorkspaceRole.Owner, Permission.AuditExport, true)]
+    [InlineData(WorkspaceRole.Owner, Permission.WorkspaceCreate, true)]
+    [InlineData(WorkspaceRole.Admin, Permission.WorkspaceCreate, false)]
     [InlineData(WorkspaceRole.Partner, Permission.WorkspaceRead, false)]
     [InlineData(WorkspaceRole.Partner, Permission.PartnerPortal, true)]
     public void Table_GrantsExactlyWhatItSays(WorkspaceRole role, Permission permission, bool allowed) =>

@@ -26,7 +26,7 @@ public sealed class BackupTests
             var backups = new Backups(new DataDirectory(restoreDir), TimeProvider.System);
             await backups.RestoreAsync(archive, force: false, null, default);
             await using var restored = await TestServer.StartAsync(new() { ["Storage:DataDirectory"] = restoreDir });
-            var found = await restored.WithScopeAsync<Workspaces.WorkspaceService, Workspaces.WorkspaceDto?>(w => w.FindAsync(wsName, default));
+            var found = await restored.WithScopeAsync<Pulse.Platform.Workspaces.WorkspaceService, Pulse.Platform.Workspaces.WorkspaceDto?>(w => w.FindAsync(wsName, default));
             Assert.NotNull(found);
         }
         finally
