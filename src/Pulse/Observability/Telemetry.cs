@@ -23,7 +23,8 @@ internal static class Telemetry
                 .AddAspNetCoreInstrumentation()
                 .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections",
                     "Microsoft.AspNetCore.RateLimiting", "Microsoft.AspNetCore.Authentication", "Microsoft.AspNetCore.Identity", "System.Runtime", ModuleMeters)
-                .AddPrometheusExporter());
+                // No response cache: a scrape shows the counters as they are (Prometheus scrapes seldom enough).
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         if (!string.IsNullOrWhiteSpace(otlp))
         {
             if (!Uri.TryCreate(otlp, UriKind.Absolute, out var endpoint) || (endpoint.Scheme != "http" && endpoint.Scheme != "https"))
