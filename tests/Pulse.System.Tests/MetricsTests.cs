@@ -1,0 +1,42 @@
+using System.Net.Http.Headers;
+
+namespace Pulse.System.Tests;
+
+/// <summary>
+/// Module counters read from a real 'pulse serve'. In a process of its own, because meters are
+/// process-wide: several test servers in one process would register the same meter names.
+/// </summary>
+public sealed class MetricsTests
+{
+    [Fact]
+    public async Task PlatformCounters_AreExported_AtMetrics()
+    {
+        var data = Directory.CreateTempSubdirectory("pulse-metrics-").FullName;
+        await PulseProcess.RunAsync("workspace", "add", "--data", data, "--name", "Shop");
+        var (server, address, _) = await PulseProcess.ServeAsync(data);
+        try
+        {
+            var key = (await PulseProcess.RunAsync("apikey", "create", "--data", data, "--workspace", "Shop", "--role", "Admin")).Stdout.Trim();
+            using var http = new HttpClient { BaseAddress = address };
+            var good = new HttpRequestMessage(HttpMethod.Get, "/api/v1/workspaces/current");
+            good.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            await http.SendAsync(good);
+            var bad = new HttpRequestMessage(HttpMethod.Get, "/api/v1/workspaces/current");
+            bad.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "pk_live_0000000000000000000000000000000000000000");
+            await http.SendAsync(bad);
+            var created = new HttpRequestMessage(HttpMethod.Post, "/api/v1/apikeys") { Content = new StringContent("{\"name\":\"m\",\"role\":\"Viewer\"}", global::System.Text.Encoding.UTF8, "application/json") };
+            created.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            await http.SendAsync(created);
+
+            var metrics = await http.GetStringAsync("/metrics");
+            Assert.Matches("pulse_platform_apikey_authentications_total\\{[^}]*outcome=\"valid\"[^}]*\\} 2", metrics);
+            Assert.Matches("pulse_platform_apikey_authentications_total\\{[^}]*outcome=\"invalid\"[^}]*\\} 1", metrics);
+            // The CLI's key was audited by the CLI process; the server counts only its own entries.
+            Assert.Matches("pulse_platform_audit_entries_total\\{[^}]*family=\"apikey\"[^}]*\\} 1", metrics);
+        }
+        finally
+        {
+            await PulseProcess.StopAsync(server);
+        }
+    }
+}
