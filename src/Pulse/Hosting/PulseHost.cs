@@ -47,10 +47,15 @@ internal static class PulseHost
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        var trustedProxies = config.GetSection("Http:TrustedProxies").Get<string[]>() ?? [];
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            foreach (var proxy in config.GetSection("Http:TrustedProxies").Get<string[]>() ?? [])
+            // Only the proxies named in Http:TrustedProxies (ASP.NET would trust loopback by default,
+            // letting any local process claim another client address or HTTPS).
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var proxy in trustedProxies)
             {
                 if (System.Net.IPAddress.TryParse(proxy, out var ip))
                     o.KnownProxies.Add(ip);
@@ -69,12 +74,14 @@ internal static class PulseHost
         builder.Services.AddSingleton<Bootstrap>();
 
         customize?.Invoke(builder);
-        return Compose(builder.Build(), security);
+        return Compose(builder.Build(), security, trustedProxies.Length > 0);
     }
 
-    private static WebApplication Compose(WebApplication app, SecurityOptions security)
+    private static WebApplication Compose(WebApplication app, SecurityOptions security, bool behindProxy)
     {
-        app.UseForwardedHeaders();
+        // With no proxy named, X-Forwarded-* headers are ignored: empty lists would mean "trust anyone".
+        if (behindProxy)
+            app.UseForwardedHeaders();
         app.Use(static (ctx, next) =>
         {
             ctx.Response.Headers["X-Request-Id"] = ctx.TraceIdentifier;
