@@ -40,6 +40,7 @@ public static class PlatformModule
         services.AddScoped<ApiKeyService>();
         services.AddSingleton<SetupTokens>();
         services.AddSingleton<Backups>();
+        services.AddSingleton<LocalAdminToken>();
 
         services.AddIdentityCore<PulseUser>(o =>
             {

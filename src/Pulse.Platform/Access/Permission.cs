@@ -14,4 +14,18 @@ public enum Permission
     AuditRead,
     AuditExport,
     PartnerPortal,
+    /// <summary>See sources, their write keys and volumes.</summary>
+    SourcesRead,
+    /// <summary>Create, change and disable sources; change collection settings.</summary>
+    SourcesManage,
+    /// <summary>Read stored events and the live debugger.</summary>
+    EventsRead,
+    /// <summary>Export events in bulk.</summary>
+    EventsExport,
+    /// <summary>Look up profiles, their identities, traits, consent and timeline.</summary>
+    ProfilesRead,
+    /// <summary>Merge and unmerge profiles, change consent, answer data-subject requests (export, erase).</summary>
+    ProfilesManage,
+    /// <summary>Write tracking plans and re-validate or replay quarantined events.</summary>
+    TrackingPlansManage,
 }

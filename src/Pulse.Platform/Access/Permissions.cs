@@ -14,17 +14,23 @@ public static class Permissions
             [WorkspaceRole.Owner] = Set(
                 Permission.WorkspaceRead, Permission.WorkspaceManage, Permission.WorkspaceCreate, Permission.MembersRead,
                 Permission.MembersManage, Permission.ApiKeysRead, Permission.ApiKeysManage,
-                Permission.AuditRead, Permission.AuditExport),
+                Permission.AuditRead, Permission.AuditExport,
+                Permission.SourcesRead, Permission.SourcesManage, Permission.EventsRead, Permission.EventsExport,
+                Permission.ProfilesRead, Permission.ProfilesManage, Permission.TrackingPlansManage),
             [WorkspaceRole.Admin] = Set(
                 Permission.WorkspaceRead, Permission.WorkspaceManage, Permission.MembersRead,
                 Permission.MembersManage, Permission.ApiKeysRead, Permission.ApiKeysManage,
-                Permission.AuditRead, Permission.AuditExport),
+                Permission.AuditRead, Permission.AuditExport,
+                Permission.SourcesRead, Permission.SourcesManage, Permission.EventsRead, Permission.EventsExport,
+                Permission.ProfilesRead, Permission.ProfilesManage, Permission.TrackingPlansManage),
             [WorkspaceRole.Marketer] = Set(
-                Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead),
+                Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead,
+                Permission.SourcesRead, Permission.EventsRead, Permission.ProfilesRead),
             [WorkspaceRole.Analyst] = Set(
-                Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead),
+                Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead,
+                Permission.SourcesRead, Permission.EventsRead, Permission.EventsExport, Permission.ProfilesRead),
             [WorkspaceRole.Viewer] = Set(
-                Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead),
+                Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead, Permission.SourcesRead),
             [WorkspaceRole.Partner] = Set(Permission.PartnerPortal),
         }.ToFrozenDictionary();
 

@@ -21,6 +21,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     public const string WorkspaceClaim = "pulse:workspace";
     public const string RoleClaim = "pulse:role";
     public const string PrefixClaim = "pulse:key_prefix";
+    public const string KindClaim = "pulse:actor_kind";
     private const string FailureItem = "pulse:auth_failure";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -28,6 +29,8 @@ internal sealed class ApiKeyAuthenticationHandler(
         string? header = Request.Headers.Authorization;
         if (string.IsNullOrEmpty(header))
             return AuthenticateResult.NoResult();
+        if (header.StartsWith(LocalAdminToken.Scheme + " ", StringComparison.Ordinal))
+            return AuthenticateLocal(header[(LocalAdminToken.Scheme.Length + 1)..].Trim());
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return Fail("The Authorization header must be 'Bearer <API key>'.");
         var key = header.AsSpan(7).Trim().ToString();
@@ -50,6 +53,27 @@ internal sealed class ApiKeyAuthenticationHandler(
         };
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    /// <summary>The CLI on this machine, acting through the server with the token of <c>admin.token</c>.</summary>
+    private AuthenticateResult AuthenticateLocal(string token)
+    {
+        if (Context.Connection.RemoteIpAddress is not { } ip || !System.Net.IPAddress.IsLoopback(ip))
+            return Fail("The local admin token is accepted from this machine only.");
+        if (!Context.RequestServices.GetRequiredService<LocalAdminToken>().Matches(token))
+            return Fail("The local admin token does not match the running server's.");
+        if (!Guid.TryParse(Request.Headers[LocalAdminToken.WorkspaceHeader].ToString(), out var workspace))
+            return Fail($"Name the workspace in the {LocalAdminToken.WorkspaceHeader} header.");
+        var user = Request.Headers[LocalAdminToken.UserHeader].ToString() is { Length: > 0 and <= 64 } u ? u : "operator";
+        var claims = new[]
+        {
+            new Claim(ClaimTypes.NameIdentifier, user),
+            new Claim(ClaimTypes.Name, "cli:" + user),
+            new Claim(WorkspaceClaim, workspace.ToString()),
+            new Claim(RoleClaim, nameof(Access.WorkspaceRole.Owner)),
+            new Claim(KindClaim, Access.ActorKinds.Cli),
+        };
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
     }
 
     private AuthenticateResult Fail(string reason)

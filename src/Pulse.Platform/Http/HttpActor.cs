@@ -15,6 +15,8 @@ public static class HttpActor
             || !Guid.TryParse(user.FindFirstValue(ApiKeyAuthenticationHandler.WorkspaceClaim), out var ws)
             || !Enum.TryParse<WorkspaceRole>(user.FindFirstValue(ApiKeyAuthenticationHandler.RoleClaim), out var role))
             throw new InvalidOperationException("The endpoint must require API key authentication.");
+        if (user.FindFirstValue(ApiKeyAuthenticationHandler.KindClaim) == ActorKinds.Cli)
+            return new Actor(ActorKinds.Cli, user.FindFirstValue(ClaimTypes.NameIdentifier)!, user.FindFirstValue(ClaimTypes.Name)!, ws, role, ClientIp(context), UserAgent(context));
         return new Actor(
             ActorKinds.ApiKey,
             user.FindFirstValue(ClaimTypes.NameIdentifier)!,

@@ -3,7 +3,8 @@ namespace Pulse.Platform.Http;
 /// <summary>Stable <c>type</c> values of Pulse's problem details (RFC 9457); clients may switch on them.</summary>
 public static class ProblemTypes
 {
-    private const string Base = "https://pulse.invalid/problems/";
+    public const string Base = "https://pulse.invalid/problems/";
+    public const string Unavailable = Base + "unavailable";
     public const string Validation = Base + "validation";
     public const string BadRequest = Base + "bad-request";
     public const string Unauthorized = Base + "unauthorized";
@@ -27,6 +28,7 @@ public static class ProblemTypes
         413 => PayloadTooLarge,
         415 => UnsupportedMediaType,
         429 => TooManyRequests,
+        503 => Unavailable,
         _ => status >= 500 ? Internal : BadRequest,
     };
 }

@@ -39,7 +39,7 @@ public sealed class Backups(DataDirectory data, TimeProvider time)
             foreach (var file in Directory.EnumerateFiles(data.Path))
             {
                 var name = Path.GetFileName(file);
-                if (name is DataDirectory.DatabaseFileName or DataDirectory.LockFileName or DataDirectory.ServerInfoFileName
+                if (name is DataDirectory.DatabaseFileName or DataDirectory.LockFileName or DataDirectory.ServerInfoFileName or ApiKeys.LocalAdminToken.FileName
                     || SkippedSuffixes.Any(s => name.EndsWith(s, StringComparison.Ordinal)))
                     continue;
                 var staged = Path.Combine(staging.FullName, name);

@@ -6,6 +6,6 @@ namespace Pulse.Platform.Storage;
 /// Stores instants as UTC Unix milliseconds, so that every store can sort and compare them
 /// (SQLite cannot order DateTimeOffset text) and a hash over them is the same after a round trip.
 /// </summary>
-internal sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(
+public sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(
     v => v.ToUnixTimeMilliseconds(),
     v => DateTimeOffset.FromUnixTimeMilliseconds(v));

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Pulse.Collect;
 using Pulse.Hosting;
 using Pulse.Platform;
 using Pulse.Platform.Storage;
@@ -39,6 +40,7 @@ internal sealed class CliContext : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddPlatformCore(config, data);
+        services.AddCollectCore(config);
         var provider = services.BuildServiceProvider();
         var context = new CliContext(provider, data);
         if (migrate)

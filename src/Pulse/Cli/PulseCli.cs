@@ -32,6 +32,8 @@ internal static class PulseCli
         root.Subcommands.Add(PeopleCommands.User());
         root.Subcommands.Add(PeopleCommands.Workspace());
         root.Subcommands.Add(ApiKeyCommands.ApiKey());
+        root.Subcommands.Add(SourceCommands.Source());
+        root.Subcommands.Add(EventCommands.Events());
         root.Subcommands.Add(AuditCommands.Audit());
         root.Subcommands.Add(BackupCommands.Backup());
         root.Subcommands.Add(BackupCommands.Restore());

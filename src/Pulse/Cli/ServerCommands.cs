@@ -80,6 +80,7 @@ internal static class ServerCommands
                     await beforeStart(app);
                 await app.StartAsync(ct);
                 var addresses = PulseHost.Addresses(app);
+                app.Services.GetRequiredService<Pulse.Platform.ApiKeys.LocalAdminToken>().Publish(data);
                 serverLock.Publish(addresses);
                 CliOutput.Info($"Pulse is listening on {string.Join(", ", addresses)} (data: {data.Path}). Ctrl+C stops it.");
                 await bootstrap.AnnounceSetupAsync(addresses, ct);
@@ -95,6 +96,10 @@ internal static class ServerCommands
             catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
                 throw new CliException("Cannot listen: " + e.Message + " Choose another address with --urls.");
+            }
+            finally
+            {
+                Pulse.Platform.ApiKeys.LocalAdminToken.Withdraw(data);
             }
         }
     }

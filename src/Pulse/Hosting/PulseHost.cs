@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Pulse.Collect;
 using Pulse.Observability;
 using Pulse.Platform;
 using Pulse.Platform.Access;
@@ -66,6 +67,8 @@ internal static class PulseHost
 
         builder.Services.AddPlatformCore(config, data);
         builder.Services.AddPlatformWeb(config);
+        builder.Services.AddCollectCore(config);
+        builder.Services.AddCollectWeb();
         builder.Services.AddApiConventions(config);
         builder.Services.AddPulseTelemetry(config);
         builder.Services.AddPulseWeb();
@@ -111,7 +114,8 @@ internal static class PulseHost
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference(o => o.WithTitle("Pulse API"));
 
-        app.MapApiGroup().MapPlatformApi();
+        app.MapApiGroup().MapPlatformApi().MapCollectApi();
+        app.MapCollectIngest();
         app.MapPulseWeb();
         return app;
     }

@@ -1,0 +1,23 @@
+using System.Text.Json.Serialization;
+using Pulse.Collect.Ingest;
+using Pulse.Collect.Log;
+using Pulse.Collect.Sources;
+using Pulse.Platform.Paging;
+
+namespace Pulse.Collect;
+
+[JsonSourceGenerationOptions(
+    System.Text.Json.JsonSerializerDefaults.Web,
+    UseStringEnumConverter = true,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(SourceDto))]
+[JsonSerializable(typeof(Page<SourceDto>))]
+[JsonSerializable(typeof(CreateSourceRequest))]
+[JsonSerializable(typeof(UpdateSourceRequest))]
+[JsonSerializable(typeof(Rejection))]
+[JsonSerializable(typeof(IReadOnlyList<Rejection>))]
+[JsonSerializable(typeof(EventEnrichment))]
+[JsonSerializable(typeof(Events.EventDto))]
+[JsonSerializable(typeof(Page<Events.EventDto>))]
+public sealed partial class CollectJsonContext : JsonSerializerContext;

@@ -1,0 +1,40 @@
+using System.Diagnostics.Metrics;
+
+namespace Pulse.Collect;
+
+/// <summary>The Collect module's instruments (meter <c>Pulse.Collect</c>).</summary>
+public sealed class CollectMetrics
+{
+    public const string MeterName = "Pulse.Collect";
+    private readonly Counter<long> _received;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _stored;
+    private readonly Counter<long> _duplicates;
+    private readonly Histogram<int> _commitSize;
+    private readonly Histogram<double> _commitSeconds;
+    private readonly Counter<long> _requests;
+
+    public CollectMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _requests = meter.CreateCounter<long>("pulse.collect.requests", description: "Ingest requests by outcome.");
+        _received = meter.CreateCounter<long>("pulse.collect.events.received", description: "Events that arrived, valid or not.");
+        _rejected = meter.CreateCounter<long>("pulse.collect.events.rejected", description: "Events refused at ingest, by reason.");
+        _stored = meter.CreateCounter<long>("pulse.collect.events.stored", description: "Events committed to the log.");
+        _duplicates = meter.CreateCounter<long>("pulse.collect.events.duplicate", description: "Events acknowledged but not stored again (message id seen).");
+        _commitSize = meter.CreateHistogram<int>("pulse.collect.commit.events", description: "Events per group commit.");
+        _commitSeconds = meter.CreateHistogram<double>("pulse.collect.commit.duration", unit: "s", description: "Time to write and sync one group commit.");
+    }
+
+    public void Request(string outcome) => _requests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    public void Received(int count) => _received.Add(count);
+    public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    public void Committed(int stored, int duplicates, double seconds)
+    {
+        _stored.Add(stored);
+        if (duplicates > 0)
+            _duplicates.Add(duplicates);
+        _commitSize.Record(stored + duplicates);
+        _commitSeconds.Record(seconds);
+    }
+}

@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Pulse.Collect.Enrichment;
+using Pulse.Collect.Ingest;
+using Pulse.Collect.Log;
+using Pulse.Collect.Sources;
+using Pulse.Collect.Storage;
+using Pulse.Platform.Storage;
+
+namespace Pulse.Collect;
+
+/// <summary>Registers the Collect module: sources, the event log, ingest, enrichment.</summary>
+public static class CollectModule
+{
+    /// <summary>Metadata and the log store; what the CLI needs without a web server.</summary>
+    public static IServiceCollection AddCollectCore(this IServiceCollection services, IConfiguration config)
+    {
+        services.AddOptions<CollectOptions>().Bind(config.GetSection(CollectOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        // Same connection as the Platform's context in a scope, so audit entries commit with the change.
+        services.AddDbContext<CollectDbContext>((sp, o) => o.UseSqlite(
+            sp.GetRequiredService<PulseDbContext>().Database.GetDbConnection(),
+            x => x.MigrationsHistoryTable(CollectDbContext.HistoryTable)));
+        services.AddSingleton<IModuleSchema, CollectSchema>();
+        services.AddScoped(sp => new SourceService(
+            sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<CollectOptions>>()));
+        services.AddSingleton<EventStore>();
+        services.AddSingleton<CollectMetrics>();
+        services.AddSingleton(sp => new Events.EventQueries(sp.GetRequiredService<EventStore>()));
+        services.AddSingleton(sp => new Events.EventExporter(sp.GetRequiredService<EventStore>()));
+        return services;
+    }
+
+    /// <summary>Ingest, enrichment and the log writer for the server.</summary>
+    public static IServiceCollection AddCollectWeb(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, CollectJsonContext.Default));
+        services.AddSingleton(sp => new EventLog(
+            sp.GetRequiredService<EventStore>(), sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<CollectMetrics>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<EventLog>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<EventLog>());
+        services.AddSingleton<UserAgentParser>();
+        services.AddSingleton<ReferrerClassifier>();
+        services.AddSingleton(sp => new GeoLookup(sp.GetRequiredService<IOptions<CollectOptions>>().Value.GeoIpDatabase));
+        services.AddSingleton<Enricher>();
+        services.AddSingleton<SourceDirectory>();
+        services.AddSingleton<SourceRateLimits>();
+        services.AddSingleton<IngestPipeline>();
+        return services;
+    }
+
+    /// <summary>Maps the Collect module's part of the management API into <paramref name="api"/> (<c>/api/v1</c>).</summary>
+    public static IEndpointRouteBuilder MapCollectApi(this IEndpointRouteBuilder api)
+    {
+        api.MapSources();
+        Events.EventEndpoints.MapEvents(api);
+        return api;
+    }
+
+    /// <summary>Maps the public ingest endpoints (Segment API).</summary>
+    public static IEndpointRouteBuilder MapCollectIngest(this IEndpointRouteBuilder app)
+    {
+        app.MapIngest();
+        return app;
+    }
+}

@@ -1,0 +1,60 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pulse.Collect;
+
+/// <summary>Section <c>Collect</c>: limits and tuning of event ingestion and the event log.</summary>
+public sealed class CollectOptions
+{
+    public const string Section = "Collect";
+
+    /// <summary>Default largest event (bytes of its JSON), as Segment's 32 KB; a source may set its own.</summary>
+    [Range(1024, 1024 * 1024)]
+    public int MaxEventBytes { get; set; } = 32 * 1024;
+
+    /// <summary>Default largest request body after decompression, as Segment's 500 KB; a source may set its own.</summary>
+    [Range(4 * 1024, 16 * 1024 * 1024)]
+    public int MaxBatchBytes { get; set; } = 500 * 1024;
+
+    /// <summary>No source may raise its batch limit above this; bodies are read up to it before the write key is known.</summary>
+    [Range(4 * 1024, 64 * 1024 * 1024)]
+    public int MaxBatchBytesCeiling { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Default events per second a source may send (token bucket refill); 0 means no limit.</summary>
+    [Range(0, 100_000_000)]
+    public int RateLimitPerSecond { get; set; } = 0;
+
+    /// <summary>Days a message id is remembered per source for deduplication.</summary>
+    [Range(1, 90)]
+    public int DedupWindowDays { get; set; } = 7;
+
+    /// <summary>
+    /// Message ids each day's slice of the in-memory filter is sized for (1% false positives at
+    /// this many; beyond it the filter answers "maybe" more often and the exact check in the log
+    /// runs more, but memory stays fixed).
+    /// </summary>
+    [Range(1000, 1_000_000_000)]
+    public int DedupExpectedPerDay { get; set; } = 2_000_000;
+
+    /// <summary>Most events one group commit writes.</summary>
+    [Range(1, 1_000_000)]
+    public int CommitMaxEvents { get; set; } = 50_000;
+
+    /// <summary>Requests waiting for a commit before new ones wait for room.</summary>
+    [Range(1, 1_000_000)]
+    public int CommitQueueRequests { get; set; } = 8192;
+
+    /// <summary>DuckDB's memory limit for the event log (<c>512MB</c>, <c>2GB</c> …).</summary>
+    [RegularExpression(@"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$", ErrorMessage = "Collect:DuckDbMemoryLimit must look like 512MB or 2GB.")]
+    public string DuckDbMemoryLimit { get; set; } = "1GB";
+
+    /// <summary>Size of the write-ahead log at which DuckDB folds it into the database file.</summary>
+    [RegularExpression(@"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$", ErrorMessage = "Collect:CheckpointThreshold must look like 256MB or 1GB.")]
+    public string CheckpointThreshold { get; set; } = "256MB";
+
+    /// <summary>Optional MaxMind-format (.mmdb) database that maps client IPs to countries.</summary>
+    public string? GeoIpDatabase { get; set; }
+
+    /// <summary>Seconds a looked-up write key is trusted before it is read again (so a disabled source stops within this).</summary>
+    [Range(0, 3600)]
+    public int SourceCacheSeconds { get; set; } = 5;
+}

@@ -1,0 +1,62 @@
+using System.Net;
+using Pulse.Collect.Sources;
+
+namespace Pulse.Collect.Enrichment;
+
+/// <summary>What the enricher reads of one message (all optional).</summary>
+internal readonly record struct EnrichmentInput(
+    string? PageUrl, string? Referrer, string? UserAgent, IPAddress? Ip,
+    string? CampaignSource, string? CampaignMedium, string? CampaignName, string? CampaignTerm, string? CampaignContent);
+
+/// <summary>Derives the enrichment columns of an event; cheap for repeated user agents and referrers.</summary>
+internal sealed class Enricher(UserAgentParser userAgents, ReferrerClassifier referrers, GeoLookup geo)
+{
+    private readonly BoundedCache<string, UserAgentInfo> _agents = new(20_000);
+    private readonly BoundedCache<(string, string?), ReferrerInfo> _referrers = new(20_000);
+
+    public Log.EventEnrichment Enrich(in EnrichmentInput input, IpMode ipMode, byte[] pseudonymKey)
+    {
+        var page = PageUrl.Parse(input.PageUrl);
+        var referrer = input.Referrer is { Length: > 0 } r
+            ? _referrers.GetOrAdd((ReferrerKey(r), page.Host), k => referrers.Classify(k.Item1, k.Item2))
+            : new ReferrerInfo(null, ReferrerClassifier.Direct, null);
+        var agent = input.UserAgent is { Length: > 0 } ua ? _agents.GetOrAdd(ua, userAgents.Parse) : null;
+        return new Log.EventEnrichment
+        {
+            UtmSource = input.CampaignSource ?? page.UtmSource,
+            UtmMedium = input.CampaignMedium ?? page.UtmMedium,
+            UtmCampaign = input.CampaignName ?? page.UtmCampaign,
+            UtmTerm = input.CampaignTerm ?? page.UtmTerm,
+            UtmContent = input.CampaignContent ?? page.UtmContent,
+            Fbclid = page.Fbclid,
+            Ttclid = page.Ttclid,
+            LiFatId = page.LiFatId,
+            Gclid = page.Gclid,
+            Msclkid = page.Msclkid,
+            ReferrerDomain = referrer.Domain,
+            ReferrerType = referrer.Type,
+            ReferrerName = referrer.Name,
+            PageHost = page.Host,
+            PagePath = page.Path,
+            Browser = agent?.Browser,
+            BrowserVersion = agent?.BrowserVersion,
+            Os = agent?.Os,
+            OsVersion = agent?.OsVersion,
+            DeviceType = agent?.DeviceType,
+            IsBot = agent?.IsBot ?? false,
+            BotName = agent?.BotName,
+            Ip = IpPrivacy.Apply(input.Ip, ipMode, pseudonymKey),
+            Country = geo.Country(input.Ip),
+        };
+    }
+
+    /// <summary>Only scheme and host matter for classification; keeping the path out keeps the cache small.</summary>
+    private static string ReferrerKey(string referrer)
+    {
+        var start = referrer.IndexOf("://", StringComparison.Ordinal);
+        if (start < 0)
+            return referrer.Length > 200 ? referrer[..200] : referrer;
+        var end = referrer.IndexOfAny(['/', '?', '#'], start + 3);
+        return end < 0 ? referrer : referrer[..end];
+    }
+}

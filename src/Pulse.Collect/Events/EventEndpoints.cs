@@ -1,0 +1,103 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Pulse.Collect.Ingest;
+using Pulse.Collect.Sources;
+using Pulse.Platform.Access;
+using Pulse.Platform.Audit;
+using Pulse.Platform.Http;
+using Pulse.Platform.Paging;
+using Pulse.Platform.Storage;
+
+namespace Pulse.Collect.Events;
+
+public static class EventEndpoints
+{
+    public const string ExportCountHeader = "Pulse-Export-Count";
+
+    public static RouteGroupBuilder MapEvents(this IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup("/events").WithTags("Events");
+        group.MapGet("/", List).RequirePermission(Permission.EventsRead)
+            .WithSummary("Stored events, newest first. Filters: source (id or name), type, event, from/to (ISO-8601, on the event's timestamp), profile (any user or anonymous id).");
+        group.MapGet("/export", Export).RequirePermission(Permission.EventsExport)
+            .WithSummary("Every matching event in log order as jsonl, csv or parquet (format=…); the count is in the Pulse-Export-Count header.")
+            .Produces(200, contentType: "application/x-ndjson");
+        return group;
+    }
+
+    private static async Task<Ok<Page<EventDto>>> List(
+        string? source, string? type, string? @event, string? from, string? to, string? profile, string? cursor, int? limit,
+        HttpContext http, EventQueries events, SourceService sources, CancellationToken ct)
+    {
+        var actor = HttpActor.From(http);
+        var filter = await FilterAsync(actor, source, type, @event, from, to, profile, sources, ct);
+        return TypedResults.Ok(await events.ListAsync(actor, filter, PageRequest.Create(cursor, limit), ct));
+    }
+
+    private static async Task Export(
+        string? source, string? type, string? @event, string? from, string? to, string? profile, string? format,
+        HttpContext http, EventExporter exporter, SourceService sources, AuditTrail audit, PulseDbContext db, CancellationToken ct)
+    {
+        var actor = HttpActor.From(http);
+        actor.Demand(Permission.EventsExport);
+        var fmt = ParseFormat(format);
+        var filter = await FilterAsync(actor, source, type, @event, from, to, profile, sources, ct);
+        var count = exporter.Count(filter);
+        await audit.RecordAsync(db, actor, new AuditRecord("events.exported", "events", null, null,
+            AuditSummary.Of(new { format = fmt.ToString().ToLowerInvariant(), source, type, @event, from, to, profile, count })), ct);
+        http.Response.Headers[ExportCountHeader] = count.ToString(CultureInfo.InvariantCulture);
+        http.Response.ContentType = fmt switch
+        {
+            ExportFormat.Jsonl => "application/x-ndjson; charset=utf-8",
+            ExportFormat.Csv => "text/csv; charset=utf-8",
+            _ => "application/vnd.apache.parquet",
+        };
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"events.{fmt.ToString().ToLowerInvariant()}\"";
+        await exporter.ExportAsync(filter, fmt, http.Response.Body, null, ct);
+    }
+
+    public static ExportFormat ParseFormat(string? format) => format?.ToLowerInvariant() switch
+    {
+        null or "" or "jsonl" or "ndjson" => ExportFormat.Jsonl,
+        "csv" => ExportFormat.Csv,
+        "parquet" => ExportFormat.Parquet,
+        _ => throw new ValidationException("format", "format must be jsonl, csv or parquet."),
+    };
+
+    /// <summary>Checks the filter parameters of a list or an export.</summary>
+    internal static async Task<EventFilter> FilterAsync(Actor actor, string? source, string? type, string? @event, string? from, string? to,
+        string? profile, SourceService sources, CancellationToken ct)
+    {
+        Guid? sourceId = null;
+        if (!string.IsNullOrEmpty(source))
+            sourceId = (await sources.GetAsync(actor, source, ct)).Id;
+        if (type is not null && CallTypes.Normalise(type) is null)
+            throw new ValidationException("type", "type must be one of track, identify, page, screen, group, alias.");
+        if (@event is { Length: > Ingest.MessageBuilder.MaxEventNameLength })
+            throw new ValidationException("event", $"event must be at most {Ingest.MessageBuilder.MaxEventNameLength} characters.");
+        var fromTime = Time("from", from);
+        var toTime = Time("to", to);
+        if (fromTime is { } f && toTime is { } t && f >= t)
+            throw new ValidationException("to", "to must be after from.");
+        if (profile is { Length: > Ids.MaxLength })
+            throw new ValidationException("profile", $"profile must be at most {Ids.MaxLength} characters.");
+        return new EventFilter(actor.WorkspaceId, sourceId, type, string.IsNullOrEmpty(@event) ? null : @event, fromTime, toTime,
+            string.IsNullOrEmpty(profile) ? null : [profile]);
+    }
+
+    /// <summary>ISO-8601 date (2026-11-01, midnight UTC) or date-time with offset.</summary>
+    public static DateTimeOffset? Time(string field, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+            return null;
+        if (DateTimeOffset.TryParseExact(value, ["yyyy-MM-dd", "yyyy-MM-ddTHH:mm:ssK", "yyyy-MM-ddTHH:mm:ss.FFFFFFFK", "yyyy-MM-ddTHH:mmK"],
+                CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
+            && t.Year is >= 1970 and <= 9998)
+            return t;
+        throw new ValidationException(field, $"{field} must be an ISO-8601 date (2026-11-01) or date-time (2026-11-01T08:00:00Z).");
+    }
+}

@@ -1,0 +1,8 @@
+namespace Pulse.Collect.Events;
+
+public enum ExportFormat
+{
+    Jsonl,
+    Csv,
+    Parquet,
+}

@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Pulse.Platform.Http;
+
+namespace Pulse.Collect.Ingest;
+
+/// <summary>
+/// The Segment HTTP Tracking API: <c>POST /v1/track|identify|page|screen|group|alias|batch</c>,
+/// analytics.js's short forms (<c>/v1/t</c>, <c>/v1/b</c> …) and <c>/v1/import</c>. Answers
+/// <c>200 {"success":true}</c> only once every accepted message is on disk.
+/// </summary>
+public static class IngestEndpoints
+{
+    private static readonly string[] Calls = ["track", "identify", "page", "screen", "group", "alias", "batch", "import", "t", "i", "p", "s", "g", "a", "b"];
+
+    public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1").ExcludeFromDescription().DisableAntiforgery();
+        foreach (var call in Calls)
+        {
+            var type = CallTypes.FromPath(call);
+            group.MapPost("/" + call, (HttpContext http) => IngestAsync(http, type));
+            group.MapMethods("/" + call, ["OPTIONS"], Preflight);
+        }
+        return app;
+    }
+
+    private static IResult Preflight(HttpContext http)
+    {
+        // Which source a browser writes to is only known from the body, so the preflight admits
+        // the request and the POST itself is checked against the source's allowed origins.
+        if (http.Request.Headers.Origin.ToString() is { Length: > 0 } origin)
+        {
+            var h = http.Response.Headers;
+            h.AccessControlAllowOrigin = origin;
+            h.AccessControlAllowMethods = "POST, OPTIONS";
+            h.AccessControlAllowHeaders = "Content-Type, Authorization, Content-Encoding, AnonymousId";
+            h.AccessControlMaxAge = "600";
+            h.Vary = "Origin";
+        }
+        return Results.NoContent();
+    }
+
+    private static async Task IngestAsync(HttpContext http, string? pathType)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptions<CollectOptions>>().Value;
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = options.MaxBatchBytesCeiling;
+        var origin = http.Request.Headers.Origin.ToString() is { Length: > 0 } o ? o : null;
+
+        var (body, problem) = await IngestBody.ReadAsync(http.Request, options.MaxBatchBytesCeiling, http.RequestAborted);
+        if (body is null)
+        {
+            await (problem switch
+            {
+                BodyProblem.TooLarge => Problem(http, 413, $"The body is larger than {options.MaxBatchBytesCeiling} bytes (after decompression)."),
+                BodyProblem.BadGzip => Problem(http, 400, "The body is not valid gzip (Content-Encoding: gzip)."),
+                BodyProblem.UnsupportedEncoding => Problem(http, 415, "Content-Encoding must be gzip or identity."),
+                _ => Problem(http, 400, "The body is empty; send a Segment message as JSON."),
+            });
+            return;
+        }
+        IngestOutcome outcome;
+        using (body)
+        {
+            var caller = new IngestCaller(BasicUser(http.Request), origin, http.Connection.RemoteIpAddress,
+                origin is not null ? http.Request.Headers.UserAgent.ToString() : null);
+            outcome = await http.RequestServices.GetRequiredService<IngestPipeline>().ProcessAsync(body.Memory, pathType, caller, http.RequestAborted);
+        }
+        if (origin is not null && outcome.Status is IngestStatus.Stored or IngestStatus.BadRequest or IngestStatus.RateLimited or IngestStatus.TooLarge or IngestStatus.Unavailable)
+        {
+            http.Response.Headers.AccessControlAllowOrigin = origin;
+            http.Response.Headers.Vary = "Origin";
+        }
+        if (outcome.Limit is { Limit: > 0 } limit)
+        {
+            http.Response.Headers["RateLimit-Limit"] = limit.Limit.ToString(CultureInfo.InvariantCulture);
+            http.Response.Headers["RateLimit-Remaining"] = limit.Remaining.ToString(CultureInfo.InvariantCulture);
+            http.Response.Headers["RateLimit-Reset"] = Math.Max(1, limit.RetryAfterSeconds).ToString(CultureInfo.InvariantCulture);
+        }
+        switch (outcome.Status)
+        {
+            case IngestStatus.Stored:
+                await WriteSuccessAsync(http, outcome);
+                break;
+            case IngestStatus.BadRequest:
+                await Problem(http, 400, outcome.Detail!, outcome.Rejected);
+                break;
+            case IngestStatus.Unauthorized:
+                await Problem(http, 401, outcome.Detail!);
+                break;
+            case IngestStatus.Forbidden:
+                await Problem(http, 403, outcome.Detail!);
+                break;
+            case IngestStatus.TooLarge:
+                await Problem(http, 413, outcome.Detail!);
+                break;
+            case IngestStatus.RateLimited:
+                http.Response.Headers.RetryAfter = Math.Max(1, outcome.Limit?.RetryAfterSeconds ?? 1).ToString(CultureInfo.InvariantCulture);
+                await Problem(http, 429, outcome.Detail!);
+                break;
+            default:
+                http.Response.Headers.RetryAfter = "1";
+                await Problem(http, 503, outcome.Detail ?? "The event log is unavailable; retry shortly.");
+                break;
+        }
+    }
+
+    private static async Task WriteSuccessAsync(HttpContext http, IngestOutcome outcome)
+    {
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "application/json";
+        await using var w = new Utf8JsonWriter(http.Response.BodyWriter);
+        w.WriteStartObject();
+        w.WriteBoolean("success"u8, true);
+        w.WriteNumber("accepted"u8, outcome.Accepted);
+        w.WriteNumber("duplicates"u8, outcome.Duplicates);
+        if (outcome.Rejected is { Count: > 0 } rejected)
+        {
+            w.WriteStartArray("rejected"u8);
+            foreach (var r in rejected)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("index"u8, r.Index);
+                w.WriteString("reason"u8, r.Reason);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+        await w.FlushAsync();
+    }
+
+    private static async Task Problem(HttpContext http, int status, string detail, IReadOnlyList<Rejection>? rejected = null)
+    {
+        http.Response.StatusCode = status;
+        var problem = new ProblemDetails { Status = status, Type = ProblemTypes.ForStatus(status), Detail = detail };
+        if (rejected is { Count: > 0 })
+            problem.Extensions["rejected"] = rejected;
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
+    }
+
+    /// <summary>The user name of <c>Authorization: Basic base64(writeKey:)</c>, as Segment's SDKs send it.</summary>
+    internal static string? BasicUser(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (!AuthenticationHeaderValue.TryParse(header, out var auth) || !"Basic".Equals(auth.Scheme, StringComparison.OrdinalIgnoreCase) || auth.Parameter is null)
+            return null;
+        Span<byte> bytes = stackalloc byte[256];
+        if (auth.Parameter.Length > 340 || !Convert.TryFromBase64String(auth.Parameter, bytes, out var n))
+            return null;
+        var text = Encoding.UTF8.GetString(bytes[..n]);
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? text : text[..colon];
+    }
+}

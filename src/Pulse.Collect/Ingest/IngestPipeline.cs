@@ -1,0 +1,176 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Unicode;
+using Pulse.Collect.Enrichment;
+using Pulse.Collect.Log;
+using Pulse.Collect.Sources;
+
+namespace Pulse.Collect.Ingest;
+
+/// <summary>Where a request came from, as the HTTP layer saw it.</summary>
+internal readonly record struct IngestCaller(string? BasicWriteKey, string? Origin, IPAddress? Ip, string? BrowserUserAgent);
+
+/// <summary>
+/// The ingest path after the body is read: parse, find the sources of the write keys, check origin,
+/// size and rate, build the records, and append them to the log. Shared by the Segment endpoints
+/// and the pixel.
+/// </summary>
+internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits limits, Enricher enricher, EventLog log, CollectMetrics metrics, TimeProvider time)
+{
+    public const int MaxJsonDepth = 64;
+    public const int MaxBatchMessages = 10_000;
+
+    public async Task<IngestOutcome> ProcessAsync(ReadOnlyMemory<byte> body, string? pathType, IngestCaller caller, CancellationToken ct)
+    {
+        if (!Utf8.IsValid(body.Span))
+            return new IngestOutcome(IngestStatus.BadRequest, "The body is not valid UTF-8.");
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxJsonDepth });
+        }
+        catch (JsonException e)
+        {
+            return new IngestOutcome(IngestStatus.BadRequest, "The body is not valid JSON: " + Trim(e.Message));
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                return new IngestOutcome(IngestStatus.BadRequest, "The body must be a JSON object.");
+            var receivedAt = time.GetUtcNow();
+            var rootKey = KeyOf(root);
+            var messages = new List<(JsonElement Message, string? Key)>();
+            DateTimeOffset? batchSentAt = null;
+            JsonElement? batchContext = null;
+            if (pathType is null)
+            {
+                if (!root.TryGetProperty("batch", out var batch) || batch.ValueKind != JsonValueKind.Array)
+                    return new IngestOutcome(IngestStatus.BadRequest, "A batch body must hold \"batch\", an array of messages.");
+                var count = batch.GetArrayLength();
+                if (count == 0)
+                    return new IngestOutcome(IngestStatus.BadRequest, "The batch is empty.");
+                if (count > MaxBatchMessages)
+                    return new IngestOutcome(IngestStatus.TooLarge, $"The batch holds {count} messages; at most {MaxBatchMessages} are accepted per request.");
+                if (root.TryGetProperty("sentAt", out var sent) && sent.ValueKind == JsonValueKind.String)
+                {
+                    if (!sent.TryGetDateTimeOffset(out var s))
+                        return new IngestOutcome(IngestStatus.BadRequest, "sentAt must be an ISO-8601 date-time.");
+                    batchSentAt = s.ToUniversalTime();
+                }
+                if (root.TryGetProperty("context", out var ctx) && ctx.ValueKind == JsonValueKind.Object)
+                    batchContext = ctx;
+                foreach (var m in batch.EnumerateArray())
+                    messages.Add((m, (m.ValueKind == JsonValueKind.Object ? KeyOf(m) : null) ?? rootKey ?? caller.BasicWriteKey));
+            }
+            else
+            {
+                messages.Add((root, rootKey ?? caller.BasicWriteKey));
+            }
+
+            // Sources of the keys named; the request's own key decides its size limit.
+            var found = new Dictionary<string, IngestSource?>(StringComparer.Ordinal);
+            foreach (var (_, key) in messages)
+            {
+                if (key is not null && !found.ContainsKey(key))
+                    found[key] = await sources.FindAsync(key, ct);
+            }
+            var usable = found.Values.Where(s => s is { Enabled: true }).Cast<IngestSource>().ToList();
+            if (usable.Count == 0)
+            {
+                metrics.Request("unauthorized");
+                return new IngestOutcome(IngestStatus.Unauthorized, found.Count == 0
+                    ? "No write key: send it as the Basic-auth user name or as \"writeKey\" in the body."
+                    : found.Values.Any(s => s is { Enabled: false }) ? "The write key's source is disabled." : "Unknown write key.");
+            }
+            if (caller.Origin is { } origin)
+            {
+                foreach (var s in usable)
+                {
+                    if (!Origins.Allows(s.AllowedOrigins, origin))
+                    {
+                        metrics.Request("forbidden");
+                        return new IngestOutcome(IngestStatus.Forbidden, s.AllowedOrigins.Count == 0
+                            ? $"The source '{s.Name}' accepts no browser traffic; add {origin} to its allowed origins."
+                            : $"The origin {origin} is not among the allowed origins of the source '{s.Name}'.");
+                    }
+                }
+            }
+            var primaryKey = rootKey ?? caller.BasicWriteKey;
+            var primary = primaryKey is not null && found.TryGetValue(primaryKey, out var p) && p is { Enabled: true } ? p : usable[0];
+            if (body.Length > primary.MaxBatchBytes)
+            {
+                metrics.Request("too_large");
+                return new IngestOutcome(IngestStatus.TooLarge, $"The body is {body.Length} bytes; the source '{primary.Name}' accepts at most {primary.MaxBatchBytes} per request.");
+            }
+
+            metrics.Received(messages.Count);
+            var facts = new RequestFacts(pathType, receivedAt, batchSentAt, batchContext, caller.Ip, caller.BrowserUserAgent);
+            var builder = new MessageBuilder(enricher);
+            var records = new List<LogRecord>(messages.Count);
+            List<Rejection>? rejected = null;
+            for (var i = 0; i < messages.Count; i++)
+            {
+                var (message, key) = messages[i];
+                string? reason;
+                if (key is null)
+                    reason = "no write key for this message";
+                else if (found[key] is not { Enabled: true } source)
+                    reason = found[key] is null ? "unknown write key" : "the write key's source is disabled";
+                else if (builder.Build(message, facts, source, out reason) is { } record)
+                {
+                    records.Add(record);
+                    continue;
+                }
+                (rejected ??= []).Add(new Rejection(i, reason!));
+                metrics.Rejected(ReasonTag(reason!));
+            }
+            if (records.Count == 0)
+            {
+                metrics.Request("bad_request");
+                return new IngestOutcome(IngestStatus.BadRequest,
+                    pathType is null ? "No message of the batch could be accepted." : "The message could not be accepted: " + rejected![0].Reason + ".",
+                    Rejected: rejected);
+            }
+
+            foreach (var group in records.GroupBy(r => r.SourceId))
+            {
+                var source = usable.First(s => s.Id == group.Key);
+                var decision = limits.TryTake(source, group.Count());
+                if (!decision.Allowed)
+                {
+                    metrics.Request("rate_limited");
+                    return new IngestOutcome(IngestStatus.RateLimited, decision.NeverFits
+                        ? $"The request holds more events than the source '{source.Name}' may send in two seconds ({decision.Limit}/s); split it."
+                        : $"The source '{source.Name}' may send {decision.Limit} events per second; retry in {decision.RetryAfterSeconds} s.",
+                        Limit: decision);
+                }
+            }
+
+            AppendResult result;
+            try
+            {
+                result = await log.AppendAsync(records, ct);
+            }
+            catch (LogUnavailableException e)
+            {
+                metrics.Request("unavailable");
+                return new IngestOutcome(IngestStatus.Unavailable, e.Message);
+            }
+            metrics.Request("stored");
+            return new IngestOutcome(IngestStatus.Stored, null, records.Count, result.Duplicates, rejected, Sources: usable);
+        }
+    }
+
+    private static string? KeyOf(JsonElement o) =>
+        o.TryGetProperty("writeKey", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
+
+    private static string Trim(string message) => message.Length > 300 ? message[..300] : message;
+
+    private static string ReasonTag(string reason) =>
+        reason.Contains("timestamp", StringComparison.Ordinal) || reason.Contains("sentAt", StringComparison.Ordinal) ? "timestamp"
+        : reason.Contains("bytes", StringComparison.Ordinal) ? "too_large"
+        : reason.Contains("write key", StringComparison.Ordinal) ? "write_key"
+        : reason.Contains("Id", StringComparison.Ordinal) || reason.Contains("placeholder", StringComparison.Ordinal) ? "identity"
+        : "invalid";
+}

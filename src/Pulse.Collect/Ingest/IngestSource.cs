@@ -1,0 +1,17 @@
+using Pulse.Collect.Sources;
+
+namespace Pulse.Collect.Ingest;
+
+/// <summary>What ingest needs to know of a source and its workspace, cached by write key.</summary>
+internal sealed record IngestSource(
+    Guid Id,
+    Guid WorkspaceId,
+    string Name,
+    bool Enabled,
+    IReadOnlyList<string> AllowedOrigins,
+    int MaxEventBytes,
+    int MaxBatchBytes,
+    int RateLimitPerSecond,
+    IpMode IpMode,
+    byte[] PseudonymKey,
+    ConsentDefault ConsentDefault);

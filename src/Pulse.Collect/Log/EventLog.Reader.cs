@@ -1,0 +1,86 @@
+using System.Data.Common;
+
+namespace Pulse.Collect.Log;
+
+public sealed partial class EventLog
+{
+    /// <summary>Events after <paramref name="afterSeq"/> in log order, at most <paramref name="max"/>.</summary>
+    public Task<IReadOnlyList<LoggedEvent>> ReadAsync(long afterSeq, int max, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        using var c = _store.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {EventStore.Columns} FROM events WHERE seq > $after ORDER BY seq LIMIT $max";
+        cmd.Parameters.Add(EventStore.Parameter("after", afterSeq));
+        cmd.Parameters.Add(EventStore.Parameter("max", max));
+        using var reader = cmd.ExecuteReader();
+        var list = new List<LoggedEvent>();
+        while (reader.Read())
+            list.Add(Map(reader));
+        return Task.FromResult<IReadOnlyList<LoggedEvent>>(list);
+    }
+
+    /// <summary>The position a consumer has processed up to (0 when it never ran).</summary>
+    public Task<long> CheckpointAsync(string consumer, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        using var c = _store.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT seq FROM consumer_checkpoints WHERE consumer = $c";
+        cmd.Parameters.Add(EventStore.Parameter("c", consumer));
+        return Task.FromResult(cmd.ExecuteScalar() is { } v and not DBNull ? Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) : 0L);
+    }
+
+    public Task SaveCheckpointAsync(string consumer, long seq, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        using var c = _store.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "INSERT OR REPLACE INTO consumer_checkpoints VALUES ($c, $s, $t)";
+        cmd.Parameters.Add(EventStore.Parameter("c", consumer));
+        cmd.Parameters.Add(EventStore.Parameter("s", seq));
+        cmd.Parameters.Add(EventStore.Parameter("t", _time.GetUtcNow().UtcDateTime));
+        cmd.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Maps a row selected as <see cref="EventStore.Columns"/>.</summary>
+    internal static LoggedEvent Map(DbDataReader r)
+    {
+        var enrichment = new EventEnrichment
+        {
+            UtmSource = S(r, 14),
+            UtmMedium = S(r, 15),
+            UtmCampaign = S(r, 16),
+            UtmTerm = S(r, 17),
+            UtmContent = S(r, 18),
+            Fbclid = S(r, 19),
+            Ttclid = S(r, 20),
+            LiFatId = S(r, 21),
+            Gclid = S(r, 22),
+            Msclkid = S(r, 23),
+            ReferrerDomain = S(r, 24),
+            ReferrerType = S(r, 25),
+            ReferrerName = S(r, 26),
+            PageHost = S(r, 27),
+            PagePath = S(r, 28),
+            Browser = S(r, 29),
+            BrowserVersion = S(r, 30),
+            Os = S(r, 31),
+            OsVersion = S(r, 32),
+            DeviceType = S(r, 33),
+            IsBot = r.GetBoolean(34),
+            BotName = S(r, 35),
+            Ip = S(r, 36),
+            Country = S(r, 37),
+        };
+        return new LoggedEvent(
+            r.GetInt64(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetString(4), S(r, 5), S(r, 6), S(r, 7), S(r, 8), S(r, 9),
+            Utc(r.GetDateTime(10)), r.IsDBNull(11) ? null : Utc(r.GetDateTime(11)), r.IsDBNull(12) ? null : Utc(r.GetDateTime(12)), Utc(r.GetDateTime(13)),
+            enrichment, S(r, 38), S(r, 39), S(r, 40), r.GetString(41));
+    }
+
+    private static string? S(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static DateTimeOffset Utc(DateTime d) => new(DateTime.SpecifyKind(d, DateTimeKind.Utc));
+}

@@ -1,0 +1,168 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Pulse.Collect.Events;
+using Pulse.Collect.Sources;
+using Pulse.Hosting;
+using Pulse.Platform.Access;
+using Pulse.Platform.ApiKeys;
+using Pulse.Platform.Audit;
+using Pulse.Platform.Storage;
+
+namespace Pulse.Cli;
+
+internal static class EventCommands
+{
+    public static Command Events()
+    {
+        var cmd = new Command("events", "Stored events.");
+        var ws = new Option<string>("--workspace") { Description = "Workspace name or id.", Required = true };
+        var source = new Option<string>("--source") { Description = "Only this source (id or name)." };
+        var from = new Option<string>("--from") { Description = "Events at or after this time (2026-11-01 or 2026-11-01T08:00:00Z)." };
+        var to = new Option<string>("--to") { Description = "Events before this time." };
+        var format = new Option<string>("--format") { Description = "jsonl, csv or parquet.", DefaultValueFactory = _ => "jsonl" };
+        format.AcceptOnlyFromAmong("jsonl", "csv", "parquet");
+        var output = new Option<string>("--output") { Description = "File to write (default: standard output)." };
+        var export = new Command("export", "Write stored events in log order; works while the server runs (through it).") { ws, source, from, to, format, output };
+        export.SetAction(PulseCli.Guarded(async (parsed, ct) =>
+        {
+            var fmt = EventEndpoints.ParseFormat(parsed.GetValue(format));
+            var fromText = parsed.GetValue(from);
+            var toText = parsed.GetValue(to);
+            EventEndpoints.Time("from", fromText);
+            EventEndpoints.Time("to", toText);
+            await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
+            var workspace = await cli.WorkspaceAsync(parsed.GetValue(ws)!, ct);
+            var path = parsed.GetValue(output);
+            if (path is not null && Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir && !Directory.Exists(dir))
+                throw new CliException($"The folder of {path} does not exist.", 2);
+
+            await using var target = path is null ? Console.OpenStandardOutput() : new FileStream(path + ".partial", FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+            long written;
+            if (ServerLock.IsHeld(cli.Data))
+                written = await ThroughServerAsync(cli.Data, workspace.Id, parsed.GetValue(source), fromText, toText, fmt, target, ct);
+            else
+            {
+                var actor = Actor.Cli(workspace.Id);
+                var filter = await cli.InScopeAsync<SourceService, EventFilter>(s =>
+                    EventEndpoints.FilterAsync(actor, parsed.GetValue(source), null, null, fromText, toText, null, s, ct));
+                var exporter = cli.Get<EventExporter>();
+                var total = exporter.Count(filter);
+                await using (var scope = cli.Services.CreateAsyncScope())
+                {
+                    await scope.ServiceProvider.GetRequiredService<AuditTrail>().RecordAsync(scope.ServiceProvider.GetRequiredService<PulseDbContext>(), actor,
+                        new AuditRecord("events.exported", "events", null, null, AuditSummary.Of(new { format = fmt.ToString().ToLowerInvariant(), source = parsed.GetValue(source), from = fromText, to = toText, count = total })), ct);
+                }
+                var progress = new ProgressLine("Exported", total);
+                written = await exporter.ExportAsync(filter, fmt, target, progress, ct);
+                progress.Done(written);
+            }
+            if (path is not null)
+            {
+                await target.DisposeAsync();
+                File.Move(path + ".partial", path, overwrite: true);
+            }
+            CliOutput.Ok($"Exported {written} event(s) as {fmt.ToString().ToLowerInvariant()}{(path is null ? "" : " to " + path)}.");
+            return 0;
+        }));
+        cmd.Subcommands.Add(export);
+        return cmd;
+    }
+
+    /// <summary>The server holds the event log open; ask it for the export with the local admin token.</summary>
+    private static async Task<long> ThroughServerAsync(DataDirectory data, Guid workspace, string? source, string? from, string? to, ExportFormat format, Stream target, CancellationToken ct)
+    {
+        var token = LocalAdminToken.Read(data) ?? throw new CliException($"A server runs on {data.Path} but published no {LocalAdminToken.FileName}; restart it with this version of Pulse.");
+        var baseUrl = ServerAddress(data);
+        var query = new List<string> { "format=" + format.ToString().ToLowerInvariant() };
+        if (source is not null) query.Add("source=" + Uri.EscapeDataString(source));
+        if (from is not null) query.Add("from=" + Uri.EscapeDataString(from));
+        if (to is not null) query.Add("to=" + Uri.EscapeDataString(to));
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = Timeout.InfiniteTimeSpan };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/events/export?" + string.Join('&', query));
+        request.Headers.Authorization = new AuthenticationHeaderValue(LocalAdminToken.Scheme, token);
+        request.Headers.Add(LocalAdminToken.WorkspaceHeader, workspace.ToString());
+        request.Headers.Add(LocalAdminToken.UserHeader, Environment.UserName);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync(ct);
+            string? detail = null;
+            try
+            {
+                using var doc = JsonDocument.Parse(body);
+                detail = doc.RootElement.TryGetProperty("detail", out var d) ? d.GetString() : null;
+                if (doc.RootElement.TryGetProperty("errors", out var errors))
+                    detail = string.Join(" ", errors.EnumerateObject().SelectMany(e => e.Value.EnumerateArray().Select(v => v.GetString())));
+            }
+            catch (JsonException)
+            {
+                // Not a problem document; the status says enough.
+            }
+            throw new CliException($"The server refused the export ({(int)response.StatusCode}): {detail ?? response.ReasonPhrase}", (int)response.StatusCode is 400 ? 2 : 1);
+        }
+        var total = response.Headers.TryGetValues(EventEndpoints.ExportCountHeader, out var v) && long.TryParse(v.First(), CultureInfo.InvariantCulture, out var t) ? t : 0;
+        var progress = new ProgressLine("Exported", total);
+        await using var body2 = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new byte[1 << 16];
+        long lines = 0;
+        int n;
+        while ((n = await body2.ReadAsync(buffer, ct)) > 0)
+        {
+            await target.WriteAsync(buffer.AsMemory(0, n), ct);
+            if (format != ExportFormat.Parquet)
+            {
+                lines += buffer.AsSpan(0, n).Count((byte)'\n');
+                progress.Report(format == ExportFormat.Csv ? Math.Max(0, lines - 1) : lines);
+            }
+        }
+        await target.FlushAsync(ct);
+        progress.Done(total);
+        return total;
+    }
+
+    private static string ServerAddress(DataDirectory data)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(data.ServerInfoPath));
+            foreach (var u in doc.RootElement.GetProperty("urls").EnumerateArray())
+            {
+                var url = u.GetString();
+                if (url is null || !url.StartsWith("http://", StringComparison.Ordinal) && !url.StartsWith("https://", StringComparison.Ordinal))
+                    continue;
+                var uri = new UriBuilder(url.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal));
+                if (uri.Host is "0.0.0.0" or "localhost" or "[::]" or "::")
+                    uri.Host = "127.0.0.1";
+                return uri.Uri.GetLeftPart(UriPartial.Authority);
+            }
+        }
+        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or UriFormatException)
+        {
+            throw new CliException($"A server runs on {data.Path} but its {DataDirectory.ServerInfoFileName} cannot be read: {e.Message}");
+        }
+        throw new CliException($"A server runs on {data.Path} but listens on no HTTP address the CLI can reach.");
+    }
+
+    /// <summary>Progress on standard error: a line every two seconds and one at the end.</summary>
+    private sealed class ProgressLine(string verb, long total) : IProgress<long>
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private TimeSpan _last = TimeSpan.Zero;
+
+        public void Report(long value)
+        {
+            if (_clock.Elapsed - _last < TimeSpan.FromSeconds(2))
+                return;
+            _last = _clock.Elapsed;
+            Console.Error.WriteLine(total > 0
+                ? $"{verb} {value:N0} of {total:N0} events ({100.0 * value / total:F0}%)"
+                : $"{verb} {value:N0} events");
+        }
+
+        public void Done(long value) =>
+            Console.Error.WriteLine($"{verb} {value:N0} events in {_clock.Elapsed.TotalSeconds:F1} s");
+    }
+}

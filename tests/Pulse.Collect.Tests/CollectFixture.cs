@@ -1,0 +1,54 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Pulse.Platform.Access;
+using Pulse.Platform.Tests;
+
+namespace Pulse.Collect.Tests;
+
+/// <summary>One server shared by the tests of a class; each test makes its own workspace and source.</summary>
+public sealed class CollectFixture : IAsyncLifetime
+{
+    public TestServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await TestServer.StartAsync(new() { ["Collect:DuckDbMemoryLimit"] = "256MB" });
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+
+    /// <summary>A fresh workspace with an Admin API key and a source; returns (admin key, write key, source id).</summary>
+    public async Task<Tenant> TenantAsync(object? source = null)
+    {
+        var ws = await Server.CreateWorkspaceAsync();
+        var key = (await Server.CreateKeyAsync(ws.Id, WorkspaceRole.Admin)).Key;
+        var res = await Server.SendAsync(HttpMethod.Post, "/api/v1/sources", key, source ?? new { name = "Web" });
+        var body = await TestServer.JsonAsync(res);
+        TestData.AssertStatus(HttpStatusCode.Created, res, body.ToString());
+        return new Tenant(this, ws.Id, key, body.GetProperty("writeKey").GetString()!, body.GetProperty("id").GetGuid());
+    }
+}
+
+public sealed record Tenant(CollectFixture Fixture, Guid WorkspaceId, string ApiKey, string WriteKey, Guid SourceId)
+{
+    public HttpClient Client => Fixture.Server.Client;
+
+    /// <summary>POSTs raw bytes to an ingest path with the write key as Basic-auth user (unless <paramref name="basic"/> is false).</summary>
+    public async Task<(HttpResponseMessage Response, JsonElement Body)> IngestAsync(string path, string json, bool basic = true, Action<HttpRequestMessage>? customize = null)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        if (basic)
+            req.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(WriteKey + ":")));
+        customize?.Invoke(req);
+        var res = await Client.SendAsync(req);
+        var text = await res.Content.ReadAsStringAsync();
+        return (res, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    public async Task<JsonElement> EventsAsync(string query = "")
+    {
+        var res = await Fixture.Server.SendAsync(HttpMethod.Get, "/api/v1/events" + query, ApiKey);
+        var body = await TestServer.JsonAsync(res);
+        TestData.AssertStatus(HttpStatusCode.OK, res, body.ToString());
+        return body.GetProperty("items");
+    }
+}
