@@ -2,8 +2,9 @@
 # Benchmarks of Pulse. Each prints figures beside a baseline measured in the same run.
 #   bench/run.sh            # API key auth micro-benchmarks, then the HTTP load driver
 #   bench/run.sh http 10    # only the HTTP load (10 s per target and connection count)
+#   bench/run.sh ingest 60 32  # durable ingest: 60 s of 100-event batches over 32 connections, then single events
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet build bench/Pulse.Bench -c Release -nologo -v quiet
+dotnet build Pulse.slnx -c Release -nologo -v quiet
 cd bench/Pulse.Bench
 dotnet bin/Release/net10.0/Pulse.Bench.dll "$@"

@@ -7,10 +7,27 @@ using Pulse.Bench;
 // pulse bench: "micro" runs BenchmarkDotNet, "http" the HTTP load driver; default both.
 var mode = args.FirstOrDefault() ?? "all";
 var seconds = args.Length > 1 && int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 10;
-if (mode is not ("all" or "micro" or "http"))
+if (mode == "baseline-server")
 {
-    Console.Error.WriteLine("usage: Pulse.Bench [all|micro|http] [seconds]");
+    await IngestLoad.ServeBaselineAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
+    return 0;
+}
+if (mode is not ("all" or "micro" or "http" or "ingest" or "log"))
+{
+    Console.Error.WriteLine("usage: Pulse.Bench [all|micro|http|ingest] [seconds] [connections]");
     return 2;
+}
+if (mode == "log")
+{
+    foreach (var perCommit in new[] { 1000, 5000, 20000 })
+        await LogAppend.RunAsync(200_000, perCommit);
+    return 0;
+}
+if (mode == "ingest")
+{
+    var connections = args.Length > 2 && int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var c) ? c : 32;
+    await IngestLoad.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? seconds : 60), connections);
+    return 0;
 }
 if (mode is "all" or "micro")
 {

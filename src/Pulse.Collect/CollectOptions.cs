@@ -39,6 +39,14 @@ public sealed class CollectOptions
     [Range(1, 1_000_000)]
     public int CommitMaxEvents { get; set; } = 50_000;
 
+    /// <summary>Events in the inbox that start a compaction at once (a DuckDB row group is 122,880 rows).</summary>
+    [Range(1, 100_000_000)]
+    public int CompactRows { get; set; } = 122_880;
+
+    /// <summary>Milliseconds between compactions when traffic is low.</summary>
+    [Range(10, 600_000)]
+    public int CompactIntervalMs { get; set; } = 1000;
+
     /// <summary>Requests waiting for a commit before new ones wait for room.</summary>
     [Range(1, 1_000_000)]
     public int CommitQueueRequests { get; set; } = 8192;

@@ -28,7 +28,7 @@ public sealed class EventExporter
     {
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT count(*) FROM events WHERE {filter.Where(cmd)}";
+        cmd.CommandText = $"SELECT count(*) FROM all_events WHERE {filter.Where(cmd)}";
         return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
@@ -37,7 +37,7 @@ public sealed class EventExporter
     {
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {EventStore.Columns} FROM events WHERE {filter.Where(cmd)} ORDER BY seq";
+        cmd.CommandText = $"SELECT {EventStore.Columns} FROM all_events WHERE {filter.Where(cmd)} ORDER BY seq";
         using var reader = cmd.ExecuteReader();
         IEnumerable<LoggedEvent> Rows()
         {

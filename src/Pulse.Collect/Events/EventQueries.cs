@@ -26,7 +26,7 @@ public sealed class EventQueries
             where += " AND seq < $before";
             cmd.Parameters.Add(EventStore.Parameter("before", Cursor.DecodeLong(CursorKind, cursor)));
         }
-        cmd.CommandText = $"SELECT {EventStore.Columns} FROM events WHERE {where} ORDER BY seq DESC LIMIT {page.Limit + 1}";
+        cmd.CommandText = $"SELECT {EventStore.Columns} FROM all_events WHERE {where} ORDER BY seq DESC LIMIT {page.Limit + 1}";
         using var reader = cmd.ExecuteReader();
         var rows = new List<LoggedEvent>(page.Limit + 1);
         while (reader.Read())
@@ -44,7 +44,7 @@ public sealed class EventQueries
         ct.ThrowIfCancellationRequested();
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT count(*) FROM events WHERE {filter.Where(cmd)}";
+        cmd.CommandText = $"SELECT count(*) FROM all_events WHERE {filter.Where(cmd)}";
         return Task.FromResult(Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -147,6 +147,10 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
                 }
             }
 
+            // Packing (the UTF-8 the log stores) is done here, on the request's thread, so the one
+            // writer thread only copies bytes.
+            foreach (var r in records)
+                r.Packed = r.Pack();
             AppendResult result;
             try
             {

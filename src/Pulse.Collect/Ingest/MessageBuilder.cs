@@ -94,6 +94,8 @@ internal sealed class MessageBuilder(Enricher enricher)
             else if (nameElement.ValueKind != JsonValueKind.Null)
                 return Refuse("name must be a string", out reason);
         }
+        if (eventName is not null && HasControl(eventName))
+            return Refuse("the event name must not contain control characters", out reason);
         if (eventName is { Length: > MaxEventNameLength })
             return Refuse($"the event name is {eventName.Length} characters; at most {MaxEventNameLength} are allowed", out reason);
 
@@ -111,6 +113,8 @@ internal sealed class MessageBuilder(Enricher enricher)
             messageId = mid.GetString()!;
             if (messageId.Length > MaxMessageIdLength)
                 return Refuse($"messageId must be at most {MaxMessageIdLength} characters", out reason);
+            if (HasControl(messageId))
+                return Refuse("messageId must not contain control characters", out reason);
         }
         else
         {
@@ -262,6 +266,11 @@ internal sealed class MessageBuilder(Enricher enricher)
             reason = $"{field} must be at most {Ids.MaxLength} characters";
             return false;
         }
+        if (HasControl(value))
+        {
+            reason = $"{field} must not contain control characters";
+            return false;
+        }
         return true;
     }
 
@@ -277,6 +286,16 @@ internal sealed class MessageBuilder(Enricher enricher)
             return true;
         }
         reason = $"{field} must be an ISO-8601 date-time such as 2026-11-27T10:15:00.000Z";
+        return false;
+    }
+
+    private static bool HasControl(string s)
+    {
+        foreach (var c in s)
+        {
+            if (char.IsControl(c))
+                return true;
+        }
         return false;
     }
 

@@ -10,7 +10,7 @@ public sealed partial class EventLog
         ct.ThrowIfCancellationRequested();
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {EventStore.Columns} FROM events WHERE seq > $after ORDER BY seq LIMIT $max";
+        cmd.CommandText = $"SELECT {EventStore.Columns} FROM all_events WHERE seq > $after ORDER BY seq LIMIT $max";
         cmd.Parameters.Add(EventStore.Parameter("after", afterSeq));
         cmd.Parameters.Add(EventStore.Parameter("max", max));
         using var reader = cmd.ExecuteReader();

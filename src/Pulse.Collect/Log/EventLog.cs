@@ -59,6 +59,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
         }
         _writer = new Thread(WriterLoop) { Name = "pulse-log-writer", IsBackground = true };
         _writer.Start();
+        StartCompactor();
         _started = true;
         return Task.CompletedTask;
     }
@@ -70,6 +71,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
             return;
         _queue.Writer.TryComplete();
         await _writerDone.Task.WaitAsync(cancellationToken);
+        StopCompactor();
     }
 
     /// <summary>
@@ -103,7 +105,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
     private static long ReadHead(DuckDBConnection c)
     {
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT greatest((SELECT coalesce(max(seq), 0) FROM log_head), (SELECT coalesce(max(seq), 0) FROM events))";
+        cmd.CommandText = "SELECT greatest((SELECT coalesce(max(seq), 0) FROM log_head), (SELECT coalesce(max(seq), 0) FROM events), (SELECT coalesce(max(seq), 0) FROM inbox))";
         return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -111,7 +113,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
     {
         var since = _time.GetUtcNow().UtcDateTime.AddDays(-_options.DedupWindowDays);
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT source_id, message_id, received_at FROM events WHERE received_at >= $since";
+        cmd.CommandText = "SELECT source_id, message_id, received_at FROM all_events WHERE received_at >= $since";
         cmd.Parameters.Add(EventStore.Parameter("since", since));
         using var reader = cmd.ExecuteReader();
         long n = 0;
@@ -189,7 +191,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
                 MarkStored(c, _candidates, now.AddDays(-_options.DedupWindowDays));
             using (var tx = c.BeginTransaction())
             {
-                using (var appender = c.CreateAppender("events"))
+                using (var appender = c.CreateAppender("inbox"))
                 {
                     foreach (var p in group)
                     {
@@ -198,15 +200,9 @@ public sealed partial class EventLog : IHostedService, IDisposable
                             if (r.Duplicate)
                                 continue;
                             r.Seq = ++head;
-                            Append(appender, r);
+                            appender.CreateRow().AppendValue(r.Seq).AppendValue(r.Packed ??= r.Pack()).EndRow();
                         }
                     }
-                }
-                using (var cmd = c.CreateCommand())
-                {
-                    cmd.CommandText = "INSERT OR REPLACE INTO log_head VALUES (1, $seq)";
-                    cmd.Parameters.Add(EventStore.Parameter("seq", head));
-                    cmd.ExecuteNonQuery();
                 }
                 tx.Commit();
             }
@@ -241,6 +237,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
             p.Done.TrySetResult(new AppendResult(s, d, head));
         }
         Interlocked.Exchange(ref _head, head);
+        NoteStored(stored);
         Interlocked.Exchange(ref _newData, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         _metrics.Committed(stored, duplicates, Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
@@ -254,7 +251,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
             var found = new HashSet<string>(StringComparer.Ordinal);
             using (var cmd = c.CreateCommand())
             {
-                cmd.CommandText = "SELECT message_id FROM events WHERE source_id = $source AND received_at >= $since AND message_id = ANY($ids)";
+                cmd.CommandText = "SELECT message_id FROM all_events WHERE source_id = $source AND received_at >= $since AND message_id = ANY($ids)";
                 cmd.Parameters.Add(EventStore.Parameter("source", bySource.Key));
                 cmd.Parameters.Add(EventStore.Parameter("since", since));
                 cmd.Parameters.Add(EventStore.Parameter("ids", ids));
@@ -270,56 +267,11 @@ public sealed partial class EventLog : IHostedService, IDisposable
         }
     }
 
-    private static void Append(DuckDBAppender appender, LogRecord r)
+    public void Dispose()
     {
-        var e = r.Enrichment;
-        appender.CreateRow()
-            .AppendValue(r.Seq)
-            .AppendValue(r.WorkspaceId)
-            .AppendValue(r.SourceId)
-            .AppendValue(r.MessageId)
-            .AppendValue(r.Type)
-            .AppendValue(r.Event)
-            .AppendValue(r.UserId)
-            .AppendValue(r.AnonymousId)
-            .AppendValue(r.GroupId)
-            .AppendValue(r.PreviousId)
-            .AppendValue(r.Timestamp)
-            .AppendValue(r.OriginalTimestamp)
-            .AppendValue(r.SentAt)
-            .AppendValue(r.ReceivedAt)
-            .AppendValue(e.UtmSource)
-            .AppendValue(e.UtmMedium)
-            .AppendValue(e.UtmCampaign)
-            .AppendValue(e.UtmTerm)
-            .AppendValue(e.UtmContent)
-            .AppendValue(e.Fbclid)
-            .AppendValue(e.Ttclid)
-            .AppendValue(e.LiFatId)
-            .AppendValue(e.Gclid)
-            .AppendValue(e.Msclkid)
-            .AppendValue(e.ReferrerDomain)
-            .AppendValue(e.ReferrerType)
-            .AppendValue(e.ReferrerName)
-            .AppendValue(e.PageHost)
-            .AppendValue(e.PagePath)
-            .AppendValue(e.Browser)
-            .AppendValue(e.BrowserVersion)
-            .AppendValue(e.Os)
-            .AppendValue(e.OsVersion)
-            .AppendValue(e.DeviceType)
-            .AppendValue(e.IsBot)
-            .AppendValue(e.BotName)
-            .AppendValue(e.Ip)
-            .AppendValue(e.Country)
-            .AppendValue(r.Consent)
-            .AppendValue(r.Violations)
-            .AppendValue(r.PlanVersion)
-            .AppendValue(r.Raw)
-            .EndRow();
+        _queue.Writer.TryComplete();
+        _compactNow.Dispose();
     }
-
-    public void Dispose() => _queue.Writer.TryComplete();
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Event log {Path} open at sequence {Head}; {Remembered} message ids of the dedup window loaded ({FilterMiB} MiB filter).")]
     private static partial void LogOpened(ILogger logger, string path, long head, long remembered, long filterMiB);

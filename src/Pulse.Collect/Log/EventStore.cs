@@ -14,7 +14,10 @@ internal sealed class EventStore : IDisposable
 {
     public const string FileName = "events.duckdb";
 
-    /// <summary>Columns of <c>events</c> in table order; the writer appends and readers select in this order.</summary>
+    /// <summary>
+    /// Columns of <c>events</c> in table order; readers select them in this order from
+    /// <see cref="AllEvents"/>, the wide table together with the not yet compacted inbox.
+    /// </summary>
     public const string Columns =
         "seq, workspace_id, source_id, message_id, type, event, user_id, anonymous_id, group_id, previous_id, " +
         "ts, original_ts, sent_at, received_at, " +
@@ -22,6 +25,9 @@ internal sealed class EventStore : IDisposable
         "referrer_domain, referrer_type, referrer_name, page_host, page_path, " +
         "browser, browser_version, os, os_version, device_type, is_bot, bot_name, ip, country, " +
         "consent, violations, plan_version, raw";
+
+    /// <summary>Every stored event: compacted rows and the inbox, parsed.</summary>
+    public const string AllEvents = "all_events";
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS events (
@@ -47,6 +53,26 @@ internal sealed class EventStore : IDisposable
             consent VARCHAR, violations VARCHAR, plan_version VARCHAR,
             raw VARCHAR NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS inbox (seq BIGINT NOT NULL, packed BLOB NOT NULL);
+        CREATE OR REPLACE VIEW inbox_events AS
+            SELECT seq, s[1]::UUID AS workspace_id, s[2]::UUID AS source_id, s[3] AS message_id, s[4] AS type,
+                nullif(s[5], '') AS event, nullif(s[6], '') AS user_id, nullif(s[7], '') AS anonymous_id,
+                nullif(s[8], '') AS group_id, nullif(s[9], '') AS previous_id,
+                make_timestamp(s[10]::BIGINT) AS ts, make_timestamp(nullif(s[11], '')::BIGINT) AS original_ts,
+                make_timestamp(nullif(s[12], '')::BIGINT) AS sent_at, make_timestamp(s[13]::BIGINT) AS received_at,
+                nullif(s[14], '') AS utm_source, nullif(s[15], '') AS utm_medium, nullif(s[16], '') AS utm_campaign,
+                nullif(s[17], '') AS utm_term, nullif(s[18], '') AS utm_content,
+                nullif(s[19], '') AS fbclid, nullif(s[20], '') AS ttclid, nullif(s[21], '') AS li_fat_id,
+                nullif(s[22], '') AS gclid, nullif(s[23], '') AS msclkid,
+                nullif(s[24], '') AS referrer_domain, nullif(s[25], '') AS referrer_type, nullif(s[26], '') AS referrer_name,
+                nullif(s[27], '') AS page_host, nullif(s[28], '') AS page_path,
+                nullif(s[29], '') AS browser, nullif(s[30], '') AS browser_version, nullif(s[31], '') AS os,
+                nullif(s[32], '') AS os_version, nullif(s[33], '') AS device_type, s[34] = '1' AS is_bot,
+                nullif(s[35], '') AS bot_name, nullif(s[36], '') AS ip, nullif(s[37], '') AS country,
+                nullif(s[38], '') AS consent, nullif(s[39], '') AS violations, nullif(s[40], '') AS plan_version,
+                s[41] AS raw
+            FROM (SELECT seq, string_split(decode(packed), chr(31)) AS s FROM inbox);
+        CREATE OR REPLACE VIEW all_events AS SELECT * FROM events UNION ALL SELECT * FROM inbox_events;
         CREATE TABLE IF NOT EXISTS log_head (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS consumer_checkpoints (consumer VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, updated_at TIMESTAMP NOT NULL);
         """;

@@ -1,7 +1,7 @@
 namespace Pulse.Collect.Log;
 
 /// <summary>One accepted event on its way into the log (the sequence number is given at commit).</summary>
-internal sealed class LogRecord
+internal sealed partial class LogRecord
 {
     public long Seq;
     public Guid WorkspaceId;
@@ -28,4 +28,7 @@ internal sealed class LogRecord
 
     /// <summary>Set by the writer when the message id was already stored for this source.</summary>
     public bool Duplicate;
+
+    /// <summary>What the writer stores; made by <see cref="Pack"/> on the request's thread, not the writer's.</summary>
+    public byte[]? Packed;
 }

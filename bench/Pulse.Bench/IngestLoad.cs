@@ -1,0 +1,350 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Pulse.Bench;
+
+/// <summary>
+/// Durable ingest from a separate process: this process is the load driver; <c>pulse serve</c> and
+/// a bare Kestrel baseline that reads and discards the same bodies run as child processes. Each
+/// sends realistic 100-event batches (unique message ids per request) in a closed loop for the
+/// given time, then single-event <c>/v1/track</c> requests. One JSON line per measurement.
+/// </summary>
+internal static class IngestLoad
+{
+    private const int BatchSize = 100;
+    private const int Templates = 64;
+
+    public static async Task RunAsync(TimeSpan duration, int connections)
+    {
+        var root = RepoRoot();
+        var pulseDll = Path.Combine(root, "src/Pulse/bin/Release/net10.0/pulse.dll");
+        if (!File.Exists(pulseDll))
+            throw new FileNotFoundException("Build Pulse first (bench/run.sh does).", pulseDll);
+        var data = Directory.CreateTempSubdirectory("pulse-bench-ingest-").FullName;
+        try
+        {
+            var env = new Dictionary<string, string> { ["PULSE_Storage__DataDirectory"] = data, ["PULSE_Logging__LogLevel__Default"] = "Warning" };
+            await RunToEndAsync(pulseDll, ["workspace", "add", "--name", "Bench"], env);
+            var writeKey = (await RunToEndAsync(pulseDll, ["source", "create", "--workspace", "Bench", "--name", "Load"], env)).Trim();
+
+            var pulsePort = FreePort();
+            using var pulse = Start("dotnet", [pulseDll, "serve", "--urls", $"http://127.0.0.1:{pulsePort}"], env);
+            var basePort = FreePort();
+            using var baseline = Start("dotnet", [typeof(IngestLoad).Assembly.Location, "baseline-server", basePort.ToString(CultureInfo.InvariantCulture)], []);
+            await WaitReadyAsync($"http://127.0.0.1:{pulsePort}/healthz");
+            await WaitReadyAsync($"http://127.0.0.1:{basePort}/healthz");
+
+            var batches = BuildBatches(writeKey, BatchSize);
+            var singles = BuildBatches(writeKey, 1);
+            var results = new List<Result>
+            {
+                await MeasureAsync("bare Kestrel read-and-discard (baseline), 100-event batches", $"http://127.0.0.1:{basePort}/v1/batch", writeKey, batches, BatchSize, connections, duration, baseline),
+                await MeasureAsync("pulse /v1/batch durable, 100-event batches", $"http://127.0.0.1:{pulsePort}/v1/batch", writeKey, batches, BatchSize, connections, duration, pulse),
+            };
+            var singleSeconds = TimeSpan.FromSeconds(Math.Max(5, duration.TotalSeconds / 3));
+            results.Add(await MeasureAsync("bare Kestrel read-and-discard (baseline), single events", $"http://127.0.0.1:{basePort}/v1/track", writeKey, singles, 1, connections, singleSeconds, baseline));
+            results.Add(await MeasureAsync("pulse /v1/track durable, single events", $"http://127.0.0.1:{pulsePort}/v1/track", writeKey, singles, 1, connections, singleSeconds, pulse));
+
+            baseline.Kill(entireProcessTree: true);
+            var stored = await CountStoredAsync(pulseDll, env, pulse, pulsePort);
+            for (var i = 0; i < results.Count; i++)
+            {
+                var baselineResult = results[i - i % 2];
+                Console.WriteLine(JsonSerializer.Serialize(results[i] with { RatioToBaseline = Math.Round(results[i].EventsPerSecond / baselineResult.EventsPerSecond, 3) }));
+            }
+            var acknowledged = results[1].Events + results[3].Events + results[1].WarmupEvents + results[3].WarmupEvents;
+            Console.WriteLine(JsonSerializer.Serialize(new { benchmark = "stored vs acknowledged", acknowledged, stored, lost = acknowledged - stored }));
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>The baseline server: reads each body whole and answers Segment's success, nothing else.</summary>
+    public static async Task ServeBaselineAsync(int port)
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 16 * 1024 * 1024);
+        var app = builder.Build();
+        var ok = "{\"success\":true,\"accepted\":0,\"duplicates\":0}"u8.ToArray();
+        app.MapGet("/healthz", () => "ok");
+        app.MapPost("/v1/{call}", async (Microsoft.AspNetCore.Http.HttpContext ctx) =>
+        {
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+            while (await ctx.Request.Body.ReadAsync(buffer) > 0)
+            {
+            }
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.Body.WriteAsync(ok);
+        });
+        await app.RunAsync();
+    }
+
+    /// <summary>Bodies with a 16-character slot in every message id, filled per request so ids never repeat.</summary>
+    private sealed record Template(byte[] Body, int[] Slots);
+
+    private static Template[] BuildBatches(string writeKey, int size)
+    {
+        var rng = new Random(20261127);
+        string[] agents =
+        [
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+            "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36",
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Safari/605.1.15",
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 320.0.0.34.109",
+        ];
+        string[] referrers = ["https://l.instagram.com/", "https://www.tiktok.com/", "https://www.google.com/", "https://www.facebook.com/", "", "https://mail.google.com/"];
+        string[] sources = ["instagram", "tiktok", "google", "facebook", "newsletter", "creator_anna"];
+        string[] events = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed", "Signed Up"];
+        var templates = new Template[Templates];
+        var mark = "MMMMMMMMMMMMMMMM";
+        for (var t = 0; t < Templates; t++)
+        {
+            var sb = new StringBuilder();
+            sb.Append("{\"writeKey\":\"").Append(writeKey).Append("\",\"sentAt\":\"").Append(TimeProvider.System.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)).Append("\",\"batch\":[");
+            for (var i = 0; i < size; i++)
+            {
+                if (i > 0)
+                    sb.Append(',');
+                var user = rng.Next(1, 200_000);
+                var kind = rng.Next(10);
+                var src = sources[rng.Next(sources.Length)];
+                var url = $"https://shop.example/p/{rng.Next(1, 5000)}?utm_source={src}&utm_medium=social&utm_campaign=black-friday&fbclid=IwAR{rng.Next():x8}";
+                var context = $"\"context\":{{\"ip\":\"83.{rng.Next(256)}.{rng.Next(256)}.{rng.Next(256)}\",\"userAgent\":\"{agents[rng.Next(agents.Length)]}\",\"page\":{{\"url\":\"{url}\",\"referrer\":\"{referrers[rng.Next(referrers.Length)]}\",\"path\":\"/p\",\"title\":\"Sneakers\"}},\"library\":{{\"name\":\"analytics.js\",\"version\":\"5.2.0\"}},\"locale\":\"pl-PL\"}}";
+                var id = $"\"messageId\":\"{mark}-{i:D4}\",\"anonymousId\":\"anon-{user}\",\"timestamp\":\"{TimeProvider.System.GetUtcNow().AddSeconds(-rng.Next(60)):O}\"";
+                if (kind < 2)
+                    sb.Append($"{{\"type\":\"page\",{id},\"name\":\"Product\",\"properties\":{{\"url\":\"{url}\",\"title\":\"Sneakers\"}},{context}}}");
+                else if (kind < 3)
+                    sb.Append($"{{\"type\":\"identify\",{id},\"userId\":\"user-{user}\",\"traits\":{{\"email\":\"user{user}@example.com\",\"plan\":\"free\",\"firstName\":\"Anna\"}},{context}}}");
+                else
+                    sb.Append($"{{\"type\":\"track\",{id},\"userId\":\"user-{user}\",\"event\":\"{events[rng.Next(events.Length)]}\",\"properties\":{{\"product_id\":\"sku-{rng.Next(5000)}\",\"price\":{rng.Next(20, 900)}.99,\"currency\":\"PLN\",\"quantity\":{rng.Next(1, 4)}}},{context}}}");
+            }
+            sb.Append("]}");
+            var text = size == 1 ? Single(sb.ToString()) : sb.ToString();
+            var bytes = Encoding.UTF8.GetBytes(text);
+            var slots = new List<int>();
+            var m = Encoding.ASCII.GetBytes(mark);
+            for (var at = bytes.AsSpan().IndexOf(m); at >= 0;)
+            {
+                slots.Add(at);
+                var next = bytes.AsSpan(at + m.Length).IndexOf(m);
+                at = next < 0 ? -1 : at + m.Length + next;
+            }
+            templates[t] = new Template(bytes, slots.ToArray());
+        }
+        return templates;
+    }
+
+    /// <summary>A one-message batch as the single-call body (<c>/v1/track</c> takes the message itself).</summary>
+    private static string Single(string batch)
+    {
+        using var doc = JsonDocument.Parse(batch);
+        var message = doc.RootElement.GetProperty("batch")[0];
+        var o = System.Text.Json.Nodes.JsonNode.Parse(message.GetRawText())!.AsObject();
+        o["type"] = "track";
+        o["event"] ??= "Product Viewed";
+        o["userId"] ??= "user-1";
+        o["writeKey"] = doc.RootElement.GetProperty("writeKey").GetString();
+        return o.ToJsonString();
+    }
+
+    private static long _requestCounter;
+
+    private static async Task<Result> MeasureAsync(string name, string url, string writeKey, Template[] templates, int eventsPerRequest,
+        int connections, TimeSpan duration, Process server)
+    {
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = TimeSpan.FromMinutes(30) };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes(writeKey + ":")));
+        var warm = await WorkAsync(client, url, templates, connections, TimeSpan.FromSeconds(3));
+        var peak = new long[1];
+        using var rss = new Timer(_ => peak[0] = Math.Max(peak[0], Rss(server)), null, 0, 250);
+        var sw = Stopwatch.StartNew();
+        var run = await WorkAsync(client, url, templates, connections, duration);
+        sw.Stop();
+        var all = run.Latencies.Order().ToArray();
+        return new Result(name, connections, eventsPerRequest, all.Length, run.Errors, (long)all.Length * eventsPerRequest,
+            Math.Round(all.Length / sw.Elapsed.TotalSeconds, 1), Math.Round(all.Length * (double)eventsPerRequest / sw.Elapsed.TotalSeconds, 0),
+            Percentile(all, 0.50), Percentile(all, 0.99), Math.Max(peak[0], Rss(server)) / (1024 * 1024), 0, (long)warm.Latencies.Count * eventsPerRequest, Math.Round(sw.Elapsed.TotalSeconds, 1));
+    }
+
+    private static async Task<(List<double> Latencies, long Errors)> WorkAsync(HttpClient client, string url, Template[] templates, int connections, TimeSpan duration)
+    {
+        var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var errors = 0L;
+        var workers = Enumerable.Range(0, connections).Select(w => Task.Run(async () =>
+        {
+            var mine = new List<double>(200_000);
+            var t = w;
+            while (Stopwatch.GetTimestamp() < end)
+            {
+                var template = templates[t++ % templates.Length];
+                var body = (byte[])template.Body.Clone();
+                var unique = Encoding.ASCII.GetBytes(Interlocked.Increment(ref _requestCounter).ToString("x16", CultureInfo.InvariantCulture));
+                foreach (var slot in template.Slots)
+                    unique.CopyTo(body, slot);
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                var start = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var response = await client.PostAsync(url, content);
+                    await response.Content.ReadAsByteArrayAsync();
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        Interlocked.Increment(ref errors);
+                        continue;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref errors);
+                    continue;
+                }
+                mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+            return mine;
+        })).ToArray();
+        var lists = await Task.WhenAll(workers);
+        return (lists.SelectMany(l => l).ToList(), errors);
+    }
+
+    private static async Task<long> CountStoredAsync(string pulseDll, Dictionary<string, string> env, Process pulse, int port)
+    {
+        // Stop the server cleanly, then count what the log holds with an offline export.
+        pulse.Kill(entireProcessTree: false);
+        await pulse.WaitForExitAsync();
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (string[])[pulseDll, "events", "export", "--workspace", "Bench", "--format", "csv"])
+            psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env)
+            psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        long lines = 0;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var buffer = new char[1 << 16];
+        int n;
+        while ((n = await p.StandardOutput.ReadAsync(buffer)) > 0)
+            lines += buffer.AsSpan(0, n).Count('\n');
+        await p.WaitForExitAsync();
+        _ = port;
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException("export failed: " + await stderr);
+        return lines - 1;
+    }
+
+    private static long Rss(Process p)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{p.Id}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return 0;
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))], 2);
+
+    private static Process Start(string file, string[] args, Dictionary<string, string> env)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env)
+            psi.Environment[k] = v;
+        var p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && (line.Contains("\"Error\"", StringComparison.Ordinal) || line.Contains("\"Critical\"", StringComparison.Ordinal)))
+                Console.Error.WriteLine("server: " + line);
+        };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    private static async Task<string> RunToEndAsync(string dll, string[] args, Dictionary<string, string> env)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env)
+            psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var output = await p.StandardOutput.ReadToEndAsync();
+        var error = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"pulse {string.Join(' ', args)} failed: {error}");
+        return output;
+    }
+
+    private static async Task WaitReadyAsync(string url)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        for (var i = 0; i < 300; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync(url)).IsSuccessStatusCode)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException(url + " did not come up.");
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Pulse.slnx")))
+            dir = dir.Parent;
+        return dir?.FullName ?? throw new DirectoryNotFoundException("Pulse.slnx not found above the bench binary.");
+    }
+
+    private sealed record Result(
+        string Benchmark, int Connections, int EventsPerRequest, long Requests, long Errors, long Events,
+        double RequestsPerSecond, double EventsPerSecond, double P50Ms, double P99Ms, long ServerPeakRssMiB, double RatioToBaseline,
+        long WarmupEvents, double Seconds);
+}
