@@ -65,6 +65,7 @@ public static class CollectModule
     public static IEndpointRouteBuilder MapCollectIngest(this IEndpointRouteBuilder app)
     {
         app.MapIngest();
+        Tag.TagEndpoints.MapTag(app);
         return app;
     }
 }

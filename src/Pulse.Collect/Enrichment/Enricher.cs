@@ -6,7 +6,8 @@ namespace Pulse.Collect.Enrichment;
 /// <summary>What the enricher reads of one message (all optional).</summary>
 internal readonly record struct EnrichmentInput(
     string? PageUrl, string? Referrer, string? UserAgent, IPAddress? Ip,
-    string? CampaignSource, string? CampaignMedium, string? CampaignName, string? CampaignTerm, string? CampaignContent);
+    string? CampaignSource, string? CampaignMedium, string? CampaignName, string? CampaignTerm, string? CampaignContent,
+    string? Fbclid = null, string? Ttclid = null, string? LiFatId = null, string? Gclid = null, string? Msclkid = null);
 
 /// <summary>Derives the enrichment columns of an event; cheap for repeated user agents and referrers.</summary>
 internal sealed class Enricher(UserAgentParser userAgents, ReferrerClassifier referrers, GeoLookup geo)
@@ -28,11 +29,12 @@ internal sealed class Enricher(UserAgentParser userAgents, ReferrerClassifier re
             UtmCampaign = input.CampaignName ?? page.UtmCampaign,
             UtmTerm = input.CampaignTerm ?? page.UtmTerm,
             UtmContent = input.CampaignContent ?? page.UtmContent,
-            Fbclid = page.Fbclid,
-            Ttclid = page.Ttclid,
-            LiFatId = page.LiFatId,
-            Gclid = page.Gclid,
-            Msclkid = page.Msclkid,
+            // The landing URL's ids win; the tag's remembered ids (context.clickIds) cover later pages.
+            Fbclid = page.Fbclid ?? input.Fbclid,
+            Ttclid = page.Ttclid ?? input.Ttclid,
+            LiFatId = page.LiFatId ?? input.LiFatId,
+            Gclid = page.Gclid ?? input.Gclid,
+            Msclkid = page.Msclkid ?? input.Msclkid,
             ReferrerDomain = referrer.Domain,
             ReferrerType = referrer.Type,
             ReferrerName = referrer.Name,

@@ -182,6 +182,7 @@ internal sealed class MessageBuilder(Enricher enricher)
     {
         string? url = null, referrer = null, userAgent = null, ipText = null;
         string? cs = null, cm = null, cn = null, ct = null, cc = null;
+        string? fb = null, tt = null, li = null, gc = null, ms = null;
         if (context is { } ctx)
         {
             if (ctx.TryGetProperty("page", out var page) && page.ValueKind == JsonValueKind.Object)
@@ -199,6 +200,14 @@ internal sealed class MessageBuilder(Enricher enricher)
                 ct = Str(campaign, "term");
                 cc = Str(campaign, "content");
             }
+            if (ctx.TryGetProperty("clickIds", out var clicks) && clicks.ValueKind == JsonValueKind.Object)
+            {
+                fb = Cap(Str(clicks, "fbclid"));
+                tt = Cap(Str(clicks, "ttclid"));
+                li = Cap(Str(clicks, "li_fat_id"));
+                gc = Cap(Str(clicks, "gclid"));
+                ms = Cap(Str(clicks, "msclkid"));
+            }
         }
         if (type == CallTypes.Page && message.TryGetProperty("properties", out var props) && props.ValueKind == JsonValueKind.Object)
         {
@@ -206,7 +215,7 @@ internal sealed class MessageBuilder(Enricher enricher)
             referrer ??= Str(props, "referrer");
         }
         var ip = ipText is not null && IPAddress.TryParse(ipText, out var parsed) ? parsed : facts.RequestIp;
-        return new EnrichmentInput(url, referrer, userAgent ?? facts.RequestUserAgent, ip, Cap(cs), Cap(cm), Cap(cn), Cap(ct), Cap(cc));
+        return new EnrichmentInput(url, referrer, userAgent ?? facts.RequestUserAgent, ip, Cap(cs), Cap(cm), Cap(cn), Cap(ct), Cap(cc), fb, tt, li, gc, ms);
     }
 
     private static string? Cap(string? s) => s is { Length: > PageUrl.MaxValueLength } ? s[..PageUrl.MaxValueLength] : s;

@@ -1,0 +1,180 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Net.Http.Headers;
+using Pulse.Collect.Ingest;
+
+namespace Pulse.Collect.Tag;
+
+/// <summary>
+/// The JS tag (<c>/t.js</c>, cached for an hour; <c>/t/&lt;version&gt;.js</c>, cached for good) and
+/// the image pixel (<c>/p.gif</c>) for e-mails and pages without JavaScript.
+/// </summary>
+public static class TagEndpoints
+{
+    public const string Version = "1.0.0";
+
+    private static readonly Lazy<(byte[] Body, string ETag)> Script = new(() =>
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Pulse.Collect.Tag.pulse.js")
+            ?? throw new InvalidOperationException("The tag script is missing from the Collect module.");
+        using var reader = new StreamReader(stream);
+        var body = Encoding.UTF8.GetBytes(reader.ReadToEnd().Replace("__VERSION__", Version, StringComparison.Ordinal));
+        return (body, "\"" + Convert.ToHexStringLower(SHA256.HashData(body))[..16] + "\"");
+    });
+
+    /// <summary>A transparent 1×1 GIF.</summary>
+    private static readonly byte[] Gif = Convert.FromBase64String("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7");
+
+    public static IEndpointRouteBuilder MapTag(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/t.js", (HttpContext http) => ServeScript(http, TimeSpan.FromHours(1), immutable: false)).ExcludeFromDescription();
+        app.MapGet("/t/{version}.js", (HttpContext http, string version) => version == Version
+            ? ServeScript(http, TimeSpan.FromDays(365), immutable: true)
+            : Results.Problem(statusCode: 404, detail: $"Tag version {version} is not served here; this server has {Version} (/t/{Version}.js).")).ExcludeFromDescription();
+        app.MapGet("/p.gif", PixelAsync).ExcludeFromDescription();
+        return app;
+    }
+
+    private static IResult ServeScript(HttpContext http, TimeSpan maxAge, bool immutable)
+    {
+        var (body, etag) = Script.Value;
+        http.Response.Headers.CacheControl = $"public, max-age={(int)maxAge.TotalSeconds}" + (immutable ? ", immutable" : "");
+        http.Response.Headers.ETag = etag;
+        if (http.Request.Headers.IfNoneMatch.ToString() == etag)
+            return Results.StatusCode(304);
+        return Results.Bytes(body, "application/javascript; charset=utf-8");
+    }
+
+    /// <summary>
+    /// <c>/p.gif?k=WRITE_KEY&amp;e=Email%20Opened&amp;u=USER&amp;a=ANON&amp;m=MESSAGE_ID&amp;t=track&amp;p.campaign=bf</c>,
+    /// or <c>?data=</c> base64url of a whole Segment message (its writeKey inside or as k).
+    /// </summary>
+    private static async Task PixelAsync(HttpContext http)
+    {
+        http.Response.Headers.CacheControl = "no-cache, no-store, must-revalidate, private";
+        http.Response.Headers.Pragma = "no-cache";
+        http.Response.Headers.Expires = "0";
+        var query = http.Request.Query;
+        string json;
+        string? type;
+        try
+        {
+            (json, type) = PixelMessage(query);
+        }
+        catch (FormatException e)
+        {
+            await ProblemAsync(http, 400, e.Message);
+            return;
+        }
+        var pipeline = http.RequestServices.GetRequiredService<IngestPipeline>();
+        var caller = new IngestCaller(null, null, http.Connection.RemoteIpAddress, http.Request.Headers.UserAgent.ToString());
+        var outcome = await pipeline.ProcessAsync(Encoding.UTF8.GetBytes(json), type, caller, http.RequestAborted);
+        if (outcome.Status != IngestStatus.Stored)
+        {
+            var status = outcome.Status switch
+            {
+                IngestStatus.Unauthorized => 401,
+                IngestStatus.RateLimited => 429,
+                IngestStatus.Unavailable => 503,
+                IngestStatus.TooLarge => 413,
+                _ => 400,
+            };
+            await ProblemAsync(http, status, outcome.Detail ?? "The pixel's event could not be stored.");
+            return;
+        }
+        http.Response.ContentType = "image/gif";
+        await http.Response.Body.WriteAsync(Gif);
+    }
+
+    /// <summary>The Segment message a pixel request describes, and its call type.</summary>
+    internal static (string Json, string Type) PixelMessage(IQueryCollection query)
+    {
+        if (query.TryGetValue("data", out var data))
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = System.Buffers.Text.Base64Url.DecodeFromChars(data.ToString().TrimEnd('=').Replace('+', '-').Replace('/', '_'));
+            }
+            catch (FormatException)
+            {
+                throw new FormatException("data must be a base64url-encoded Segment message.");
+            }
+            JsonElement root;
+            try
+            {
+                root = JsonDocument.Parse(bytes).RootElement;
+            }
+            catch (JsonException)
+            {
+                throw new FormatException("data must be a base64url-encoded JSON object (a Segment message).");
+            }
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new FormatException("data must encode a JSON object.");
+            var t = root.TryGetProperty("type", out var tt) && tt.ValueKind == JsonValueKind.String ? tt.GetString() : "track";
+            var callType = CallTypes.Normalise(t) ?? throw new FormatException("type must be one of track, identify, page, screen, group, alias.");
+            if (query.TryGetValue("k", out var key) && !root.TryGetProperty("writeKey", out _))
+            {
+                var node = System.Text.Json.Nodes.JsonNode.Parse(bytes)!.AsObject();
+                node["writeKey"] = key.ToString();
+                return (node.ToJsonString(), callType);
+            }
+            return (Encoding.UTF8.GetString(bytes), callType);
+        }
+
+        var type = CallTypes.Normalise(query["t"].ToString() is { Length: > 0 } q ? q : CallTypes.Track)
+            ?? throw new FormatException("t must be one of track, identify, page, screen, group, alias.");
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            Write(w, "writeKey", query["k"]);
+            Write(w, "userId", query["u"]);
+            Write(w, "anonymousId", query["a"]);
+            Write(w, "messageId", query["m"]);
+            Write(w, "groupId", query["g"]);
+            Write(w, "previousId", query["prev"]);
+            if (type == CallTypes.Track)
+                Write(w, "event", query["e"]);
+            else if (type is CallTypes.Page or CallTypes.Screen)
+                Write(w, "name", query["e"]);
+            w.WriteStartObject(type is CallTypes.Identify or CallTypes.Group ? "traits" : "properties");
+            foreach (var (name, value) in query)
+            {
+                if (name.StartsWith("p.", StringComparison.Ordinal) && name.Length > 2)
+                    w.WriteString(name[2..], value.ToString());
+            }
+            w.WriteEndObject();
+            w.WriteStartObject("context");
+            w.WriteStartObject("library");
+            w.WriteString("name", "pulse-pixel");
+            w.WriteString("version", Version);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return (Encoding.UTF8.GetString(buffer.WrittenSpan), type);
+    }
+
+    private static void Write(Utf8JsonWriter w, string name, Microsoft.Extensions.Primitives.StringValues value)
+    {
+        if (value.Count > 0 && value[0] is { Length: > 0 } v)
+            w.WriteString(name, v);
+    }
+
+    private static Task ProblemAsync(HttpContext http, int status, string detail)
+    {
+        http.Response.StatusCode = status;
+        return http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Type = Platform.Http.ProblemTypes.ForStatus(status), Detail = detail },
+        }).AsTask();
+    }
+}
