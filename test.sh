@@ -18,6 +18,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 export PULSE_CHROMIUM="${PULSE_CHROMIUM:-$(command -v chromium)}"
 
+# The official Segment and RudderStack SDKs that the compatibility tests drive, pinned by the lock file.
+if ! cmp -s tests/sdk/package-lock.json tests/sdk/node_modules/.pulse-installed-lock 2>/dev/null; then
+  log "installing the SDKs under test (npm ci in tests/sdk)"
+  (cd tests/sdk && npm ci --no-audit --no-fund --ignore-scripts >/dev/null && cp package-lock.json node_modules/.pulse-installed-lock) || { echo "npm ci failed in tests/sdk" >&2; echo "0 passed, 1 failed"; exit 1; }
+fi
+
 log "building (Release)"
 dotnet build Pulse.slnx -c Release -nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }
 
