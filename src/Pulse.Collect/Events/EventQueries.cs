@@ -35,6 +35,26 @@ public sealed class EventQueries
         return Task.FromResult(new Page<EventDto>(items, rows.Count > page.Limit ? Cursor.Encode(CursorKind, items[^1].Seq) : null));
     }
 
+    /// <summary>Events received per hour since <paramref name="since"/>, oldest first (hours without events are left out).</summary>
+    public Task<IReadOnlyList<(DateTimeOffset Hour, long Count)>> HourlyVolumeAsync(Actor actor, Guid? sourceId, DateTimeOffset since, CancellationToken ct)
+    {
+        actor.Demand(Permission.SourcesRead);
+        ct.ThrowIfCancellationRequested();
+        using var c = _store.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT date_trunc('hour', received_at) AS h, count(*) FROM all_events WHERE workspace_id = $ws AND received_at >= $since"
+            + (sourceId is null ? "" : " AND source_id = $source") + " GROUP BY 1 ORDER BY 1";
+        cmd.Parameters.Add(EventStore.Parameter("ws", actor.WorkspaceId));
+        cmd.Parameters.Add(EventStore.Parameter("since", since.UtcDateTime));
+        if (sourceId is { } s)
+            cmd.Parameters.Add(EventStore.Parameter("source", s));
+        using var reader = cmd.ExecuteReader();
+        var list = new List<(DateTimeOffset, long)>();
+        while (reader.Read())
+            list.Add((new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc)), reader.GetInt64(1)));
+        return Task.FromResult<IReadOnlyList<(DateTimeOffset, long)>>(list);
+    }
+
     /// <summary>How many events match.</summary>
     public Task<long> CountAsync(Actor actor, EventFilter filter, CancellationToken ct)
     {
