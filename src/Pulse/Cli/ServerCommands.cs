@@ -25,14 +25,21 @@ internal static class ServerCommands
     {
         var urls = UrlsOption();
         var seed = new Option<int>("--seed") { Description = "Seed of the generated demo data (same seed, same data).", DefaultValueFactory = _ => 42 };
-        var cmd = new Command("demo", "Run the server with a demo workspace 'Demo Shop' and print an owner login and API key (data in ./pulse-demo unless --data).") { urls, seed };
+        var sessions = new Option<int>("--sessions-per-day") { Description = "Visits a day in the 90 days of demo traffic (about 5.5 events each; 0: none).", DefaultValueFactory = _ => 2100 };
+        sessions.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 100_000)
+                r.AddError("--sessions-per-day must be between 0 and 100000.");
+        });
+        var cmd = new Command("demo", "Run the server with a demo workspace 'Demo Shop' and print an owner login and API key (data in ./pulse-demo unless --data).") { urls, seed, sessions };
         cmd.SetAction(PulseCli.Guarded(async (parsed, ct) =>
         {
             var flags = PulseCli.Flags(parsed, urls);
             flags.TryAdd("Storage:DataDirectory", "./pulse-demo");
             var seedValue = parsed.GetValue(seed);
             DemoSeeder.Credentials? credentials = null;
-            return await ServeAsync(flags, async app => credentials = await new DemoSeeder(app.Services, seedValue).SeedAsync(ct), (app, addresses) =>
+            var progress = new Progress<long>(n => CliOutput.Info($"Demo traffic: {n:N0} events stored…"));
+            return await ServeAsync(flags, async app => credentials = await new DemoSeeder(app.Services, seedValue, parsed.GetValue(sessions), progress).SeedAsync(ct), (app, addresses) =>
             {
                 var url = addresses.FirstOrDefault() ?? "http://localhost:5080";
                 CliOutput.Ok("Pulse demo is running.");

@@ -1,4 +1,6 @@
 using Bogus;
+using Pulse.Collect.Demo;
+using Pulse.Collect.Sources;
 using Pulse.Platform.Access;
 using Pulse.Platform.ApiKeys;
 using Pulse.Platform.Paging;
@@ -12,7 +14,7 @@ namespace Pulse.Demo;
 /// trail their creation leaves. Generated from a seed, so the same seed gives the same team.
 /// Later modules add their demo data here.
 /// </summary>
-internal sealed class DemoSeeder(IServiceProvider services, int seed)
+internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessionsPerDay = 0, IProgress<long>? progress = null)
 {
     public const string WorkspaceName = "Demo Shop";
     public const string AgencyName = "Demo Agency";
@@ -47,6 +49,7 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed)
             await keys.RevokeAsync(asOwner, old.ApiKey.Id.ToString(), ct);
             var agency = await workspaces.CreateAsync(AgencyName, owner.Id, Actor.Cli(Guid.Empty), ct);
             await members.AddAsync(Actor.Cli(agency.Id), ViewerEmail, nameof(WorkspaceRole.Analyst), null, null, ct);
+            await SeedEventsAsync(sp, asOwner, ct);
         }
         else
         {
@@ -60,6 +63,17 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed)
             await keys.RevokeAsync(actor, k.Id.ToString(), ct);
         var key = await keys.CreateAsync(actor, DemoKeyName, nameof(WorkspaceRole.Admin), null, ct);
         return new Credentials(OwnerEmail, ViewerEmail, password, key.Key);
+    }
+
+    /// <summary>Sources of the shop and, unless turned off, about 90 days of its traffic.</summary>
+    private async Task SeedEventsAsync(IServiceProvider sp, Actor owner, CancellationToken ct)
+    {
+        var sources = sp.GetRequiredService<SourceService>();
+        var web = await sources.CreateAsync(owner, new CreateSourceRequest("Web shop", ["http://localhost:5080", "http://127.0.0.1:5080"]), ct);
+        var app = await sources.CreateAsync(owner, new CreateSourceRequest("iOS app"), ct);
+        await sources.CreateAsync(owner, new CreateSourceRequest("Order backend", RateLimitPerSecond: 5000), ct);
+        if (sessionsPerDay > 0)
+            await DemoEvents.SeedAsync(sp, owner.WorkspaceId, web.Id, app.Id, seed, sp.GetRequiredService<TimeProvider>().GetUtcNow(), sessionsPerDay, progress, ct);
     }
 
     private async Task SeedTeamAsync(MemberService members, Actor owner, CancellationToken ct)

@@ -1,0 +1,62 @@
+using DuckDB.NET.Data;
+
+namespace Pulse.Collect.Log;
+
+public sealed partial class EventLog
+{
+    /// <summary>Rows per import transaction: more than a DuckDB row group, so the data goes to the file compressed, not through the WAL.</summary>
+    private const int ImportChunk = 131_072;
+
+    /// <summary>
+    /// Bulk-loads records (demo data, imports) before the server starts taking events: sequence
+    /// numbers continue the log, rows go straight to the wide table in large transactions. Message
+    /// ids are not checked against the log; the caller gives unique ones.
+    /// </summary>
+    internal Task<long> ImportAsync(IEnumerable<LogRecord> records, IProgress<long>? progress, CancellationToken ct)
+    {
+        if (_started)
+            throw new InvalidOperationException("Import runs before the log starts taking events.");
+        _store.EnsureOpen();
+        using var c = _store.Open();
+        var head = ReadHead(c);
+        long done = 0;
+        var chunk = new List<LogRecord>(ImportChunk);
+        void Flush()
+        {
+            if (chunk.Count == 0)
+                return;
+            using (var tx = c.BeginTransaction())
+            {
+                using (var appender = c.CreateAppender("inbox"))
+                {
+                    foreach (var r in chunk)
+                    {
+                        r.Seq = ++head;
+                        appender.CreateRow().AppendValue(r.Seq).AppendValue(r.Packed ?? r.Pack()).EndRow();
+                    }
+                }
+                Run(c, "INSERT INTO events SELECT * FROM inbox_events WHERE seq <= $upTo", head);
+                Run(c, "DELETE FROM inbox WHERE seq <= $upTo", head);
+                tx.Commit();
+            }
+            done += chunk.Count;
+            chunk.Clear();
+            progress?.Report(done);
+        }
+        foreach (var r in records)
+        {
+            ct.ThrowIfCancellationRequested();
+            chunk.Add(r);
+            if (chunk.Count == ImportChunk)
+                Flush();
+        }
+        Flush();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "INSERT OR REPLACE INTO log_head VALUES (1, $seq)";
+            cmd.Parameters.Add(EventStore.Parameter("seq", head));
+            cmd.ExecuteNonQuery();
+        }
+        return Task.FromResult(done);
+    }
+}
