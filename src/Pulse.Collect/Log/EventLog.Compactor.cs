@@ -53,8 +53,7 @@ public sealed partial class EventLog
                 var started = Stopwatch.GetTimestamp();
                 using (var tx = c.BeginTransaction())
                 {
-                    Run(c, "INSERT INTO events SELECT * FROM inbox_events WHERE seq <= $upTo", upTo);
-                    Run(c, "DELETE FROM inbox WHERE seq <= $upTo", upTo);
+                    MoveInbox(c, upTo);
                     tx.Commit();
                 }
                 Interlocked.Add(ref _uncompacted, -(upTo - _compactedUpTo));
@@ -76,12 +75,16 @@ public sealed partial class EventLog
         return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static void Run(DuckDBConnection c, string sql, long upTo)
+    /// <summary>Moves inbox rows up to <paramref name="upTo"/> into the wide table, inside the caller's transaction.</summary>
+    private static void MoveInbox(DuckDBConnection c, long upTo)
     {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.Parameters.Add(EventStore.Parameter("upTo", upTo));
-        cmd.ExecuteNonQuery();
+        foreach (var sql in (string[])["INSERT INTO events SELECT * FROM inbox_events WHERE seq <= $upTo", "DELETE FROM inbox WHERE seq <= $upTo"])
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+            cmd.Parameters.Add(EventStore.Parameter("upTo", upTo));
+            cmd.ExecuteNonQuery();
+        }
     }
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Debug, Message = "Compacted {Rows} events up to sequence {UpTo} in {Ms} ms.")]

@@ -1,5 +1,3 @@
-using DuckDB.NET.Data;
-
 namespace Pulse.Collect.Log;
 
 public sealed partial class EventLog
@@ -35,8 +33,7 @@ public sealed partial class EventLog
                         appender.CreateRow().AppendValue(r.Seq).AppendValue(r.Packed ?? r.Pack()).EndRow();
                     }
                 }
-                Run(c, "INSERT INTO events SELECT * FROM inbox_events WHERE seq <= $upTo", head);
-                Run(c, "DELETE FROM inbox WHERE seq <= $upTo", head);
+                MoveInbox(c, head);
                 tx.Commit();
             }
             done += chunk.Count;
