@@ -23,7 +23,7 @@ internal static class LogAppend
             var meters = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(services);
             var log = new Pulse.Collect.Log.EventLog(store, options, new CollectMetrics(meters), TimeProvider.System, NullLogger<Pulse.Collect.Log.EventLog>.Instance);
             await log.StartAsync(default);
-            var raw = Environment.GetEnvironmentVariable("RAWLEN") is { } rl ? new string((char)120, int.Parse(rl, System.Globalization.CultureInfo.InvariantCulture)) : new string((char)120, 900);
+            var raw = System.Text.Encoding.UTF8.GetBytes(new string('x', Environment.GetEnvironmentVariable("RAWLEN") is { } rl ? int.Parse(rl, System.Globalization.CultureInfo.InvariantCulture) : 900));
             var source = Guid.CreateVersion7();
             var ws = Guid.CreateVersion7();
             var sw = Stopwatch.StartNew();
@@ -42,7 +42,7 @@ internal static class LogAppend
                     });
                 }
                 foreach (var r in batch)
-                    r.Packed = r.Pack();
+                    r.Prepare();
                 var t0 = Stopwatch.GetTimestamp();
                 await log.AppendAsync(batch, default);
                 appendTime += Stopwatch.GetElapsedTime(t0);

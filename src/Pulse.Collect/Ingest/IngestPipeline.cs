@@ -147,10 +147,10 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
                 }
             }
 
-            // Packing (the UTF-8 the log stores) is done here, on the request's thread, so the one
-            // writer thread only copies bytes.
+            // Packing and hashing are done here, on the request's thread, so the one writer thread
+            // only checks the filter and copies bytes.
             foreach (var r in records)
-                r.Packed = r.Pack();
+                r.Prepare();
             AppendResult result;
             try
             {

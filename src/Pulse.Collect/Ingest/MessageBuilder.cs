@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using Pulse.Collect.Enrichment;
 using Pulse.Collect.Log;
@@ -34,6 +33,7 @@ internal sealed class MessageBuilder(Enricher enricher)
     private static readonly DateTimeOffset Earliest = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan FutureTolerance = TimeSpan.FromDays(1);
 
+    private static readonly string[] ObjectFields = ["properties", "traits", "context", "integrations"];
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
 
     /// <summary>Builds the record, or returns the reason the message is refused.</summary>
@@ -99,7 +99,7 @@ internal sealed class MessageBuilder(Enricher enricher)
         if (eventName is { Length: > MaxEventNameLength })
             return Refuse($"the event name is {eventName.Length} characters; at most {MaxEventNameLength} are allowed", out reason);
 
-        foreach (var objectField in (string[])["properties", "traits", "context", "integrations"])
+        foreach (var objectField in ObjectFields)
         {
             if (message.TryGetProperty(objectField, out var o) && o.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
                 return Refuse($"{objectField} must be a JSON object", out reason);
@@ -223,7 +223,7 @@ internal sealed class MessageBuilder(Enricher enricher)
     private static string? Str(JsonElement o, string name) =>
         o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private string WriteStored(JsonElement message, string type, string messageId, DateTimeOffset timestamp, DateTimeOffset? original,
+    private byte[] WriteStored(JsonElement message, string type, string messageId, DateTimeOffset timestamp, DateTimeOffset? original,
         DateTimeOffset? sentAt, DateTimeOffset receivedAt, JsonElement? inheritedContext)
     {
         _buffer.ResetWrittenCount();
@@ -252,7 +252,7 @@ internal sealed class MessageBuilder(Enricher enricher)
             w.WriteString("receivedAt"u8, receivedAt.UtcDateTime);
             w.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+        return _buffer.WrittenSpan.ToArray();
     }
 
     private static bool Id(JsonElement message, string field, out string? value, out string? reason)

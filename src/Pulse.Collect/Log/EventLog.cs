@@ -179,7 +179,9 @@ public sealed partial class EventLog : IHostedService, IDisposable
                     r.Duplicate = true;
                     continue;
                 }
-                if (_dedup.MaybeContains(DedupFilter.Hash(r.SourceId, r.MessageId), today))
+                if (r.Packed is null)
+                    r.Prepare();
+                if (_dedup.MaybeContains(r.DedupHash, today))
                     _candidates.Add(r);
             }
         }
@@ -200,7 +202,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
                             if (r.Duplicate)
                                 continue;
                             r.Seq = ++head;
-                            appender.CreateRow().AppendValue(r.Seq).AppendValue(r.Packed ??= r.Pack()).EndRow();
+                            appender.CreateRow().AppendValue(r.Seq).AppendValue(r.Packed).EndRow();
                         }
                     }
                 }
@@ -230,7 +232,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
                     continue;
                 }
                 s++;
-                _dedup.Add(DedupFilter.Hash(r.SourceId, r.MessageId), DedupFilter.DayOf(r.ReceivedAt));
+                _dedup.Add(r.DedupHash, DedupFilter.DayOf(r.ReceivedAt));
             }
             stored += s;
             duplicates += d;

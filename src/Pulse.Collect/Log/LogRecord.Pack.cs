@@ -1,4 +1,5 @@
-using System.Globalization;
+using System.Buffers;
+using System.Buffers.Text;
 using System.Text;
 
 namespace Pulse.Collect.Log;
@@ -6,10 +7,10 @@ namespace Pulse.Collect.Log;
 internal sealed partial class LogRecord
 {
     /// <summary>Separates the fields of a packed record; JSON never holds it unescaped, and other fields are cleaned of it.</summary>
-    public const char Separator = '\u001f';
+    public const byte Separator = 0x1f;
 
     [ThreadStatic]
-    private static StringBuilder? _builder;
+    private static ArrayBufferWriter<byte>? _buffer;
 
     /// <summary>
     /// The record as the one UTF-8 blob the hot path stores (<c>inbox.packed</c>): the fields in
@@ -18,11 +19,11 @@ internal sealed partial class LogRecord
     /// </summary>
     public byte[] Pack()
     {
-        var b = _builder ??= new StringBuilder(2048);
-        b.Clear();
+        var b = _buffer ??= new ArrayBufferWriter<byte>(2048);
+        b.ResetWrittenCount();
         var e = Enrichment;
-        b.Append(WorkspaceId.ToString()).Append(Separator)
-            .Append(SourceId.ToString()).Append(Separator);
+        Guid(b, WorkspaceId);
+        Guid(b, SourceId);
         Field(b, MessageId);
         Field(b, Type);
         Field(b, Event);
@@ -61,25 +62,47 @@ internal sealed partial class LogRecord
         Field(b, Consent);
         Field(b, Violations);
         Field(b, PlanVersion);
-        b.Append(Raw);
-        return Encoding.UTF8.GetBytes(b.ToString());
+        b.Write(Raw);
+        return b.WrittenSpan.ToArray();
     }
 
-    private static void Field(StringBuilder b, string? value)
+    private static void Field(ArrayBufferWriter<byte> b, string? value)
     {
         if (value is not null)
         {
             // Control characters never reach ids (ingest refuses them); elsewhere they become spaces.
-            foreach (var c in value)
-                b.Append(char.IsControl(c) ? ' ' : c);
+            if (value.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || value.AsSpan().ContainsAnyInRange('\u007f', '\u009f'))
+                value = string.Create(value.Length, value, static (span, v) =>
+                {
+                    for (var i = 0; i < v.Length; i++)
+                        span[i] = char.IsControl(v[i]) ? ' ' : v[i];
+                });
+            var n = Encoding.UTF8.GetBytes(value, b.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length)));
+            b.Advance(n);
         }
-        b.Append(Separator);
+        End(b);
     }
 
-    private static void Micros(StringBuilder b, DateTime? t)
+    private static void Guid(ArrayBufferWriter<byte> b, Guid value)
+    {
+        value.TryFormat(b.GetSpan(36), out var n);
+        b.Advance(n);
+        End(b);
+    }
+
+    private static void Micros(ArrayBufferWriter<byte> b, DateTime? t)
     {
         if (t is { } v)
-            b.Append(((v.Ticks - DateTime.UnixEpoch.Ticks) / 10).ToString(CultureInfo.InvariantCulture));
-        b.Append(Separator);
+        {
+            Utf8Formatter.TryFormat((v.Ticks - DateTime.UnixEpoch.Ticks) / 10, b.GetSpan(20), out var n);
+            b.Advance(n);
+        }
+        End(b);
+    }
+
+    private static void End(ArrayBufferWriter<byte> b)
+    {
+        b.GetSpan(1)[0] = Separator;
+        b.Advance(1);
     }
 }

@@ -23,12 +23,21 @@ internal sealed partial class LogRecord
     /// <summary>Tracking-plan violations as a JSON array, when any.</summary>
     public string? Violations;
     public string? PlanVersion;
-    /// <summary>The message as stored: the sender's JSON with messageId and timestamps settled, write key removed.</summary>
-    public required string Raw;
+    /// <summary>The message as stored (UTF-8 JSON): the sender's JSON with messageId and timestamps settled, write key removed.</summary>
+    public required byte[] Raw;
 
     /// <summary>Set by the writer when the message id was already stored for this source.</summary>
     public bool Duplicate;
 
-    /// <summary>What the writer stores; made by <see cref="Pack"/> on the request's thread, not the writer's.</summary>
+    /// <summary>What the writer stores, and the record's deduplication hash; set by <see cref="Prepare"/> on the request's thread, not the writer's.</summary>
     public byte[]? Packed;
+
+    public (ulong H1, ulong H2) DedupHash;
+
+    /// <summary>Does the per-record work the single writer thread should not: packing and hashing.</summary>
+    public void Prepare()
+    {
+        Packed = Pack();
+        DedupHash = DedupFilter.Hash(SourceId, MessageId);
+    }
 }
