@@ -54,7 +54,7 @@ internal static class IngestLoad
             results.Add(await MeasureAsync("pulse /v1/track durable, single events", $"http://127.0.0.1:{pulsePort}/v1/track", writeKey, singles, 1, connections, singleSeconds, pulse));
 
             baseline.Kill(entireProcessTree: true);
-            var stored = await CountStoredAsync(pulseDll, env, pulse, pulsePort);
+            var stored = await CountStoredAsync(pulseDll, env, pulse);
             for (var i = 0; i < results.Count; i++)
             {
                 var baselineResult = results[i - i % 2];
@@ -228,7 +228,7 @@ internal static class IngestLoad
         return (lists.SelectMany(l => l).ToList(), errors);
     }
 
-    private static async Task<long> CountStoredAsync(string pulseDll, Dictionary<string, string> env, Process pulse, int port)
+    private static async Task<long> CountStoredAsync(string pulseDll, Dictionary<string, string> env, Process pulse)
     {
         // Stop the server cleanly, then count what the log holds with an offline export.
         pulse.Kill(entireProcessTree: false);
@@ -246,7 +246,6 @@ internal static class IngestLoad
         while ((n = await p.StandardOutput.ReadAsync(buffer)) > 0)
             lines += buffer.AsSpan(0, n).Count('\n');
         await p.WaitForExitAsync();
-        _ = port;
         if (p.ExitCode != 0)
             throw new InvalidOperationException("export failed: " + await stderr);
         return lines - 1;

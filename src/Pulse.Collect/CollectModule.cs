@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Routing;
-using Microsoft.EntityFrameworkCore;
+using Pulse.Platform;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,14 +20,10 @@ public static class CollectModule
     public static IServiceCollection AddCollectCore(this IServiceCollection services, IConfiguration config)
     {
         services.AddOptions<CollectOptions>().Bind(config.GetSection(CollectOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        // Same connection as the Platform's context in a scope, so audit entries commit with the change.
-        services.AddDbContext<CollectDbContext>((sp, o) => o.UseSqlite(
-            sp.GetRequiredService<PulseDbContext>().Database.GetDbConnection(),
-            x => x.MigrationsHistoryTable(CollectDbContext.HistoryTable)));
-        services.AddSingleton<IModuleSchema, CollectSchema>();
+        services.AddModuleStore<CollectDbContext>("Collect", CollectDbContext.HistoryTable);
         services.AddScoped(sp => new SourceService(
             sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<CollectOptions>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetService<SourceDirectory>()));
         services.AddSingleton<EventStore>();
         services.AddSingleton<CollectMetrics>();
         services.AddSingleton(sp => new Events.EventQueries(sp.GetRequiredService<EventStore>()));

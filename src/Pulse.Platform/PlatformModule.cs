@@ -62,6 +62,21 @@ public static class PlatformModule
         return services;
     }
 
+    /// <summary>
+    /// A module's own tables: its EF Core context on the metadata store, sharing the Platform
+    /// context's connection within a scope (so <see cref="AuditTrail"/> can commit a module's change
+    /// with its audit entries), with its own migration history table, migrated by <see cref="Database"/>.
+    /// </summary>
+    public static IServiceCollection AddModuleStore<TContext>(this IServiceCollection services, string module, string historyTable)
+        where TContext : DbContext
+    {
+        services.AddDbContext<TContext>((sp, o) => o.UseSqlite(
+            sp.GetRequiredService<PulseDbContext>().Database.GetDbConnection(),
+            x => x.MigrationsHistoryTable(historyTable)));
+        services.AddSingleton<IModuleSchema>(new ModuleSchema<TContext>(module));
+        return services;
+    }
+
     /// <summary>Authentication for people (cookies) and machines (API keys) and the permission policies.</summary>
     public static IServiceCollection AddPlatformWeb(this IServiceCollection services, IConfiguration config)
     {

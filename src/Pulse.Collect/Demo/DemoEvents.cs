@@ -55,7 +55,6 @@ public static class DemoEvents
         var rng = new Random(seed);
         var start = new DateTimeOffset(today.UtcDateTime.Date, TimeSpan.Zero).AddDays(-90);
         var signedUp = new Dictionary<int, string>();
-        var counter = 0L;
         for (var day = 0; day < 90; day++)
         {
             var date = start.AddDays(day);
@@ -77,7 +76,6 @@ public static class DemoEvents
                     var facts = new RequestFacts(null, when, null, null, null, null);
                     var record = builder.Build(doc.RootElement, facts, fromApp ? app : web, out var reason)
                         ?? throw new InvalidOperationException("The demo generator made a message Pulse refuses: " + reason);
-                    counter++;
                     yield return record;
                 }
             }

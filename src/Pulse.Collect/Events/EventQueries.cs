@@ -54,17 +54,4 @@ public sealed class EventQueries
             list.Add((new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc)), reader.GetInt64(1)));
         return Task.FromResult<IReadOnlyList<(DateTimeOffset, long)>>(list);
     }
-
-    /// <summary>How many events match.</summary>
-    public Task<long> CountAsync(Actor actor, EventFilter filter, CancellationToken ct)
-    {
-        actor.Demand(Permission.SourcesRead);
-        if (filter.WorkspaceId != actor.WorkspaceId)
-            throw new ForbiddenException("Events of another workspace cannot be read.");
-        ct.ThrowIfCancellationRequested();
-        using var c = _store.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT count(*) FROM all_events WHERE {filter.Where(cmd)}";
-        return Task.FromResult(Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
-    }
 }

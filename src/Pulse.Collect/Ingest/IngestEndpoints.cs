@@ -5,7 +5,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -76,7 +75,7 @@ public static class IngestEndpoints
                 origin is not null ? http.Request.Headers.UserAgent.ToString() : null);
             outcome = await http.RequestServices.GetRequiredService<IngestPipeline>().ProcessAsync(body.Memory, pathType, caller, http.RequestAborted);
         }
-        if (origin is not null && outcome.Status is IngestStatus.Stored or IngestStatus.BadRequest or IngestStatus.RateLimited or IngestStatus.TooLarge or IngestStatus.Unavailable)
+        if (origin is not null && outcome.Status is not (IngestStatus.Unauthorized or IngestStatus.Forbidden))
         {
             http.Response.Headers.AccessControlAllowOrigin = origin;
             http.Response.Headers.Vary = "Origin";
@@ -87,32 +86,14 @@ public static class IngestEndpoints
             http.Response.Headers["RateLimit-Remaining"] = limit.Remaining.ToString(CultureInfo.InvariantCulture);
             http.Response.Headers["RateLimit-Reset"] = Math.Max(1, limit.RetryAfterSeconds).ToString(CultureInfo.InvariantCulture);
         }
-        switch (outcome.Status)
+        if (outcome.Status == IngestStatus.Stored)
         {
-            case IngestStatus.Stored:
-                await WriteSuccessAsync(http, outcome);
-                break;
-            case IngestStatus.BadRequest:
-                await Problem(http, 400, outcome.Detail!, outcome.Rejected);
-                break;
-            case IngestStatus.Unauthorized:
-                await Problem(http, 401, outcome.Detail!);
-                break;
-            case IngestStatus.Forbidden:
-                await Problem(http, 403, outcome.Detail!);
-                break;
-            case IngestStatus.TooLarge:
-                await Problem(http, 413, outcome.Detail!);
-                break;
-            case IngestStatus.RateLimited:
-                http.Response.Headers.RetryAfter = Math.Max(1, outcome.Limit?.RetryAfterSeconds ?? 1).ToString(CultureInfo.InvariantCulture);
-                await Problem(http, 429, outcome.Detail!);
-                break;
-            default:
-                http.Response.Headers.RetryAfter = "1";
-                await Problem(http, 503, outcome.Detail ?? "The event log is unavailable; retry shortly.");
-                break;
+            await WriteSuccessAsync(http, outcome);
+            return;
         }
+        if (outcome.Status is IngestStatus.RateLimited or IngestStatus.Unavailable)
+            http.Response.Headers.RetryAfter = Math.Max(1, outcome.Limit?.RetryAfterSeconds ?? 1).ToString(CultureInfo.InvariantCulture);
+        await Problem(http, outcome.HttpStatus, outcome.Detail ?? "The event log is unavailable; retry shortly.", outcome.Rejected);
     }
 
     private static async Task WriteSuccessAsync(HttpContext http, IngestOutcome outcome)
@@ -140,14 +121,12 @@ public static class IngestEndpoints
         await w.FlushAsync();
     }
 
-    private static async Task Problem(HttpContext http, int status, string detail, IReadOnlyList<Rejection>? rejected = null)
-    {
-        http.Response.StatusCode = status;
-        var problem = new ProblemDetails { Status = status, Type = ProblemTypes.ForStatus(status), Detail = detail };
-        if (rejected is { Count: > 0 })
-            problem.Extensions["rejected"] = rejected;
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
-    }
+    private static Task Problem(HttpContext http, int status, string detail, IReadOnlyList<Rejection>? rejected = null) =>
+        ApiConventions.WriteProblemAsync(http, status, detail, p =>
+        {
+            if (rejected is { Count: > 0 })
+                p.Extensions["rejected"] = rejected;
+        });
 
     /// <summary>The user name of <c>Authorization: Basic base64(writeKey:)</c>, as Segment's SDKs send it.</summary>
     internal static string? BasicUser(HttpRequest request)

@@ -18,5 +18,17 @@ internal sealed record IngestOutcome(
     int Accepted = 0,
     int Duplicates = 0,
     IReadOnlyList<Rejection>? Rejected = null,
-    SourceRateLimits.Decision? Limit = null,
-    IReadOnlyList<IngestSource>? Sources = null);
+    SourceRateLimits.Decision? Limit = null)
+{
+    /// <summary>The HTTP status every ingest endpoint (Segment API, pixel) answers this outcome with.</summary>
+    public int HttpStatus => Status switch
+    {
+        IngestStatus.Stored => 200,
+        IngestStatus.BadRequest => 400,
+        IngestStatus.Unauthorized => 401,
+        IngestStatus.Forbidden => 403,
+        IngestStatus.TooLarge => 413,
+        IngestStatus.RateLimited => 429,
+        _ => 503,
+    };
+}

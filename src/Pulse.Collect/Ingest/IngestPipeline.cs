@@ -151,10 +151,10 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
             // only checks the filter and copies bytes.
             foreach (var r in records)
                 r.Prepare();
-            AppendResult result;
+            int duplicates;
             try
             {
-                result = await log.AppendAsync(records, ct);
+                duplicates = await log.AppendAsync(records, ct);
             }
             catch (LogUnavailableException e)
             {
@@ -162,7 +162,7 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
                 return new IngestOutcome(IngestStatus.Unavailable, e.Message);
             }
             metrics.Request("stored");
-            return new IngestOutcome(IngestStatus.Stored, null, records.Count, result.Duplicates, rejected, Sources: usable);
+            return new IngestOutcome(IngestStatus.Stored, null, records.Count, duplicates, rejected);
         }
     }
 

@@ -46,7 +46,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
     /// <summary>Sequence number of the last committed event (0 when the log is empty).</summary>
     public long Head => Interlocked.Read(ref _head);
 
-    private sealed record Pending(IReadOnlyList<LogRecord> Records, TaskCompletionSource<AppendResult> Done);
+    private sealed record Pending(IReadOnlyList<LogRecord> Records, TaskCompletionSource<int> Done);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -76,13 +76,14 @@ public sealed partial class EventLog : IHostedService, IDisposable
 
     /// <summary>
     /// Stores <paramref name="records"/> durably; completes when they are on disk. Records whose
-    /// message id the source already stored within the window are acknowledged and not stored again.
+    /// message id the source already stored within the window are acknowledged and not stored
+    /// again; the result is how many those were.
     /// </summary>
-    internal async Task<AppendResult> AppendAsync(IReadOnlyList<LogRecord> records, CancellationToken ct)
+    internal async Task<int> AppendAsync(IReadOnlyList<LogRecord> records, CancellationToken ct)
     {
         if (!_started)
             throw new LogUnavailableException("The event log is not open.");
-        var pending = new Pending(records, new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(records, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
         try
         {
             await _queue.Writer.WriteAsync(pending, ct);
@@ -222,7 +223,6 @@ public sealed partial class EventLog : IHostedService, IDisposable
         var duplicates = 0;
         foreach (var p in group)
         {
-            var s = 0;
             var d = 0;
             foreach (var r in p.Records)
             {
@@ -231,12 +231,11 @@ public sealed partial class EventLog : IHostedService, IDisposable
                     d++;
                     continue;
                 }
-                s++;
                 _dedup.Add(r.DedupHash, DedupFilter.DayOf(r.ReceivedAt));
             }
-            stored += s;
+            stored += p.Records.Count - d;
             duplicates += d;
-            p.Done.TrySetResult(new AppendResult(s, d, head));
+            p.Done.TrySetResult(d);
         }
         Interlocked.Exchange(ref _head, head);
         NoteStored(stored);

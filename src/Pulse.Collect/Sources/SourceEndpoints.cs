@@ -2,8 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Pulse.Collect.Ingest;
 using Pulse.Platform.Access;
 using Pulse.Platform.Http;
 using Pulse.Platform.Paging;
@@ -35,17 +33,9 @@ public static class SourceEndpoints
         return TypedResults.Created($"/api/v1/sources/{created.Id}", created);
     }
 
-    private static async Task<Ok<SourceDto>> Update(string idOrName, UpdateSourceRequest body, HttpContext http, SourceService sources, CancellationToken ct)
-    {
-        var updated = await sources.UpdateAsync(HttpActor.From(http), idOrName, body, ct);
-        http.RequestServices.GetRequiredService<SourceDirectory>().Forget();
-        return TypedResults.Ok(updated);
-    }
+    private static async Task<Ok<SourceDto>> Update(string idOrName, UpdateSourceRequest body, HttpContext http, SourceService sources, CancellationToken ct) =>
+        TypedResults.Ok(await sources.UpdateAsync(HttpActor.From(http), idOrName, body, ct));
 
-    private static async Task<Ok<SourceDto>> Rotate(string idOrName, HttpContext http, SourceService sources, CancellationToken ct)
-    {
-        var updated = await sources.RotateWriteKeyAsync(HttpActor.From(http), idOrName, ct);
-        http.RequestServices.GetRequiredService<SourceDirectory>().Forget();
-        return TypedResults.Ok(updated);
-    }
+    private static async Task<Ok<SourceDto>> Rotate(string idOrName, HttpContext http, SourceService sources, CancellationToken ct) =>
+        TypedResults.Ok(await sources.RotateWriteKeyAsync(HttpActor.From(http), idOrName, ct));
 }

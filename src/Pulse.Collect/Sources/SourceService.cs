@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Pulse.Collect.Ingest;
 using Pulse.Collect.Storage;
 using Pulse.Platform.Access;
 using Pulse.Platform.Audit;
@@ -17,9 +18,12 @@ public sealed class SourceService
     private readonly AuditTrail _audit;
     private readonly TimeProvider _time;
     private readonly CollectOptions _options;
+    private readonly SourceDirectory? _directory;
 
-    internal SourceService(CollectDbContext db, PulseDbContext platform, AuditTrail audit, TimeProvider time, IOptions<CollectOptions> options)
+    /// <param name="directory">The server's write-key cache, told of every change; none in the CLI (the server's cache expires by itself).</param>
+    internal SourceService(CollectDbContext db, PulseDbContext platform, AuditTrail audit, TimeProvider time, IOptions<CollectOptions> options, SourceDirectory? directory)
     {
+        _directory = directory;
         _db = db;
         _platform = platform;
         _audit = audit;
@@ -46,7 +50,7 @@ public sealed class SourceService
             CreatedBy = actor.Name,
         };
         CheckEventWithinBatch(row);
-        return await CollectAudit.WriteAsync(_db, _platform, _audit, actor, async c =>
+        return await _audit.WriteAsync(_platform, _db, actor, async c =>
         {
             if (await _db.Sources.AnyAsync(s => s.WorkspaceId == actor.WorkspaceId && s.Name == name, c))
                 throw new ConflictException($"The workspace already has a source named '{name}'.");
@@ -79,7 +83,7 @@ public sealed class SourceService
     public async Task<SourceDto> UpdateAsync(Actor actor, string idOrName, UpdateSourceRequest request, CancellationToken ct)
     {
         actor.Demand(Permission.SourcesManage);
-        return await CollectAudit.WriteAsync(_db, _platform, _audit, actor, async c =>
+        var updated = await _audit.WriteAsync(_platform, _db, actor, async c =>
         {
             var row = await FindAsync(actor, idOrName, tracking: true, c);
             var before = Summary(row);
@@ -104,24 +108,22 @@ public sealed class SourceService
             var action = request.Enabled switch { true => "source.enabled", false => "source.disabled", _ => "source.changed" };
             return (ToDto(row), (IReadOnlyList<AuditRecord>)[new AuditRecord(action, "source", row.Id.ToString(), before, Summary(row))]);
         }, ct);
+        _directory?.Forget();
+        return updated;
     }
 
-    /// <summary>Gives the source a new write key; the old one stops working within the source cache time.</summary>
+    /// <summary>Gives the source a new write key; the old one stops working at once on this server, within the source cache time on others.</summary>
     public async Task<SourceDto> RotateWriteKeyAsync(Actor actor, string idOrName, CancellationToken ct)
     {
         actor.Demand(Permission.SourcesManage);
-        return await CollectAudit.WriteAsync(_db, _platform, _audit, actor, async c =>
+        var rotated = await _audit.WriteAsync(_platform, _db, actor, async c =>
         {
             var row = await FindAsync(actor, idOrName, tracking: true, c);
             row.WriteKey = WriteKeys.New();
             return (ToDto(row), (IReadOnlyList<AuditRecord>)[new AuditRecord("source.write_key_rotated", "source", row.Id.ToString())]);
         }, ct);
-    }
-
-    public async Task<int> CountAsync(Actor actor, CancellationToken ct)
-    {
-        actor.Demand(Permission.SourcesRead);
-        return await _db.Sources.CountAsync(s => s.WorkspaceId == actor.WorkspaceId, ct);
+        _directory?.Forget();
+        return rotated;
     }
 
     private async Task<Source> FindAsync(Actor actor, string idOrName, bool tracking, CancellationToken ct)

@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Net.Http.Headers;
 using Pulse.Collect.Ingest;
+using Pulse.Platform.Http;
 
 namespace Pulse.Collect.Tag;
 
@@ -69,7 +69,7 @@ public static class TagEndpoints
         }
         catch (FormatException e)
         {
-            await ProblemAsync(http, 400, e.Message);
+            await ApiConventions.WriteProblemAsync(http, 400, e.Message);
             return;
         }
         var pipeline = http.RequestServices.GetRequiredService<IngestPipeline>();
@@ -77,15 +77,7 @@ public static class TagEndpoints
         var outcome = await pipeline.ProcessAsync(Encoding.UTF8.GetBytes(json), type, caller, http.RequestAborted);
         if (outcome.Status != IngestStatus.Stored)
         {
-            var status = outcome.Status switch
-            {
-                IngestStatus.Unauthorized => 401,
-                IngestStatus.RateLimited => 429,
-                IngestStatus.Unavailable => 503,
-                IngestStatus.TooLarge => 413,
-                _ => 400,
-            };
-            await ProblemAsync(http, status, outcome.Detail ?? "The pixel's event could not be stored.");
+            await ApiConventions.WriteProblemAsync(http, outcome.HttpStatus, outcome.Detail ?? "The pixel's event could not be stored.");
             return;
         }
         http.Response.ContentType = "image/gif";
@@ -166,15 +158,5 @@ public static class TagEndpoints
     {
         if (value.Count > 0 && value[0] is { Length: > 0 } v)
             w.WriteString(name, v);
-    }
-
-    private static Task ProblemAsync(HttpContext http, int status, string detail)
-    {
-        http.Response.StatusCode = status;
-        return http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Type = Platform.Http.ProblemTypes.ForStatus(status), Detail = detail },
-        }).AsTask();
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Pulse.Platform.Access;
 using Pulse.Platform.Storage;
 
@@ -48,6 +49,37 @@ public sealed class AuditTrail(TimeProvider time, PlatformMetrics metrics)
             gate.Release();
         }
     }
+
+    /// <summary>
+    /// The same for a change to a module's own context (<paramref name="module"/>), which must share
+    /// <paramref name="db"/>'s connection (see <c>AddModuleStore</c>): the module's changes join the
+    /// Platform's transaction, so they and their audit entries commit together.
+    /// </summary>
+    public Task<T> WriteAsync<T>(
+        PulseDbContext db,
+        DbContext module,
+        Actor? actor,
+        Func<CancellationToken, Task<(T Result, IReadOnlyList<AuditRecord> Records)>> work,
+        CancellationToken ct) =>
+        WriteAsync(db, actor, async c =>
+        {
+            await module.Database.UseTransactionAsync(db.Database.CurrentTransaction!.GetDbTransaction(), c);
+            try
+            {
+                var result = await work(c);
+                await module.SaveChangesAsync(c);
+                return result;
+            }
+            catch
+            {
+                module.ChangeTracker.Clear();
+                throw;
+            }
+            finally
+            {
+                await module.Database.UseTransactionAsync(null, CancellationToken.None);
+            }
+        }, ct);
 
     /// <summary>Writes entries that describe no data change (a login, a failed login, an export).</summary>
     public Task RecordAsync(PulseDbContext db, Actor? actor, AuditRecord record, CancellationToken ct) =>

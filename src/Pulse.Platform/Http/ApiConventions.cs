@@ -125,13 +125,17 @@ public static class ApiConventions
                 415 => "Send the body as application/json.",
                 _ => null,
             };
-            var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-            await problems.WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = http,
-                ProblemDetails = new ProblemDetails { Status = status, Type = ProblemTypes.ForStatus(status), Detail = detail },
-            });
+            await WriteProblemAsync(http, status, detail);
         }));
+
+    /// <summary>Answers with a problem document of the status's stable type (for endpoints that write their own responses).</summary>
+    public static async Task WriteProblemAsync(HttpContext http, int status, string? detail, Action<ProblemDetails>? customize = null)
+    {
+        http.Response.StatusCode = status;
+        var problem = new ProblemDetails { Status = status, Type = ProblemTypes.ForStatus(status), Detail = detail };
+        customize?.Invoke(problem);
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
+    }
 
     private static string ClientKey(HttpContext ctx)
     {

@@ -75,7 +75,7 @@ internal static class EventCommands
     private static async Task<long> ThroughServerAsync(DataDirectory data, Guid workspace, string? source, string? from, string? to, ExportFormat format, Stream target, CancellationToken ct)
     {
         var token = LocalAdminToken.Read(data) ?? throw new CliException($"A server runs on {data.Path} but published no {LocalAdminToken.FileName}; restart it with this version of Pulse.");
-        var baseUrl = ServerAddress(data);
+        var baseUrl = ServerLock.LocalAddress(data);
         var query = new List<string> { "format=" + format.ToString().ToLowerInvariant() };
         if (source is not null) query.Add("source=" + Uri.EscapeDataString(source));
         if (from is not null) query.Add("from=" + Uri.EscapeDataString(from));
@@ -121,29 +121,6 @@ internal static class EventCommands
         await target.FlushAsync(ct);
         progress.Done(total);
         return total;
-    }
-
-    private static string ServerAddress(DataDirectory data)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(data.ServerInfoPath));
-            foreach (var u in doc.RootElement.GetProperty("urls").EnumerateArray())
-            {
-                var url = u.GetString();
-                if (url is null || !url.StartsWith("http://", StringComparison.Ordinal) && !url.StartsWith("https://", StringComparison.Ordinal))
-                    continue;
-                var uri = new UriBuilder(url.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal));
-                if (uri.Host is "0.0.0.0" or "localhost" or "[::]" or "::")
-                    uri.Host = "127.0.0.1";
-                return uri.Uri.GetLeftPart(UriPartial.Authority);
-            }
-        }
-        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or UriFormatException)
-        {
-            throw new CliException($"A server runs on {data.Path} but its {DataDirectory.ServerInfoFileName} cannot be read: {e.Message}");
-        }
-        throw new CliException($"A server runs on {data.Path} but listens on no HTTP address the CLI can reach.");
     }
 
     /// <summary>Progress on standard error: a line every two seconds and one at the end.</summary>

@@ -54,6 +54,30 @@ internal sealed class ServerLock : IDisposable
         File.WriteAllText(_data.ServerInfoPath, JsonSerializer.Serialize(info));
     }
 
+    /// <summary>Where the CLI on this machine reaches the running server, from <c>server.json</c> (wildcard hosts become 127.0.0.1).</summary>
+    public static string LocalAddress(DataDirectory data)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(data.ServerInfoPath));
+            foreach (var u in doc.RootElement.GetProperty("urls").EnumerateArray())
+            {
+                var url = u.GetString();
+                if (url is null || !url.StartsWith("http://", StringComparison.Ordinal) && !url.StartsWith("https://", StringComparison.Ordinal))
+                    continue;
+                var uri = new UriBuilder(url.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal));
+                if (uri.Host is "0.0.0.0" or "localhost" or "[::]" or "::")
+                    uri.Host = "127.0.0.1";
+                return uri.Uri.GetLeftPart(UriPartial.Authority);
+            }
+        }
+        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or UriFormatException)
+        {
+            throw new CliException($"A server runs on {data.Path} but its {DataDirectory.ServerInfoFileName} cannot be read: {e.Message}");
+        }
+        throw new CliException($"A server runs on {data.Path} but listens on no HTTP address the CLI can reach.");
+    }
+
     public void Dispose()
     {
         try

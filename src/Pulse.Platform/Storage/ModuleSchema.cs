@@ -1,21 +1,21 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Pulse.Platform.Storage;
 
-namespace Pulse.Collect.Storage;
+namespace Pulse.Platform.Storage;
 
-internal sealed class CollectSchema : IModuleSchema
+/// <summary>The <see cref="IModuleSchema"/> of a module's EF Core context.</summary>
+internal sealed class ModuleSchema<TContext>(string module) : IModuleSchema where TContext : DbContext
 {
-    public string Module => "Collect";
+    public string Module => module;
 
     public async Task<IReadOnlyList<string>> MigrateAsync(IServiceProvider scoped, CancellationToken ct)
     {
-        var db = scoped.GetRequiredService<CollectDbContext>();
+        var db = scoped.GetRequiredService<TContext>();
         var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
         await db.Database.MigrateAsync(ct);
         return pending;
     }
 
     public async Task<IReadOnlyList<string>> PendingAsync(IServiceProvider scoped, CancellationToken ct) =>
-        (await scoped.GetRequiredService<CollectDbContext>().Database.GetPendingMigrationsAsync(ct)).ToList();
+        (await scoped.GetRequiredService<TContext>().Database.GetPendingMigrationsAsync(ct)).ToList();
 }
