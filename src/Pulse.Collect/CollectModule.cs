@@ -7,8 +7,10 @@ using Microsoft.Extensions.Options;
 using Pulse.Collect.Enrichment;
 using Pulse.Collect.Ingest;
 using Pulse.Collect.Log;
+using Pulse.Collect.Profiles;
 using Pulse.Collect.Sources;
 using Pulse.Collect.Storage;
+using Pulse.Platform.Privacy;
 using Pulse.Platform.Storage;
 
 namespace Pulse.Collect;
@@ -28,6 +30,12 @@ public static class CollectModule
         services.AddSingleton<CollectMetrics>();
         services.AddSingleton(sp => new Events.EventQueries(sp.GetRequiredService<EventStore>()));
         services.AddSingleton(sp => new Events.EventExporter(sp.GetRequiredService<EventStore>()));
+        services.AddModuleStore<ProfilesDbContext>("Profiles", ProfilesDbContext.HistoryTable);
+        services.AddSingleton<ProfileGate>();
+        services.AddScoped(sp => new ProfileService(
+            sp.GetRequiredService<ProfilesDbContext>(), sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(),
+            sp.GetRequiredService<Platform.Audit.AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ProfileGate>(),
+            sp.GetRequiredService<Events.EventQueries>(), sp.GetServices<IDataSubjectStep>()));
         return services;
     }
 
@@ -46,6 +54,11 @@ public static class CollectModule
         services.AddSingleton<SourceDirectory>();
         services.AddSingleton<SourceRateLimits>();
         services.AddSingleton<IngestPipeline>();
+        services.AddSingleton<IDataSubjectStep>(sp => new EventsSubjectStep(sp.GetRequiredService<EventLog>()));
+        services.AddSingleton(sp => new ProfileBuilder(
+            sp.GetRequiredService<EventLog>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ProfileGate>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ProfileBuilder>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<ProfileBuilder>());
         return services;
     }
 
@@ -54,6 +67,7 @@ public static class CollectModule
     {
         api.MapSources();
         Events.EventEndpoints.MapEvents(api);
+        api.MapProfiles();
         return api;
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Pulse.Platform.Access;
 using Pulse.Platform.Tests;
 
@@ -42,6 +43,23 @@ public sealed record Tenant(CollectFixture Fixture, Guid WorkspaceId, string Api
         var res = await Client.SendAsync(req);
         var text = await res.Content.ReadAsStringAsync();
         return (res, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    /// <summary>Waits until the profile builder has applied everything the log holds now.</summary>
+    public Task ProfilesCaughtUpAsync()
+    {
+        var services = Fixture.Server.App.Services;
+        var head = services.GetRequiredService<Pulse.Collect.Log.EventLog>().Head;
+        return services.GetRequiredService<Pulse.Collect.Profiles.ProfileBuilder>().CaughtUpAsync(head, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>GET of a management path with the tenant's key; asserts the status and returns the JSON body.</summary>
+    public async Task<JsonElement> GetAsync(string path, HttpStatusCode expected = HttpStatusCode.OK, string? key = null)
+    {
+        var res = await Fixture.Server.SendAsync(HttpMethod.Get, path, key ?? ApiKey);
+        var body = await TestServer.JsonAsync(res);
+        TestData.AssertStatus(expected, res, body.ToString());
+        return body;
     }
 
     public async Task<JsonElement> EventsAsync(string query = "")

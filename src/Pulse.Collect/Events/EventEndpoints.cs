@@ -22,7 +22,7 @@ public static class EventEndpoints
     {
         var group = api.MapGroup("/events").WithTags("Events");
         group.MapGet("/", List).RequirePermission(Permission.EventsRead)
-            .WithSummary("Stored events, newest first. Filters: source (id or name), type, event, from/to (ISO-8601, on the event's timestamp), profile (any user or anonymous id).");
+            .WithSummary("Stored events, newest first. Filters: source (id or name), type, event, from/to (ISO-8601, on the event's timestamp), profile (any user or anonymous id; every id of that person).");
         group.MapGet("/export", Export).RequirePermission(Permission.EventsExport)
             .WithSummary("Every matching event in log order as jsonl, csv or parquet (format=…); the count is in the Pulse-Export-Count header.")
             .Produces(200, contentType: "application/x-ndjson");
@@ -31,21 +31,21 @@ public static class EventEndpoints
 
     private static async Task<Ok<Page<EventDto>>> List(
         string? source, string? type, string? @event, string? from, string? to, string? profile, string? cursor, int? limit,
-        HttpContext http, EventQueries events, SourceService sources, CancellationToken ct)
+        HttpContext http, EventQueries events, SourceService sources, Profiles.ProfileService profiles, CancellationToken ct)
     {
         var actor = HttpActor.From(http);
-        var filter = await FilterAsync(actor, source, type, @event, from, to, profile, sources, ct);
+        var filter = await FilterAsync(actor, source, type, @event, from, to, profile, sources, ct, profiles);
         return TypedResults.Ok(await events.ListAsync(actor, filter, PageRequest.Create(cursor, limit), ct));
     }
 
     private static async Task Export(
         string? source, string? type, string? @event, string? from, string? to, string? profile, string? format,
-        HttpContext http, EventExporter exporter, SourceService sources, AuditTrail audit, PulseDbContext db, CancellationToken ct)
+        HttpContext http, EventExporter exporter, SourceService sources, Profiles.ProfileService profiles, AuditTrail audit, PulseDbContext db, CancellationToken ct)
     {
         var actor = HttpActor.From(http);
         actor.Demand(Permission.EventsExport);
         var fmt = ParseFormat(format);
-        var filter = await FilterAsync(actor, source, type, @event, from, to, profile, sources, ct);
+        var filter = await FilterAsync(actor, source, type, @event, from, to, profile, sources, ct, profiles);
         var count = exporter.Count(filter);
         await audit.RecordAsync(db, actor, new AuditRecord("events.exported", "events", null, null,
             AuditSummary.Of(new { format = fmt.ToString().ToLowerInvariant(), source, type, @event, from, to, profile, count })), ct);
@@ -68,9 +68,12 @@ public static class EventEndpoints
         _ => throw new ValidationException("format", "format must be jsonl, csv or parquet."),
     };
 
-    /// <summary>Checks the filter parameters of a list or an export.</summary>
+    /// <summary>
+    /// Checks the filter parameters of a list or an export. With <paramref name="profiles"/>, a
+    /// profile filter covers every id of the person; without, just the id given.
+    /// </summary>
     internal static async Task<EventFilter> FilterAsync(Actor actor, string? source, string? type, string? @event, string? from, string? to,
-        string? profile, SourceService sources, CancellationToken ct)
+        string? profile, SourceService sources, CancellationToken ct, Profiles.ProfileService? profiles = null)
     {
         Guid? sourceId = null;
         if (!string.IsNullOrEmpty(source))
@@ -85,8 +88,9 @@ public static class EventEndpoints
             throw new ValidationException("to", "to must be after from.");
         if (profile is { Length: > Ids.MaxLength })
             throw new ValidationException("profile", $"profile must be at most {Ids.MaxLength} characters.");
-        return new EventFilter(actor.WorkspaceId, sourceId, type, string.IsNullOrEmpty(@event) ? null : @event, fromTime, toTime,
-            string.IsNullOrEmpty(profile) ? null : [profile]);
+        IReadOnlyList<string>? ids = string.IsNullOrEmpty(profile) ? null
+            : profiles is null ? [profile] : await profiles.IdsOfAsync(actor.WorkspaceId, profile, ct);
+        return new EventFilter(actor.WorkspaceId, sourceId, type, string.IsNullOrEmpty(@event) ? null : @event, fromTime, toTime, ids);
     }
 
     /// <summary>ISO-8601 date (2026-11-01, midnight UTC) or date-time with offset.</summary>

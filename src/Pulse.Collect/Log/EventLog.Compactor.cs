@@ -17,6 +17,10 @@ public sealed partial class EventLog
     private Thread? _compactor;
     private volatile bool _stopping;
 
+    // Held while the compactor moves rows and while an erasure deletes them, so the two never
+    // race over the same inbox rows.
+    private readonly Lock _moveGate = new();
+
     private void StartCompactor()
     {
         _compactor = new Thread(CompactorLoop) { Name = "pulse-log-compactor", IsBackground = true };
@@ -51,8 +55,9 @@ public sealed partial class EventLog
             try
             {
                 var started = Stopwatch.GetTimestamp();
-                using (var tx = c.BeginTransaction())
+                lock (_moveGate)
                 {
+                    using var tx = c.BeginTransaction();
                     MoveInbox(c, upTo);
                     tx.Commit();
                 }

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Pulse.Collect.Events;
+
+namespace Pulse.Collect.Log;
+
+public sealed partial class EventLog
+{
+    /// <summary>
+    /// Deletes every event of the workspace sent with one of <paramref name="ids"/> (as user,
+    /// anonymous or previous id), from both tables, then checkpoints so the rows leave the WAL too.
+    /// </summary>
+    internal Task<long> EraseAsync(Guid workspaceId, IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        if (ids.Count == 0)
+            return Task.FromResult(0L);
+        long removed = 0;
+        using var c = _store.Open();
+        lock (_moveGate)
+        {
+            using var tx = c.BeginTransaction();
+            foreach (var sql in (string[])[
+                $"DELETE FROM events WHERE {Match}",
+                $"DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox_events WHERE {Match})"])
+            {
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = sql;
+                cmd.Parameters.Add(EventStore.Parameter("ws", workspaceId));
+                cmd.Parameters.Add(EventStore.Parameter("ids", ids.ToList()));
+                removed += cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "CHECKPOINT";
+            cmd.ExecuteNonQuery();
+        }
+        return Task.FromResult(removed);
+    }
+
+    /// <summary>Writes every event of the workspace sent with one of <paramref name="ids"/> as a JSON array, oldest first.</summary>
+    internal Task ExportAsync(Guid workspaceId, IReadOnlyList<string> ids, Utf8JsonWriter writer, CancellationToken ct)
+    {
+        writer.WriteStartArray();
+        if (ids.Count > 0)
+        {
+            using var c = _store.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = $"SELECT {EventStore.Columns} FROM all_events WHERE {Match} ORDER BY seq";
+            cmd.Parameters.Add(EventStore.Parameter("ws", workspaceId));
+            cmd.Parameters.Add(EventStore.Parameter("ids", ids.ToList()));
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                ct.ThrowIfCancellationRequested();
+                EventExporter.WriteJson(writer, Map(reader));
+            }
+        }
+        writer.WriteEndArray();
+        return Task.CompletedTask;
+    }
+
+    private const string Match = "workspace_id = $ws AND (user_id = ANY($ids) OR anonymous_id = ANY($ids) OR previous_id = ANY($ids))";
+}

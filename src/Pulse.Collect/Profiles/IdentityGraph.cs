@@ -1,0 +1,322 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Pulse.Collect.Log;
+using Pulse.Collect.Storage;
+
+namespace Pulse.Collect.Profiles;
+
+/// <summary>
+/// The identity graph's rules, applied to a batch of logged events inside one unit of work of
+/// <see cref="ProfilesDbContext"/>: ids are looked up once per batch, then each event in log order
+/// finds or creates its profile, attaches ids the profile did not have, and merges profiles the
+/// event proves to be one person.
+/// </summary>
+/// <remarks>
+/// Stitching rules (as Segment and RudderStack do): an anonymous id seen with a user id joins that
+/// user's profile; an anonymous-only profile is merged into the user's; two profiles that each
+/// already have a different user id are never merged by an identify (a shared device), only by an
+/// explicit alias or an admin; a merge an admin undid is not redone automatically.
+/// </remarks>
+internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
+{
+    private const int ChunkSize = 500;
+    private readonly Dictionary<(Guid Ws, string Kind, string Value), ProfileIdentity?> _ids = [];
+    private readonly Dictionary<Guid, Profile> _profiles = [];
+
+    /// <summary>Consent changes the batch made (opt-outs and opt-ins), for the audit trail.</summary>
+    public List<(Guid Workspace, Guid Profile, bool OptedOut, string MessageId)> ConsentChanges { get; } = [];
+
+    public async Task LoadAsync(IReadOnlyList<LoggedEvent> events, CancellationToken ct)
+    {
+        var wanted = new HashSet<(Guid, string, string)>();
+        foreach (var e in events)
+        {
+            if (e.UserId is { } u)
+                wanted.Add((e.WorkspaceId, IdentityKinds.UserId, u));
+            if (e.AnonymousId is { } a)
+                wanted.Add((e.WorkspaceId, IdentityKinds.AnonymousId, a));
+            if (e.PreviousId is { } p)
+            {
+                wanted.Add((e.WorkspaceId, IdentityKinds.UserId, p));
+                wanted.Add((e.WorkspaceId, IdentityKinds.AnonymousId, p));
+            }
+        }
+        foreach (var group in wanted.Where(w => !_ids.ContainsKey(w)).GroupBy(w => (w.Item1, w.Item2)))
+        {
+            var (ws, kind) = group.Key;
+            foreach (var chunk in group.Select(g => g.Item3).Chunk(ChunkSize))
+            {
+                var found = await db.Identities.Where(i => i.WorkspaceId == ws && i.Kind == kind && chunk.Contains(i.Value)).ToListAsync(ct);
+                foreach (var v in chunk)
+                    _ids[(ws, kind, v)] = null;
+                foreach (var i in found)
+                    _ids[(ws, kind, i.Value)] = i;
+            }
+        }
+        var profileIds = _ids.Values.Where(i => i is not null && !_profiles.ContainsKey(i.ProfileId)).Select(i => i!.ProfileId).Distinct().ToList();
+        foreach (var chunk in profileIds.Chunk(ChunkSize))
+        {
+            foreach (var p in await db.Profiles.Where(p => chunk.Contains(p.Id)).ToListAsync(ct))
+                _profiles[p.Id] = p;
+        }
+    }
+
+    /// <summary>Applies one event (the batch must have been loaded with it).</summary>
+    public async Task ApplyAsync(LoggedEvent e, CancellationToken ct)
+    {
+        var ws = e.WorkspaceId;
+        Profile target;
+        if (e.Type == "alias" && e.PreviousId is { } previous && e.UserId is { } newId)
+        {
+            var into = await ResolveAsync(ws, IdentityKinds.UserId, newId, ct);
+            var from = await ResolveAsync(ws, IdentityKinds.UserId, previous, ct) ?? await ResolveAsync(ws, IdentityKinds.AnonymousId, previous, ct);
+            if (into is null && from is null)
+            {
+                target = Create(ws, e.Timestamp);
+                Attach(target, IdentityKinds.UserId, newId, e.Timestamp);
+                Attach(target, IdentityKinds.AnonymousId, previous, e.Timestamp);
+            }
+            else if (into is null)
+            {
+                target = from!;
+                Attach(target, IdentityKinds.UserId, newId, e.Timestamp);
+            }
+            else if (from is null)
+            {
+                target = into;
+                Attach(target, IdentityKinds.AnonymousId, previous, e.Timestamp);
+            }
+            else
+            {
+                target = into;
+                if (from.Id != into.Id)
+                    await MergeAsync(from, into, "alias", e.MessageId, null, ct);
+            }
+            if (e.AnonymousId is { } anon && await ResolveAsync(ws, IdentityKinds.AnonymousId, anon, ct) is null)
+                Attach(target, IdentityKinds.AnonymousId, anon, e.Timestamp);
+        }
+        else
+        {
+            var byUser = e.UserId is { } u ? await ResolveAsync(ws, IdentityKinds.UserId, u, ct) : null;
+            var byAnon = e.AnonymousId is { } a ? await ResolveAsync(ws, IdentityKinds.AnonymousId, a, ct) : null;
+            if (byUser is null && byAnon is null)
+            {
+                target = Create(ws, e.Timestamp);
+                if (e.UserId is not null)
+                    Attach(target, IdentityKinds.UserId, e.UserId, e.Timestamp);
+                if (e.AnonymousId is not null)
+                    Attach(target, IdentityKinds.AnonymousId, e.AnonymousId, e.Timestamp);
+            }
+            else if (byUser is null)
+            {
+                target = byAnon!;
+                if (e.UserId is not null)
+                {
+                    if (target.UserId is not null)
+                    {
+                        // The device's anonymous id belongs to another known person: a new person on a shared device.
+                        target = Create(ws, e.Timestamp);
+                    }
+                    Attach(target, IdentityKinds.UserId, e.UserId, e.Timestamp);
+                }
+            }
+            else if (byAnon is null)
+            {
+                target = byUser;
+                if (e.AnonymousId is not null)
+                    Attach(target, IdentityKinds.AnonymousId, e.AnonymousId, e.Timestamp);
+            }
+            else
+            {
+                target = byUser;
+                if (byAnon.Id != byUser.Id && byAnon.UserId is null && !await MergeWasUndoneAsync(byAnon.Id, byUser.Id, ct))
+                    await MergeAsync(byAnon, byUser, e.Type == "identify" ? "identify" : "event", e.MessageId, null, ct);
+            }
+        }
+        Touch(target, e);
+    }
+
+    private void Touch(Profile p, LoggedEvent e)
+    {
+        p.EventCount++;
+        if (e.Timestamp < p.FirstSeen)
+            p.FirstSeen = e.Timestamp;
+        if (e.Timestamp > p.LastSeen)
+            p.LastSeen = e.Timestamp;
+        p.UpdatedAt = time.GetUtcNow();
+        if (e.Type == "identify" || e.Consent is not null)
+        {
+            using var doc = JsonDocument.Parse(e.Raw);
+            var root = doc.RootElement;
+            if (e.Type == "identify" && root.TryGetProperty("traits", out var traits))
+                p.Traits = ProfileTraits.Apply(p.Traits, traits, e.Timestamp);
+            if (e.Consent is not null)
+                ApplyConsent(p, e, root);
+        }
+    }
+
+    private void ApplyConsent(Profile p, LoggedEvent e, JsonElement root)
+    {
+        if (p.ConsentAt is { } at && at > e.Timestamp)
+            return;
+        p.Consent = e.Consent;
+        p.ConsentAt = e.Timestamp;
+        var optOut = root.TryGetProperty("context", out var c) && c.ValueKind == JsonValueKind.Object
+            && c.TryGetProperty("consent", out var consent) && consent.ValueKind == JsonValueKind.Object
+            && consent.TryGetProperty("optOut", out var o) && o.ValueKind == JsonValueKind.True;
+        var grantsAny = false;
+        using (var prefs = JsonDocument.Parse(e.Consent!))
+        {
+            if (prefs.RootElement.ValueKind == JsonValueKind.Object)
+                grantsAny = prefs.RootElement.EnumerateObject().Any(x => x.Value.ValueKind == JsonValueKind.True);
+        }
+        if (optOut && !p.OptedOut)
+        {
+            p.OptedOut = true;
+            p.OptedOutAt = e.Timestamp;
+            ConsentChanges.Add((p.WorkspaceId, p.Id, true, e.MessageId));
+        }
+        else if (!optOut && grantsAny && p.OptedOut)
+        {
+            p.OptedOut = false;
+            p.OptedOutAt = null;
+            ConsentChanges.Add((p.WorkspaceId, p.Id, false, e.MessageId));
+        }
+    }
+
+    /// <summary>The profile an id belongs to now, or null.</summary>
+    public async Task<Profile?> ResolveAsync(Guid ws, string kind, string value, CancellationToken ct)
+    {
+        if (!_ids.TryGetValue((ws, kind, value), out var identity))
+        {
+            identity = await db.Identities.FirstOrDefaultAsync(i => i.WorkspaceId == ws && i.Kind == kind && i.Value == value, ct);
+            _ids[(ws, kind, value)] = identity;
+        }
+        return identity is null ? null : await ProfileAsync(identity.ProfileId, ct);
+    }
+
+    /// <summary>A profile by id, following merges to the one that holds it now.</summary>
+    public async Task<Profile?> ProfileAsync(Guid id, CancellationToken ct)
+    {
+        for (var hops = 0; hops < 64; hops++)
+        {
+            if (!_profiles.TryGetValue(id, out var p))
+            {
+                p = await db.Profiles.FirstOrDefaultAsync(x => x.Id == id, ct);
+                if (p is null)
+                    return null;
+                _profiles[id] = p;
+            }
+            if (p.MergedInto is not { } next)
+                return p;
+            id = next;
+        }
+        return null;
+    }
+
+    private Profile Create(Guid ws, DateTimeOffset at)
+    {
+        var p = new Profile
+        {
+            Id = Guid.CreateVersion7(time.GetUtcNow()),
+            WorkspaceId = ws,
+            FirstSeen = at,
+            LastSeen = at,
+            UpdatedAt = time.GetUtcNow(),
+        };
+        db.Profiles.Add(p);
+        _profiles[p.Id] = p;
+        return p;
+    }
+
+    private void Attach(Profile p, string kind, string value, DateTimeOffset at)
+    {
+        var identity = new ProfileIdentity { WorkspaceId = p.WorkspaceId, Kind = kind, Value = value, ProfileId = p.Id, FirstSeen = at };
+        db.Identities.Add(identity);
+        _ids[(p.WorkspaceId, kind, value)] = identity;
+        if (kind == IdentityKinds.UserId)
+            p.UserId = value;
+    }
+
+    /// <summary>Every identity that belongs to the profile now, saved or not.</summary>
+    public async Task<List<ProfileIdentity>> IdentitiesOfAsync(Guid profileId, CancellationToken ct)
+    {
+        var stored = await db.Identities.Where(i => i.ProfileId == profileId).ToListAsync(ct);
+        foreach (var i in stored)
+            _ids.TryAdd((i.WorkspaceId, i.Kind, i.Value), i);
+        return db.Identities.Local.Where(i => i.ProfileId == profileId).ToList();
+    }
+
+    /// <summary>Moves every identity of <paramref name="from"/> to <paramref name="into"/> and combines what is known of both.</summary>
+    public async Task<ProfileMerge> MergeAsync(Profile from, Profile into, string reason, string? messageId, string? actor, CancellationToken ct)
+    {
+        var moved = await IdentitiesOfAsync(from.Id, ct);
+        foreach (var i in moved)
+            i.ProfileId = into.Id;
+        into.Traits = ProfileTraits.Merge(into.Traits, from.Traits);
+        if (from.FirstSeen < into.FirstSeen)
+            into.FirstSeen = from.FirstSeen;
+        if (from.LastSeen > into.LastSeen)
+            into.LastSeen = from.LastSeen;
+        into.EventCount += from.EventCount;
+        if (from.ConsentAt is { } fc && (into.ConsentAt is not { } ic || fc > ic))
+        {
+            into.Consent = from.Consent;
+            into.ConsentAt = from.ConsentAt;
+        }
+        if (from.OptedOut && !into.OptedOut)
+        {
+            into.OptedOut = true;
+            into.OptedOutAt = from.OptedOutAt;
+        }
+        into.UserId ??= from.UserId;
+        into.UpdatedAt = time.GetUtcNow();
+        from.MergedInto = into.Id;
+        from.UpdatedAt = into.UpdatedAt;
+        var merge = new ProfileMerge
+        {
+            Id = Guid.CreateVersion7(time.GetUtcNow()),
+            WorkspaceId = into.WorkspaceId,
+            FromProfileId = from.Id,
+            IntoProfileId = into.Id,
+            Reason = reason,
+            MessageId = messageId,
+            Actor = actor,
+            At = time.GetUtcNow(),
+            MovedIdentities = JsonSerializer.Serialize(moved.Select(i => new[] { i.Kind, i.Value }).ToList(), CollectJsonContext.Default.ListStringArray),
+        };
+        db.Merges.Add(merge);
+        return merge;
+    }
+
+    /// <summary>Undoes a merge: the merged profile gets its own identities back and stands alone again.</summary>
+    public async Task UnmergeAsync(ProfileMerge merge, string actor, CancellationToken ct)
+    {
+        var from = await db.Profiles.FirstAsync(p => p.Id == merge.FromProfileId, ct);
+        _profiles[from.Id] = from;
+        var moved = JsonSerializer.Deserialize(merge.MovedIdentities, CollectJsonContext.Default.ListStringArray) ?? [];
+        var into = await ProfileAsync(merge.IntoProfileId, ct);
+        foreach (var pair in moved)
+        {
+            if (pair is not [var kind, var value])
+                continue;
+            var identity = await db.Identities.FirstOrDefaultAsync(i => i.WorkspaceId == merge.WorkspaceId && i.Kind == kind && i.Value == value, ct);
+            if (identity is not null && identity.ProfileId == into?.Id)
+                identity.ProfileId = from.Id;
+        }
+        from.MergedInto = null;
+        from.UpdatedAt = time.GetUtcNow();
+        if (into is not null)
+        {
+            into.EventCount = Math.Max(0, into.EventCount - from.EventCount);
+            var remaining = await db.Identities.Where(i => i.ProfileId == into.Id && i.Kind == IdentityKinds.UserId).Select(i => i.Value).ToListAsync(ct);
+            into.UserId = remaining.LastOrDefault(v => moved.All(m => m is not [_, var mv] || mv != v));
+            into.UpdatedAt = from.UpdatedAt;
+        }
+        merge.UndoneAt = time.GetUtcNow();
+        merge.UndoneBy = actor;
+    }
+
+    private Task<bool> MergeWasUndoneAsync(Guid a, Guid b, CancellationToken ct) =>
+        db.Merges.AnyAsync(m => m.UndoneAt != null && ((m.FromProfileId == a && m.IntoProfileId == b) || (m.FromProfileId == b && m.IntoProfileId == a)), ct);
+}
