@@ -47,8 +47,14 @@ public sealed record EventFilter(
         }
         if (Ids is { Count: > 0 } ids)
         {
-            sql.Append(" AND (user_id = ANY($ids) OR anonymous_id = ANY($ids) OR previous_id = ANY($ids))");
-            cmd.Parameters.Add(EventStore.Parameter("ids", ids.ToList()));
+            // An IN list of parameters: DuckDB compares it far faster than ANY() over a list parameter.
+            var names = new StringBuilder();
+            for (var i = 0; i < ids.Count; i++)
+            {
+                names.Append(i == 0 ? "$id0" : $", $id{i}");
+                cmd.Parameters.Add(EventStore.Parameter("id" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), ids[i]));
+            }
+            sql.Append($" AND (user_id IN ({names}) OR anonymous_id IN ({names}) OR previous_id IN ({names}))");
         }
         return sql.ToString();
     }

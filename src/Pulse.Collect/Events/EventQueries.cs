@@ -26,11 +26,26 @@ public sealed class EventQueries
             where += " AND seq < $before";
             cmd.Parameters.Add(EventStore.Parameter("before", Cursor.DecodeLong(CursorKind, cursor)));
         }
-        cmd.CommandText = $"SELECT {EventStore.Columns} FROM all_events WHERE {where} ORDER BY seq DESC LIMIT {page.Limit + 1}";
-        using var reader = cmd.ExecuteReader();
-        var rows = new List<LoggedEvent>(page.Limit + 1);
-        while (reader.Read())
-            rows.Add(EventLog.Map(reader));
+        // Two steps: the positions first (a narrow scan), then the wide rows of just those, so a page
+        // does not read the stored JSON of every event that matches.
+        cmd.CommandText = $"SELECT seq FROM all_events WHERE {where} ORDER BY seq DESC LIMIT {page.Limit + 1}";
+        var seqs = new List<long>(page.Limit + 1);
+        using (var reader = cmd.ExecuteReader())
+        {
+            while (reader.Read())
+                seqs.Add(reader.GetInt64(0));
+        }
+        var rows = new List<LoggedEvent>(seqs.Count);
+        if (seqs.Count > 0)
+        {
+            using var rowsCmd = c.CreateCommand();
+            rowsCmd.CommandText = $"SELECT {EventStore.Columns} FROM all_events WHERE seq BETWEEN $lo AND $hi AND seq IN ({string.Join(", ", seqs)}) ORDER BY seq DESC";
+            rowsCmd.Parameters.Add(EventStore.Parameter("lo", seqs[^1]));
+            rowsCmd.Parameters.Add(EventStore.Parameter("hi", seqs[0]));
+            using var reader = rowsCmd.ExecuteReader();
+            while (reader.Read())
+                rows.Add(EventLog.Map(reader));
+        }
         var items = rows.Take(page.Limit).Select(EventDto.From).ToList();
         return Task.FromResult(new Page<EventDto>(items, rows.Count > page.Limit ? Cursor.Encode(CursorKind, items[^1].Seq) : null));
     }
