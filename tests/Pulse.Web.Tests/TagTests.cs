@@ -84,6 +84,35 @@ public sealed class TagTests(PanelFixture fixture) : IClassFixture<PanelFixture>
     }
 
     [Fact]
+    public async Task Tag_OptOut_MarksTheProfileOptedOut_AndSendsNothingMoreUntilConsentIsGivenAgain()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(_shopOrigin + "/cart");
+        await page.EvaluateAsync("() => { pulse.identify('opt-out-user', { email: 'o@example.com' }); pulse.optOut(); pulse.track('After Opt Out'); }");
+        var anonymousId = await page.EvaluateAsync<string>("() => pulse.anonymousId()");
+        var optOut = await WaitForEventAsync("Consent Preference Updated", profile: anonymousId);
+        Assert.True(optOut.GetProperty("message").GetProperty("context").GetProperty("consent").GetProperty("optOut").GetBoolean());
+
+        // A later decision that grants something replaces the opt-out; events queue in order, so
+        // once "Back In" is stored anything sent before it would be stored too.
+        await page.EvaluateAsync("() => { pulse.consent({ analytics: true }); pulse.track('Back In'); }");
+        await WaitForEventAsync("Back In");
+        Assert.Empty((await EventsAsync("?event=After%20Opt%20Out")).EnumerateArray());
+        await page.Context.CloseAsync();
+
+        // The profile builder records the person's own opt-out and opt-in in the audit trail.
+        var trail = "";
+        for (var i = 0; i < 150 && !trail.Contains("profile.opted_in", StringComparison.Ordinal); i++)
+        {
+            var res = await fixture.Server.SendAsync(HttpMethod.Get, "/api/v1/audit?action=profile.", _apiKey);
+            trail = (await TestServer.JsonAsync(res)).ToString();
+            await Task.Delay(200);
+        }
+        Assert.Contains("profile.opted_out", trail);
+        Assert.Contains("profile.opted_in", trail);
+    }
+
+    [Fact]
     public async Task Tag_SendsQueuedEventsWithABeacon_WhenThePageIsLeft()
     {
         var page = await NewPageAsync();
@@ -108,9 +137,9 @@ public sealed class TagTests(PanelFixture fixture) : IClassFixture<PanelFixture>
         return (await TestServer.JsonAsync(res)).GetProperty("items");
     }
 
-    private async Task<JsonElement> WaitForEventAsync(string? name, string? type = null)
+    private async Task<JsonElement> WaitForEventAsync(string? name, string? type = null, string? profile = null)
     {
-        var query = name is not null ? "?event=" + Uri.EscapeDataString(name) : "?type=" + type;
+        var query = (name is not null ? "?event=" + Uri.EscapeDataString(name) : "?type=" + type) + (profile is null ? "" : "&profile=" + Uri.EscapeDataString(profile));
         for (var i = 0; i < 100; i++)
         {
             var items = await EventsAsync(query);

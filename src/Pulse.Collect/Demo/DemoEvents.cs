@@ -101,6 +101,20 @@ public static class DemoEvents
         var anon = "anon-" + visitor.ToString("x6", CultureInfo.InvariantCulture);
         signedUp.TryGetValue(visitor, out var user);
         var fromApp = user is not null && rng.NextDouble() < 0.15;
+        // A customer on another browser (a work laptop, a partner's tablet) browses anonymously,
+        // then logs in: the identity graph merges that browser's profile into theirs.
+        string? login = null;
+        if (user is not null && !fromApp && rng.NextDouble() < 0.2)
+        {
+            login = user;
+            user = null;
+            anon = "anon-" + visitor.ToString("x6", CultureInfo.InvariantCulture) + "-" + rng.Next(2, 9).ToString(CultureInfo.InvariantCulture);
+        }
+        // The cookie banner: most visitors accept everything, some refuse advertising, a few opt out.
+        var banner = rng.NextDouble();
+        var consent = fromApp ? "" : banner < 0.7 ? ",\"consent\":{\"categoryPreferences\":{\"analytics\":true,\"advertising\":true}}"
+            : banner < 0.97 ? ",\"consent\":{\"categoryPreferences\":{\"analytics\":true,\"advertising\":false}}"
+            : ",\"consent\":{\"optOut\":true,\"categoryPreferences\":{\"analytics\":false,\"advertising\":false}}";
         var r = rng.NextDouble();
         string query = "", referrer = "";
         string? coupon = null;
@@ -145,11 +159,17 @@ public static class DemoEvents
         var price = 149 + rng.Next(0, 60) * 10 + 0.99;
         string Ids() => user is null ? $"\"anonymousId\":\"{anon}\"" : $"\"anonymousId\":\"{anon}\",\"userId\":\"{user}\"";
         string Context(string path) =>
-            $"\"context\":{{\"ip\":\"{ip}\",\"userAgent\":\"{agent}\",\"locale\":\"pl-PL\",\"page\":{{\"url\":\"https://demo-shop.example{path}{query}\",\"path\":\"{path}\",\"referrer\":\"{referrer}\"}}}}";
+            $"\"context\":{{\"ip\":\"{ip}\",\"userAgent\":\"{agent}\",\"locale\":\"pl-PL\"{consent},\"page\":{{\"url\":\"https://demo-shop.example{path}{query}\",\"path\":\"{path}\",\"referrer\":\"{referrer}\"}}}}";
         string Id() => RandomGuid(rng).ToString();
 
         var landing = rng.NextDouble() < 0.6 ? "/p/" + product.ToLowerInvariant().Replace(' ', '-') : "/";
         yield return ($"{{\"type\":\"{(fromApp ? "screen" : "page")}\",\"messageId\":\"{Id()}\",{Ids()},\"name\":\"{(landing == "/" ? "Home" : "Product")}\",{Context(landing)}}}", offset, fromApp);
+        if (login is not null)
+        {
+            offset += 15;
+            user = login;
+            yield return ($"{{\"type\":\"identify\",\"messageId\":\"{Id()}\",{Ids()},{Context("/login")}}}", offset, fromApp);
+        }
         var views = 1 + rng.Next(0, 5);
         for (var v = 0; v < views; v++)
         {

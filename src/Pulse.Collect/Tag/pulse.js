@@ -15,7 +15,7 @@
     cookieDays: 365,
     cookieDomain: script && script.getAttribute("data-cookie-domain")
   };
-  var KEY_AID = "pulse_aid", KEY_UID = "pulse_uid", KEY_QUEUE = "pulse_queue", KEY_CONSENT = "pulse_consent", KEY_CLICK = "pulse_click", KEY_TRAITS = "pulse_traits";
+  var KEY_AID = "pulse_aid", KEY_UID = "pulse_uid", KEY_QUEUE = "pulse_queue", KEY_CONSENT = "pulse_consent", KEY_CLICK = "pulse_click", KEY_TRAITS = "pulse_traits", KEY_OPTOUT = "pulse_optout";
   var CLICK_IDS = ["fbclid", "ttclid", "li_fat_id", "gclid", "msclkid"];
   var UTM = { utm_source: "source", utm_medium: "medium", utm_campaign: "name", utm_term: "term", utm_content: "content" };
   var MAX_QUEUE = 1000;
@@ -45,6 +45,7 @@
   setCookie(KEY_AID, anonymousId); store(KEY_AID, anonymousId);
   var userId = load(KEY_UID);
   var consent = load(KEY_CONSENT); // null until the visitor decides
+  var optedOut = load(KEY_OPTOUT) === true;
   var queue = load(KEY_QUEUE) || [];     // sent but not yet acknowledged, survives reloads
   var held = [];                          // waiting for a consent decision (memory only)
   var attempt = 0, timer = null, sending = false;
@@ -88,6 +89,7 @@
   // Consent: an event belongs to a category (options.category, default "analytics"). Without a
   // decision and with data-consent="required" it waits; a denied category drops it.
   function allowed(category) {
+    if (optedOut) return false;
     if (!consent) return opts.consentRequired ? null : true;
     return consent[category] === false ? false : true;
   }
@@ -169,12 +171,26 @@
     consent: function (preferences) {
       consent = {}; for (var k in preferences) consent[k] = !!preferences[k];
       store(KEY_CONSENT, consent);
+      optedOut = false; store(KEY_OPTOUT, false); // a new decision replaces an earlier opt-out
       var waiting = held; held = [];
       waiting.forEach(function (h) { if (allowed(h.c)) { h.m.context.consent = { categoryPreferences: consent }; queue.push(h.m); } });
       // The decision itself is an event, so the profile and every destination learn it at once.
       queue.push(message("track", { event: "Consent Preference Updated", properties: { categoryPreferences: consent } }));
       store(KEY_QUEUE, queue); flush();
       return consent;
+    },
+    /** The visitor opts out of everything: one last event tells Pulse (which stops all forwarding for them), then nothing more is sent from this browser until pulse.consent() is called again. */
+    optOut: function () {
+      consent = {}; var before = load(KEY_CONSENT) || {};
+      for (var k in before) consent[k] = false;
+      consent.analytics = false;
+      store(KEY_CONSENT, consent);
+      held = [];
+      var m = message("track", { event: "Consent Preference Updated", properties: { categoryPreferences: consent, optOut: true } });
+      m.context.consent = { optOut: true, categoryPreferences: consent };
+      queue.push(m); store(KEY_QUEUE, queue); flush();
+      optedOut = true; store(KEY_OPTOUT, true);
+      return m.messageId;
     },
     anonymousId: function () { return anonymousId; },
     user: function () { return { id: userId, anonymousId: anonymousId, traits: load(KEY_TRAITS) || {} }; },

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Pulse.Collect.Profiles;
 using Pulse.Platform;
 using Pulse.Platform.Access;
 using Pulse.Platform.Audit;
@@ -36,6 +37,7 @@ public static class AccountEndpoints
         account.MapGet("/workspace/{id:guid}", SwitchWorkspace).RequireAuthorization();
         app.MapPost("/setup", Setup).RequireRateLimiting(ApiConventions.LoginRateLimit).ExcludeFromDescription();
         app.MapGet("/panel/audit/export", ExportAudit).RequireAuthorization().ExcludeFromDescription();
+        app.MapGet("/panel/profiles/{anyId}/export", ExportProfile).RequireAuthorization().ExcludeFromDescription();
     }
 
     private static async Task<IResult> Login(
@@ -171,16 +173,28 @@ public static class AccountEndpoints
         return Results.Redirect("/");
     }
 
-    private static async Task ExportAudit(HttpContext http, WorkspaceService workspaces, AuditQueries audit, string? action, string? actor)
+    private static async Task ExportAudit(HttpContext http, WorkspaceService workspaces, AuditQueries audit, string? action, string? actor) =>
+        await AuditEndpoints.WriteCsvAsync(http, await PanelActorAsync(http, workspaces), new AuditFilter(action, actor), audit, http.RequestAborted);
+
+    private static async Task ExportProfile(HttpContext http, WorkspaceService workspaces, ProfileService profiles, string anyId)
+    {
+        var who = await PanelActorAsync(http, workspaces);
+        // Resolve first, so an unknown id or a missing permission is a problem response, not a broken download.
+        var profile = await profiles.GetAsync(who, anyId, null, http.RequestAborted);
+        who.Demand(Permission.ProfilesManage);
+        http.Response.ContentType = "application/json; charset=utf-8";
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"profile-{profile.Id}.json\"";
+        await profiles.ExportAsync(who, anyId, http.Response.Body, http.RequestAborted);
+    }
+
+    /// <summary>The signed-in person in the workspace the panel shows: the one chosen in the switcher, else the first, as WorkspaceSession picks it.</summary>
+    private static async Task<Actor> PanelActorAsync(HttpContext http, WorkspaceService workspaces)
     {
         var userId = Guid.Parse(http.User.FindFirstValue(ClaimTypes.NameIdentifier)!);
-        // The workspace the panel shows: the one chosen in the switcher, else the first, as WorkspaceSession picks it.
         var mine = await workspaces.ListForUserAsync(userId, http.RequestAborted);
         var current = mine.FirstOrDefault(w => w.Id.ToString() == http.Request.Cookies[WorkspaceCookie]) ?? mine.FirstOrDefault()
             ?? throw new NotFoundException("Workspace");
-        var (ws, role) = (current.Id, current.Role);
-        var who = new Actor(ActorKinds.User, userId.ToString(), http.User.Identity?.Name ?? "", ws, role, HttpActor.ClientIp(http), HttpActor.UserAgent(http));
-        await AuditEndpoints.WriteCsvAsync(http, who, new AuditFilter(action, actor), audit, http.RequestAborted);
+        return new Actor(ActorKinds.User, userId.ToString(), http.User.Identity?.Name ?? "", current.Id, current.Role, HttpActor.ClientIp(http), HttpActor.UserAgent(http));
     }
 
     private static IResult Back(string page, string error, string returnUrl) =>
