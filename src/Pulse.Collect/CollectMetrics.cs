@@ -13,6 +13,7 @@ public sealed class CollectMetrics
     private readonly Histogram<int> _commitSize;
     private readonly Histogram<double> _commitSeconds;
     private readonly Counter<long> _requests;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<long>> _consumerLag = new(StringComparer.Ordinal);
 
     public CollectMetrics(IMeterFactory meters)
     {
@@ -24,7 +25,12 @@ public sealed class CollectMetrics
         _duplicates = meter.CreateCounter<long>("pulse.collect.events.duplicate", description: "Events acknowledged but not stored again (message id seen).");
         _commitSize = meter.CreateHistogram<int>("pulse.collect.commit.events", description: "Events per group commit.");
         _commitSeconds = meter.CreateHistogram<double>("pulse.collect.commit.duration", unit: "s", description: "Time to write and sync one group commit.");
+        meter.CreateObservableGauge("pulse.collect.consumer.lag", () => _consumerLag.Select(c => new Measurement<long>(c.Value(), new KeyValuePair<string, object?>("consumer", c.Key))),
+            unit: "{event}", description: "Events in the log that a consumer has not applied yet.");
     }
+
+    /// <summary>Reports a log consumer's lag behind the head on the consumer-lag gauge.</summary>
+    public void ObserveConsumer(string consumer, Func<long> lag) => _consumerLag[consumer] = lag;
 
     public void Request(string outcome) => _requests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
     public void Received(int count) => _received.Add(count);

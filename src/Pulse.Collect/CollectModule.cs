@@ -56,7 +56,7 @@ public static class CollectModule
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<IDataSubjectStep>(sp => new EventsSubjectStep(sp.GetRequiredService<EventLog>()));
         services.AddSingleton(sp => new ProfileBuilder(
-            sp.GetRequiredService<EventLog>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ProfileGate>(),
+            sp.GetRequiredService<EventLog>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ProfileGate>(), sp.GetRequiredService<CollectMetrics>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ProfileBuilder>>()));
         services.AddHostedService(sp => sp.GetRequiredService<ProfileBuilder>());
         return services;

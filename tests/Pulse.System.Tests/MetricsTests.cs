@@ -39,4 +39,40 @@ public sealed class MetricsTests
             await PulseProcess.StopAsync(server);
         }
     }
+
+    [Fact]
+    public async Task CollectCounters_AndTheProfileConsumersLag_AreExported()
+    {
+        var data = Directory.CreateTempSubdirectory("pulse-metrics-").FullName;
+        await PulseProcess.RunAsync("workspace", "add", "--data", data, "--name", "Shop");
+        var writeKey = (await PulseProcess.RunAsync("source", "create", "--data", data, "--workspace", "Shop", "--name", "Web")).Stdout.Trim();
+        var (server, address, _) = await PulseProcess.ServeAsync(data);
+        try
+        {
+            using var http = new HttpClient { BaseAddress = address };
+            var batch = new HttpRequestMessage(HttpMethod.Post, "/v1/batch")
+            {
+                Content = new StringContent("""{"batch":[{"type":"page","anonymousId":"a1"},{"type":"identify","anonymousId":"a1","userId":"u1"},{"type":"track","userId":"u1","event":"Order Completed"}]}""",
+                    global::System.Text.Encoding.UTF8, "application/json"),
+            };
+            batch.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(global::System.Text.Encoding.UTF8.GetBytes(writeKey + ":")));
+            Assert.True((await http.SendAsync(batch)).IsSuccessStatusCode);
+
+            // The profile builder applies the three events shortly after; its lag then reads zero.
+            var metrics = "";
+            for (var i = 0; i < 100 && !global::System.Text.RegularExpressions.Regex.IsMatch(metrics, LagZero); i++)
+            {
+                await Task.Delay(100);
+                metrics = await http.GetStringAsync("/metrics");
+            }
+            Assert.Matches(LagZero, metrics);
+            Assert.Matches("pulse_collect_events_stored_total(\\{[^}]*\\})? 3", metrics);
+        }
+        finally
+        {
+            await PulseProcess.StopAsync(server);
+        }
+    }
+
+    private const string LagZero = "pulse_collect_consumer_lag[a-z_]*\\{[^}]*consumer=\"profiles\"[^}]*\\} 0";
 }

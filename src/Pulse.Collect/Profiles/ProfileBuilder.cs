@@ -17,7 +17,7 @@ namespace Pulse.Collect.Profiles;
 /// log's consumer table, where the lag is visible.
 /// </summary>
 internal sealed partial class ProfileBuilder(
-    EventLog log, IServiceScopeFactory scopes, ProfileGate gate, TimeProvider time, ILogger<ProfileBuilder> logger) : BackgroundService
+    EventLog log, IServiceScopeFactory scopes, ProfileGate gate, CollectMetrics metrics, TimeProvider time, ILogger<ProfileBuilder> logger) : BackgroundService
 {
     public const string ConsumerName = "profiles";
     private const int BatchSize = 2000;
@@ -42,6 +42,7 @@ internal sealed partial class ProfileBuilder(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        metrics.ObserveConsumer(ConsumerName, () => Math.Max(0, log.Head - Position));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
