@@ -20,6 +20,8 @@ namespace Pulse.Collect;
 [JsonSerializable(typeof(EventEnrichment))]
 [JsonSerializable(typeof(Events.EventDto))]
 [JsonSerializable(typeof(Page<Events.EventDto>))]
+[JsonSerializable(typeof(CollectSettingsDto))]
+[JsonSerializable(typeof(UpdateCollectSettingsRequest))]
 [JsonSerializable(typeof(Profiles.ProfileDto))]
 [JsonSerializable(typeof(Page<Profiles.ProfileSummaryDto>))]
 [JsonSerializable(typeof(Profiles.MergeDto))]

@@ -53,6 +53,7 @@ public sealed class CollectPanelTests(PanelFixture fixture) : IClassFixture<Pane
         await page.GotoAsync("/sources");
         await page.Locator("[data-testid=sources-table]").WaitForAsync();
         Assert.Equal(0, await page.Locator("[data-testid=create-source]").CountAsync());
+        await page.Locator("[data-testid=collect-settings]").WaitForAsync();
         await page.GotoAsync("/events");
         await page.GetByText("may not", new() { Exact = false }).First.WaitForAsync();
         Assert.Equal(0, await page.Locator("[data-testid=events-table]").CountAsync());

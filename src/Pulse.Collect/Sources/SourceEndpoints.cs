@@ -18,8 +18,17 @@ public static class SourceEndpoints
         group.MapPost("/", Create).RequirePermission(Permission.SourcesManage).WithSummary("Creates a source; the response holds its write key.");
         group.MapPatch("/{idOrName}", Update).RequirePermission(Permission.SourcesManage).WithSummary("Changes name, enabled flag, allowed origins or limits; fields left out stay.");
         group.MapPost("/{idOrName}/rotate-write-key", Rotate).RequirePermission(Permission.SourcesManage).WithSummary("Gives the source a new write key; the old one stops working.");
+        var settings = api.MapGroup("/collect/settings").WithTags("Sources");
+        settings.MapGet("/", GetSettings).RequirePermission(Permission.SourcesRead).WithSummary("How the workspace's events are treated: IP mode and the consent default.");
+        settings.MapPatch("/", UpdateSettings).RequirePermission(Permission.SourcesManage).WithSummary("Changes the IP mode (Full, Truncate, Pseudonymise, Drop) or the consent default (Allow, Deny).");
         return group;
     }
+
+    private static async Task<Ok<CollectSettingsDto>> GetSettings(HttpContext http, SourceService sources, CancellationToken ct) =>
+        TypedResults.Ok(await sources.GetSettingsAsync(HttpActor.From(http), ct));
+
+    private static async Task<Ok<CollectSettingsDto>> UpdateSettings(UpdateCollectSettingsRequest body, HttpContext http, SourceService sources, CancellationToken ct) =>
+        TypedResults.Ok(await sources.UpdateSettingsAsync(HttpActor.From(http), body, ct));
 
     private static async Task<Ok<Page<SourceDto>>> List(string? cursor, int? limit, HttpContext http, SourceService sources, CancellationToken ct) =>
         TypedResults.Ok(await sources.ListAsync(HttpActor.From(http), PageRequest.Create(cursor, limit), ct));

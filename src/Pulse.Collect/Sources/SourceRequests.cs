@@ -16,3 +16,6 @@ public sealed record UpdateSourceRequest(
     int? MaxEventBytes = null,
     int? MaxBatchBytes = null,
     int? RateLimitPerSecond = null);
+
+/// <summary>Changes collection settings; fields left out stay.</summary>
+public sealed record UpdateCollectSettingsRequest(string? IpMode, string? ConsentDefault);

@@ -126,6 +126,38 @@ public sealed class SourceService
         return rotated;
     }
 
+    /// <summary>How the workspace's incoming events are treated: IP handling and the consent default.</summary>
+    public async Task<CollectSettingsDto> GetSettingsAsync(Actor actor, CancellationToken ct)
+    {
+        actor.Demand(Permission.SourcesRead);
+        var settings = await SourceDirectory.SettingsAsync(_db, actor.WorkspaceId, ct);
+        return new CollectSettingsDto(settings.IpMode.ToString(), settings.ConsentDefault.ToString());
+    }
+
+    public async Task<CollectSettingsDto> UpdateSettingsAsync(Actor actor, UpdateCollectSettingsRequest request, CancellationToken ct)
+    {
+        actor.Demand(Permission.SourcesManage);
+        IpMode? ip = request.IpMode is null ? null
+            : Enum.TryParse<IpMode>(request.IpMode, ignoreCase: true, out var m) && Enum.IsDefined(m) && !int.TryParse(request.IpMode, out _) ? m
+            : throw new ValidationException("ipMode", "ipMode must be Full, Truncate, Pseudonymise or Drop.");
+        ConsentDefault? consent = request.ConsentDefault is null ? null
+            : Enum.TryParse<ConsentDefault>(request.ConsentDefault, ignoreCase: true, out var c) && Enum.IsDefined(c) && !int.TryParse(request.ConsentDefault, out _) ? c
+            : throw new ValidationException("consentDefault", "consentDefault must be Allow or Deny.");
+        await SourceDirectory.SettingsAsync(_db, actor.WorkspaceId, ct);
+        var result = await _audit.WriteAsync(_platform, _db, actor, async c =>
+        {
+            var row = await _db.Settings.FirstAsync(x => x.WorkspaceId == actor.WorkspaceId, c);
+            var before = AuditSummary.Of(new { ipMode = row.IpMode.ToString(), consentDefault = row.ConsentDefault.ToString() });
+            row.IpMode = ip ?? row.IpMode;
+            row.ConsentDefault = consent ?? row.ConsentDefault;
+            var dto = new CollectSettingsDto(row.IpMode.ToString(), row.ConsentDefault.ToString());
+            return (dto, (IReadOnlyList<AuditRecord>)[new AuditRecord("collect.settings_changed", "workspace", actor.WorkspaceId.ToString(), before,
+                AuditSummary.Of(new { ipMode = dto.IpMode, consentDefault = dto.ConsentDefault }))]);
+        }, ct);
+        _directory?.Forget();
+        return result;
+    }
+
     private async Task<Source> FindAsync(Actor actor, string idOrName, bool tracking, CancellationToken ct)
     {
         var query = tracking ? _db.Sources : _db.Sources.AsNoTracking();
