@@ -75,6 +75,7 @@ public static class CollectModule
     public static IEndpointRouteBuilder MapCollectIngest(this IEndpointRouteBuilder app)
     {
         app.MapIngest();
+        app.MapSdkSettings();
         Tag.TagEndpoints.MapTag(app);
         return app;
     }

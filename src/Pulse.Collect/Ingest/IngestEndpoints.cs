@@ -42,11 +42,30 @@ public static class IngestEndpoints
             var h = http.Response.Headers;
             h.AccessControlAllowOrigin = origin;
             h.AccessControlAllowMethods = "POST, OPTIONS";
-            h.AccessControlAllowHeaders = "Content-Type, Authorization, Content-Encoding, AnonymousId";
+            h.AccessControlAllowHeaders = AllowedHeaders(http.Request);
             h.AccessControlMaxAge = "600";
             h.Vary = "Origin";
         }
         return Results.NoContent();
+    }
+
+    /// <summary>
+    /// The headers a browser may send: what the preflight asks for (SDKs add their own, such as
+    /// RudderStack's <c>SentAt</c> and <c>RSA-Since-Last-Attempt</c>) when it is a plain list of
+    /// header names, else the ones every SDK uses. Headers carry no authority here; the write key does.
+    /// </summary>
+    internal static string AllowedHeaders(HttpRequest request)
+    {
+        const string Default = "Content-Type, Authorization, Content-Encoding, AnonymousId";
+        var asked = request.Headers.AccessControlRequestHeaders.ToString();
+        if (asked.Length is 0 or > 1000)
+            return Default;
+        foreach (var c in asked)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or ',' or ' '))
+                return Default;
+        }
+        return asked;
     }
 
     private static async Task IngestAsync(HttpContext http, string? pathType)
