@@ -28,8 +28,8 @@ public static class CollectModule
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetService<SourceDirectory>()));
         services.AddSingleton<EventStore>();
         services.AddSingleton<CollectMetrics>();
-        services.AddSingleton(sp => new Events.EventQueries(sp.GetRequiredService<EventStore>()));
-        services.AddSingleton(sp => new Events.EventExporter(sp.GetRequiredService<EventStore>()));
+        services.AddSingleton(sp => new Events.EventQueries(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
+        services.AddSingleton(sp => new Events.EventExporter(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
         services.AddModuleStore<ProfilesDbContext>("Profiles", ProfilesDbContext.HistoryTable);
         services.AddSingleton<ProfileGate>();
         services.AddScoped(sp => new ProfileService(

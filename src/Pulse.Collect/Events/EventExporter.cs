@@ -21,7 +21,14 @@ public sealed class EventExporter
     private static readonly JsonWriterOptions LineOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly EventStore _store;
 
-    internal EventExporter(EventStore store) => _store = store;
+    private readonly EventLog? _log;
+
+    /// <param name="log">The server's log, so an export holds everything acknowledged before it began; none in the CLI.</param>
+    internal EventExporter(EventStore store, EventLog? log)
+    {
+        _store = store;
+        _log = log;
+    }
 
     /// <summary>Events the filter covers (for progress).</summary>
     public long Count(EventFilter filter)
@@ -35,6 +42,8 @@ public sealed class EventExporter
     /// <param name="progress">Receives the number of events written so far, every few thousand.</param>
     public async Task<long> ExportAsync(EventFilter filter, ExportFormat format, Stream output, IProgress<long>? progress, CancellationToken ct)
     {
+        if (_log is not null)
+            await _log.CaughtUpAsync(TimeSpan.FromSeconds(30), ct);
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = $"SELECT {EventStore.Columns} FROM all_events WHERE {filter.Where(cmd)} ORDER BY seq";

@@ -9,15 +9,22 @@ public sealed class EventQueries
 {
     private const string CursorKind = "events";
     private readonly EventStore _store;
+    private readonly EventLog? _log;
 
-    internal EventQueries(EventStore store) => _store = store;
+    /// <param name="log">The server's log, so a list shows what was acknowledged just before; none in the CLI.</param>
+    internal EventQueries(EventStore store, EventLog? log)
+    {
+        _store = store;
+        _log = log;
+    }
 
-    public Task<Page<EventDto>> ListAsync(Actor actor, EventFilter filter, PageRequest page, CancellationToken ct)
+    public async Task<Page<EventDto>> ListAsync(Actor actor, EventFilter filter, PageRequest page, CancellationToken ct)
     {
         actor.Demand(Permission.EventsRead);
         if (filter.WorkspaceId != actor.WorkspaceId)
             throw new ForbiddenException("Events of another workspace cannot be read.");
-        ct.ThrowIfCancellationRequested();
+        if (_log is not null)
+            await _log.CaughtUpAsync(TimeSpan.FromSeconds(2), ct);
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
         var where = filter.Where(cmd);
@@ -47,7 +54,7 @@ public sealed class EventQueries
                 rows.Add(EventLog.Map(reader));
         }
         var items = rows.Take(page.Limit).Select(EventDto.From).ToList();
-        return Task.FromResult(new Page<EventDto>(items, rows.Count > page.Limit ? Cursor.Encode(CursorKind, items[^1].Seq) : null));
+        return new Page<EventDto>(items, rows.Count > page.Limit ? Cursor.Encode(CursorKind, items[^1].Seq) : null);
     }
 
     /// <summary>Events received per hour since <paramref name="since"/>, oldest first (hours without events are left out).</summary>

@@ -49,7 +49,7 @@ public sealed partial class EventLog
             _compactNow.WaitOne(TimeSpan.FromMilliseconds(_options.CompactIntervalMs));
             if (_stopping)
                 break;
-            var upTo = Head;
+            var upTo = ReadableHead;
             if (upTo <= _compactedUpTo)
                 continue;
             try

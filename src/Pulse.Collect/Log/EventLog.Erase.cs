@@ -7,13 +7,15 @@ public sealed partial class EventLog
 {
     /// <summary>
     /// Deletes every event of the workspace sent with one of <paramref name="ids"/> (as user,
-    /// anonymous or previous id), from both tables, then checkpoints so the rows leave the WAL too.
+    /// anonymous or previous id), from both tables, then checkpoints so the rows leave the WAL
+    /// too, and drops the segment files already loaded.
     /// </summary>
-    internal Task<long> EraseAsync(Guid workspaceId, IReadOnlyList<string> ids, CancellationToken ct)
+    internal async Task<long> EraseAsync(Guid workspaceId, IReadOnlyList<string> ids, CancellationToken ct)
     {
-        ct.ThrowIfCancellationRequested();
         if (ids.Count == 0)
-            return Task.FromResult(0L);
+            return 0L;
+        // Everything acknowledged so far must be in the store before it is searched.
+        await CaughtUpAsync(TimeSpan.FromMinutes(2), ct);
         long removed = 0;
         using var c = _store.Open();
         lock (_moveGate)
@@ -36,7 +38,10 @@ public sealed partial class EventLog
             cmd.CommandText = "CHECKPOINT";
             cmd.ExecuteNonQuery();
         }
-        return Task.FromResult(removed);
+        // The erased events' copies in segment files go once the loaded segments are deleted.
+        _segments.Roll();
+        _segments.DeleteLoaded(ReadableHead);
+        return removed;
     }
 
     /// <summary>Writes every event of the workspace sent with one of <paramref name="ids"/> as a JSON array, oldest first.</summary>

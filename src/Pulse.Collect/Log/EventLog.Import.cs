@@ -16,6 +16,7 @@ public sealed partial class EventLog
             throw new InvalidOperationException("Import runs before the log starts taking events.");
         _store.EnsureOpen();
         using var c = _store.Open();
+        RecoverSegments(c);
         var head = ReadHead(c);
         long done = 0;
         var chunk = new List<LogRecord>(ImportChunk);

@@ -9,8 +9,9 @@ namespace Pulse.Collect.Log;
 
 /// <summary>
 /// The durable event log. Appends go through one writer thread that groups every request waiting
-/// at that moment into one DuckDB transaction (group commit): the transaction's WAL is synced to
-/// disk before any request in it is answered. Each stored event gets the next sequence number;
+/// at that moment into one frame of an append-only segment file (group commit), synced to disk
+/// before any request in it is answered. A loader thread then moves the records into DuckDB in
+/// large transactions, where readers see them. Each stored event gets the next sequence number;
 /// consumers read from their own checkpoint.
 /// </summary>
 public sealed partial class EventLog : IHostedService, IDisposable
@@ -26,7 +27,9 @@ public sealed partial class EventLog : IHostedService, IDisposable
     private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _newData = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _head;
+    private long _readable;
     private volatile bool _started;
+    private readonly SegmentFiles _segments;
 
     internal EventLog(EventStore store, IOptions<CollectOptions> options, CollectMetrics metrics, TimeProvider time, ILogger<EventLog> log)
     {
@@ -41,10 +44,14 @@ public sealed partial class EventLog : IHostedService, IDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
         _dedup = new DedupFilter(_options.DedupWindowDays, _options.DedupExpectedPerDay);
+        _segments = new SegmentFiles(System.IO.Path.GetDirectoryName(store.Path)!);
     }
 
-    /// <summary>Sequence number of the last committed event (0 when the log is empty).</summary>
+    /// <summary>Sequence number of the last durably stored (acknowledged) event (0 when the log is empty).</summary>
     public long Head => Interlocked.Read(ref _head);
+
+    /// <summary>Sequence number up to which readers of the store see every event (a few milliseconds behind <see cref="Head"/>).</summary>
+    public long ReadableHead => Interlocked.Read(ref _readable);
 
     private sealed record Pending(IReadOnlyList<LogRecord> Records, TaskCompletionSource<int> Done);
 
@@ -53,12 +60,17 @@ public sealed partial class EventLog : IHostedService, IDisposable
         _store.EnsureOpen();
         using (var c = _store.Open())
         {
+            var recovered = RecoverSegments(c);
             _head = ReadHead(c);
+            _readable = _head;
             var remembered = RebuildDedup(c);
             LogOpened(_log, _store.Path, _head, remembered, _dedup.CapacityBytes / (1024 * 1024));
+            if (recovered > 0)
+                LogRecovered(_log, recovered);
         }
         _writer = new Thread(WriterLoop) { Name = "pulse-log-writer", IsBackground = true };
         _writer.Start();
+        StartLoader();
         StartCompactor();
         _started = true;
         return Task.CompletedTask;
@@ -71,6 +83,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
             return;
         _queue.Writer.TryComplete();
         await _writerDone.Task.WaitAsync(cancellationToken);
+        StopLoader();
         StopCompactor();
     }
 
@@ -96,11 +109,31 @@ public sealed partial class EventLog : IHostedService, IDisposable
         return await pending.Done.Task;
     }
 
-    /// <summary>Completes when the head passes <paramref name="afterSeq"/> (at once if it already has).</summary>
+    /// <summary>Completes when readers can see events after <paramref name="afterSeq"/> (at once if they already can).</summary>
     public Task WaitForAsync(long afterSeq, CancellationToken ct)
     {
         var signal = Volatile.Read(ref _newData);
-        return Head > afterSeq ? Task.CompletedTask : signal.Task.WaitAsync(ct);
+        return ReadableHead > afterSeq ? Task.CompletedTask : signal.Task.WaitAsync(ct);
+    }
+
+    /// <summary>
+    /// Completes when readers see every event acknowledged before the call (read-your-writes for
+    /// the API), or after <paramref name="atMost"/> under a heavy backlog.
+    /// </summary>
+    public async Task CaughtUpAsync(TimeSpan atMost, CancellationToken ct)
+    {
+        var target = Head;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(atMost);
+        try
+        {
+            while (ReadableHead < target)
+                await WaitForAsync(ReadableHead, limit.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Show what is there; the rest follows on the next read.
+        }
     }
 
     private static long ReadHead(DuckDBConnection c)
@@ -162,6 +195,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
 
     private readonly HashSet<(Guid, string)> _inCommit = [];
     private readonly List<LogRecord> _candidates = [];
+    private readonly List<LogRecord> _frame = [];
 
     private void Commit(DuckDBConnection c, List<Pending> group)
     {
@@ -187,30 +221,28 @@ public sealed partial class EventLog : IHostedService, IDisposable
             }
         }
 
-        var head = _head;
+        var head = _assigned;
+        _frame.Clear();
         try
         {
             if (_candidates.Count > 0)
                 MarkStored(c, _candidates, now.AddDays(-_options.DedupWindowDays));
-            using (var tx = c.BeginTransaction())
+            foreach (var p in group)
             {
-                using (var appender = c.CreateAppender("inbox"))
+                foreach (var r in p.Records)
                 {
-                    foreach (var p in group)
-                    {
-                        foreach (var r in p.Records)
-                        {
-                            if (r.Duplicate)
-                                continue;
-                            r.Seq = ++head;
-                            appender.CreateRow().AppendValue(r.Seq).AppendValue(r.Packed).EndRow();
-                        }
-                    }
+                    if (r.Duplicate)
+                        continue;
+                    r.Seq = ++head;
+                    _frame.Add(r);
                 }
-                tx.Commit();
             }
+            // Numbers once given are never given again, even if this frame fails.
+            _assigned = head;
+            WaitForLoaderRoom();
+            _segments.Append(_frame);
         }
-        catch (Exception e) when (e is DuckDBException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is DuckDBException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             LogCommitFailed(_log, e, group.Count);
             var failure = new LogUnavailableException("The event log could not store the request: " + e.Message, e);
@@ -218,6 +250,8 @@ public sealed partial class EventLog : IHostedService, IDisposable
                 p.Done.TrySetException(failure);
             return;
         }
+        Interlocked.Exchange(ref _head, head);
+        HandToLoader(_frame);
 
         var stored = 0;
         var duplicates = 0;
@@ -237,16 +271,21 @@ public sealed partial class EventLog : IHostedService, IDisposable
             duplicates += d;
             p.Done.TrySetResult(d);
         }
-        Interlocked.Exchange(ref _head, head);
-        NoteStored(stored);
-        Interlocked.Exchange(ref _newData, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         _metrics.Committed(stored, duplicates, Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
-    /// <summary>The exact check behind the filter's "maybe": marks records whose id the log holds.</summary>
-    private static void MarkStored(DuckDBConnection c, List<LogRecord> candidates, DateTime since)
+    /// <summary>The exact check behind the filter's "maybe": marks records whose id the log holds (loaded or still on its way to the store).</summary>
+    private void MarkStored(DuckDBConnection c, List<LogRecord> candidates, DateTime since)
     {
-        foreach (var bySource in candidates.GroupBy(r => r.SourceId))
+        lock (_loadGate)
+        {
+            foreach (var r in candidates)
+            {
+                if (_unloaded.Contains((r.SourceId, r.MessageId)))
+                    r.Duplicate = true;
+            }
+        }
+        foreach (var bySource in candidates.Where(r => !r.Duplicate).GroupBy(r => r.SourceId))
         {
             var ids = bySource.Select(r => r.MessageId).Distinct().ToList();
             var found = new HashSet<string>(StringComparer.Ordinal);
@@ -272,7 +311,12 @@ public sealed partial class EventLog : IHostedService, IDisposable
     {
         _queue.Writer.TryComplete();
         _compactNow.Dispose();
+        _loadNow.Dispose();
+        _segments.Dispose();
     }
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Recovered {Count} acknowledged events from the log's segments after an unclean stop.")]
+    private static partial void LogRecovered(ILogger logger, long count);
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Event log {Path} open at sequence {Head}; {Remembered} message ids of the dedup window loaded ({FilterMiB} MiB filter).")]
     private static partial void LogOpened(ILogger logger, string path, long head, long remembered, long filterMiB);

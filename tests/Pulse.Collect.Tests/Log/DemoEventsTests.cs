@@ -51,7 +51,7 @@ public sealed class DemoEventsTests
             await DemoEvents.SeedAsync(services, ws, Guid.Parse("01a21b35-0000-7000-8000-000000000002"), Guid.Parse("01a21b35-0000-7000-8000-000000000003"),
                 seed, Today, sessionsPerDay: 10, null, default);
             using var output = new MemoryStream();
-            await new EventExporter(store).ExportAsync(new EventFilter(ws), ExportFormat.Jsonl, output, null, default);
+            await new EventExporter(store, null).ExportAsync(new EventFilter(ws), ExportFormat.Jsonl, output, null, default);
             return System.Text.Encoding.UTF8.GetString(output.ToArray());
         }
         finally

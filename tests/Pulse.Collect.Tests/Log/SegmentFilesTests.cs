@@ -1,0 +1,72 @@
+using System.Text;
+using Pulse.Collect.Log;
+
+namespace Pulse.Collect.Tests.Log;
+
+public sealed class SegmentFilesTests
+{
+    private static LogRecord Record(long seq, string text) => new()
+    {
+        Seq = seq,
+        MessageId = "m" + seq,
+        Type = "track",
+        Enrichment = new EventEnrichment(),
+        Raw = Encoding.UTF8.GetBytes(text),
+        Packed = Encoding.UTF8.GetBytes(text),
+    };
+
+    [Fact]
+    public void Recover_ReturnsEveryRecordOfCompleteFrames_AfterTheStoredHead()
+    {
+        var dir = Directory.CreateTempSubdirectory("pulse-seg-").FullName;
+        using (var segments = new SegmentFiles(dir))
+        {
+            segments.Append([Record(1, "a"), Record(2, "bb")]);
+            segments.Append([Record(3, "ccc")]);
+            segments.Roll();
+            segments.Append([Record(4, "dddd")]);
+        }
+        using var again = new SegmentFiles(dir);
+        var all = again.Recover(0);
+        Assert.Equal([1L, 2, 3, 4], all.Select(r => r.Seq));
+        Assert.Equal("dddd", Encoding.UTF8.GetString(all[3].Packed));
+        Assert.Equal([3L, 4], again.Recover(2).Select(r => r.Seq));
+    }
+
+    [Fact]
+    public void Recover_DropsATornOrCorruptLastFrame_WhichWasNeverAcknowledged()
+    {
+        var dir = Directory.CreateTempSubdirectory("pulse-seg-").FullName;
+        using (var segments = new SegmentFiles(dir))
+        {
+            segments.Append([Record(1, "first")]);
+            segments.Append([Record(2, "second, torn by the crash")]);
+        }
+        var file = Directory.GetFiles(Path.Combine(dir, SegmentFiles.DirectoryName)).Single();
+        var bytes = File.ReadAllBytes(file);
+        File.WriteAllBytes(file, bytes[..^5]); // the last frame's tail never reached the disk
+        using (var torn = new SegmentFiles(dir))
+            Assert.Equal([1L], torn.Recover(0).Select(r => r.Seq));
+
+        bytes[^3] ^= 0xFF; // a flipped byte in the last frame's payload
+        File.WriteAllBytes(file, bytes);
+        using var corrupt = new SegmentFiles(dir);
+        Assert.Equal([1L], corrupt.Recover(0).Select(r => r.Seq));
+    }
+
+    [Fact]
+    public void DeleteLoaded_RemovesOnlyClosedSegmentsWhoseRecordsAreAllLoaded()
+    {
+        var dir = Directory.CreateTempSubdirectory("pulse-seg-").FullName;
+        using var segments = new SegmentFiles(dir);
+        segments.Append([Record(1, "a"), Record(2, "b")]);
+        segments.Roll();
+        segments.Append([Record(3, "c")]);
+        segments.Roll();
+        segments.Append([Record(4, "d")]);
+        segments.DeleteLoaded(2);
+        Assert.Equal([3L, 4], segments.Recover(0).Select(r => r.Seq));
+        segments.DeleteLoaded(4); // the current (open) segment stays until it is closed
+        Assert.Equal([4L], segments.Recover(0).Select(r => r.Seq));
+    }
+}
