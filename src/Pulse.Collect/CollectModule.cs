@@ -13,7 +13,7 @@ using Pulse.Platform.Storage;
 
 namespace Pulse.Collect;
 
-/// <summary>Registers the Collect module: sources, the event log, ingest, enrichment.</summary>
+/// <summary>Registers the Collect module: sources, the event log, ingest, enrichment, tracking plans, quarantine.</summary>
 public static class CollectModule
 {
     /// <summary>Metadata and the log store; what the CLI needs without a web server.</summary>
@@ -28,6 +28,13 @@ public static class CollectModule
         services.AddSingleton<CollectMetrics>();
         services.AddSingleton(sp => new Events.EventQueries(sp.GetRequiredService<EventStore>()));
         services.AddSingleton(sp => new Events.EventExporter(sp.GetRequiredService<EventStore>()));
+        services.AddScoped(sp => new Plans.TrackingPlanService(
+            sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(), sp.GetRequiredService<EventStore>(), sp.GetService<SourceDirectory>()));
+        services.AddScoped(sp => new Quarantine.QuarantineService(
+            sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(), sp.GetService<EventLog>(), sp.GetService<Enricher>(),
+            sp.GetService<SourceDirectory>()));
         return services;
     }
 
@@ -45,6 +52,7 @@ public static class CollectModule
         services.AddSingleton<Enricher>();
         services.AddSingleton<SourceDirectory>();
         services.AddSingleton<SourceRateLimits>();
+        services.AddSingleton<Quarantine.QuarantineStore>();
         services.AddSingleton<IngestPipeline>();
         return services;
     }
@@ -54,6 +62,8 @@ public static class CollectModule
     {
         api.MapSources();
         Events.EventEndpoints.MapEvents(api);
+        Plans.TrackingPlanEndpoints.MapTrackingPlans(api);
+        Quarantine.QuarantineEndpoints.MapQuarantine(api);
         return api;
     }
 
