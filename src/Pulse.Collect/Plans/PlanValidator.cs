@@ -9,7 +9,8 @@ namespace Pulse.Collect.Plans;
 /// <summary>Checks a built event against its source's plan and applies the plan's mode to it.</summary>
 internal static class PlanValidator
 {
-    private static readonly EvaluationOptions Options = new() { OutputFormat = OutputFormat.List };
+    private static readonly EvaluationOptions Quick = new() { OutputFormat = OutputFormat.Flag };
+    private static readonly EvaluationOptions Detailed = new() { OutputFormat = OutputFormat.List };
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
     /// <summary>
@@ -69,7 +70,10 @@ internal static class PlanValidator
         EvaluationResults results;
         try
         {
-            results = definition.Schema.Evaluate(instance, Options);
+            // Most events pass: the flag format stops at the first error and builds no detail.
+            if (definition.Schema.Evaluate(instance, Quick).IsValid)
+                return null;
+            results = definition.Schema.Evaluate(instance, Detailed);
         }
         catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
         {
