@@ -91,10 +91,7 @@ internal static class PlanCompiler
             }
             schema["required"] = list;
         }
-        // A plan names what is expected; anything else is unplanned unless the schema says otherwise.
-        if (schema.ContainsKey("properties") && !schema.ContainsKey("additionalProperties") && !schema.ContainsKey("unevaluatedProperties")
-            && !schema.ContainsKey("patternProperties"))
-            schema["additionalProperties"] = false;
+        Close(schema, 0);
         schema.Remove("$id");
         var element = JsonSerializer.SerializeToElement(schema, CollectJsonContext.Default.JsonObject);
         try
@@ -108,6 +105,28 @@ internal static class PlanCompiler
         {
             throw new ValidationException(field + ".schema", "schema is not a valid JSON Schema (draft 2020-12): " + Trim(e.Message));
         }
+    }
+
+    /// <summary>
+    /// A plan names what is expected; anything else is unplanned unless the schema says otherwise.
+    /// Applies to the schema and, through <c>properties</c> and <c>items</c>, to nested objects.
+    /// </summary>
+    private static void Close(JsonObject schema, int depth)
+    {
+        if (depth > 32)
+            return;
+        if (schema["properties"] is JsonObject properties)
+        {
+            if (!schema.ContainsKey("additionalProperties") && !schema.ContainsKey("unevaluatedProperties") && !schema.ContainsKey("patternProperties"))
+                schema["additionalProperties"] = false;
+            foreach (var (_, sub) in properties)
+            {
+                if (sub is JsonObject o)
+                    Close(o, depth + 1);
+            }
+        }
+        if (schema["items"] is JsonObject items)
+            Close(items, depth + 1);
     }
 
     private static string Trim(string s) => s.Length > 300 ? s[..300] : s;
