@@ -91,6 +91,8 @@ internal static class PlanCompiler
             }
             schema["required"] = list;
         }
+        if (ExternalReference(schema, 0) is { } reference)
+            throw new ValidationException(field + ".schema", $"schema refers to '{reference}'; only references inside the schema (#/…) are allowed.");
         Close(schema, 0);
         schema.Remove("$id");
         var element = JsonSerializer.SerializeToElement(schema, CollectJsonContext.Default.JsonObject);
@@ -127,6 +129,34 @@ internal static class PlanCompiler
         }
         if (schema["items"] is JsonObject items)
             Close(items, depth + 1);
+    }
+
+    // Nothing is fetched at ingest: a reference must point into the schema itself.
+    private static string? ExternalReference(JsonNode? node, int depth)
+    {
+        if (depth > 64)
+            return null;
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (name, value) in o)
+                {
+                    if (name is "$ref" or "$dynamicRef" or "$recursiveRef" && value?.GetValueKind() == JsonValueKind.String
+                        && !value.GetValue<string>().StartsWith('#'))
+                        return value.GetValue<string>();
+                    if (ExternalReference(value, depth + 1) is { } found)
+                        return found;
+                }
+                break;
+            case JsonArray a:
+                foreach (var item in a)
+                {
+                    if (ExternalReference(item, depth + 1) is { } found)
+                        return found;
+                }
+                break;
+        }
+        return null;
     }
 
     private static string Trim(string s) => s.Length > 300 ? s[..300] : s;

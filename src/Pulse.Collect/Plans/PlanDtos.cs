@@ -6,7 +6,8 @@ namespace Pulse.Collect.Plans;
 /// What one event (or one call type) must look like: a JSON Schema (draft 2020-12) for its
 /// <c>properties</c> (track, page, screen) or <c>traits</c> (identify, group), and top-level fields
 /// that must be present. A schema that lists <c>properties</c> and says nothing of
-/// <c>additionalProperties</c> is closed: other properties are violations.
+/// <c>additionalProperties</c> is closed (so are object schemas nested in its <c>properties</c> and
+/// <c>items</c>): other properties are violations. References must stay inside the schema.
 /// </summary>
 public sealed record EventDefinition(JsonElement? Schema = null, IReadOnlyList<string>? Required = null, string? Description = null);
 

@@ -224,6 +224,8 @@ public sealed class TrackingPlanTests(CollectFixture fixture) : IClassFixture<Co
     [Theory]
     [InlineData("""{"definitions":{"track":{"A":{"schema":{"type":"nope"}}}}}""", "definitions.track.A.schema")]
     [InlineData("""{"definitions":{"track":{"A":{"schema":"string"}}}}""", "definitions.track.A.schema")]
+    [InlineData("""{"definitions":{"track":{"A":{"schema":{"properties":{"x":{"$ref":"https://example.com/s.json"}}}}}}}""", "definitions.track.A.schema")]
+    [InlineData("""{"definitions":{"identify":{"schema":{"properties":{"x":{"pattern":"("}}}}}}""", "definitions.identify.schema")]
     [InlineData("""{"definitions":{"track":{"":{}}}}""", "definitions.track")]
     [InlineData("""{"definitions":{"track":{"A":{"schema":{},"surprise":1}}}}""", null)]
     [InlineData("""{"definitions":{"track":[]}}""", null)]
