@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Unicode;
-using Pulse.Collect.Enrichment;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Pulse.Collect.Enrichment;
 using Pulse.Collect.Log;
 using Pulse.Collect.Plans;
 using Pulse.Collect.Quarantine;
@@ -147,19 +147,11 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
                 (rejected ??= []).Add(new Rejection(i, reason!));
                 metrics.Rejected(ReasonTag(reason!));
             }
-            if (records.Count == 0 && blocked == 0)
-            {
-                if (held is not null && !await HoldAsync(held, ct))
-                    return Unavailable();
-                metrics.Request("bad_request");
-                return new IngestOutcome(IngestStatus.BadRequest,
-                    pathType is null ? "No message of the batch could be accepted." : "The message could not be accepted: " + rejected![0].Reason + ".",
-                    Rejected: rejected);
-            }
+            if (records.Count == 0 && held is null)
+                return NothingAccepted(pathType, rejected);
 
-            var counted = records.Select(r => r.SourceId);
-            if (blocked > 0)
-                counted = counted.Concat(held!.Where(q => q.Kind == QuarantineKinds.Blocked).Select(q => q.SourceId));
+            // What is kept in quarantine counts against the source's rate like what goes into the log.
+            var counted = held is null ? records.Select(r => r.SourceId) : records.Select(r => r.SourceId).Concat(held.Select(q => q.SourceId));
             foreach (var group in counted.GroupBy(id => id))
             {
                 var source = usable.First(s => s.Id == group.Key);
@@ -172,6 +164,13 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
                         : $"The source '{source.Name}' may send {decision.Limit} events per second; retry in {decision.RetryAfterSeconds} s.",
                         Limit: decision);
                 }
+            }
+
+            if (records.Count == 0 && blocked == 0)
+            {
+                if (!await HoldAsync(held!))
+                    return Unavailable();
+                return NothingAccepted(pathType, rejected);
             }
 
             // Packing and hashing are done here, on the request's thread, so the one writer thread
@@ -190,18 +189,27 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
                 return new IngestOutcome(IngestStatus.Unavailable, e.Message);
             }
             // Quarantine rows are written before the answer: a blocked event counts as accepted.
-            if (held is not null && !await HoldAsync(held, ct))
+            if (held is not null && !await HoldAsync(held))
                 return Unavailable();
             metrics.Request("stored");
             return new IngestOutcome(IngestStatus.Stored, null, records.Count + blocked, duplicates, rejected, Quarantined: blocked);
         }
     }
 
-    private async Task<bool> HoldAsync(List<QuarantinedEvent> rows, CancellationToken ct)
+    private IngestOutcome NothingAccepted(string? pathType, List<Rejection>? rejected)
+    {
+        metrics.Request("bad_request");
+        return new IngestOutcome(IngestStatus.BadRequest,
+            pathType is null ? "No message of the batch could be accepted." : "The message could not be accepted: " + rejected![0].Reason + ".",
+            Rejected: rejected);
+    }
+
+    // Like the log append, not cancelled when the client leaves: the request is kept or failed as a whole.
+    private async Task<bool> HoldAsync(List<QuarantinedEvent> rows)
     {
         try
         {
-            await quarantine.WriteAsync(rows, ct);
+            await quarantine.WriteAsync(rows, CancellationToken.None);
             return true;
         }
         catch (Exception e) when (e is DbUpdateException or SqliteException)

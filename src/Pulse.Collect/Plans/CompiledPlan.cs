@@ -9,6 +9,9 @@ internal sealed class CompiledDefinition(JsonSchema schema, JsonElement source)
 {
     public JsonSchema Schema { get; } = schema;
 
+    /// <summary>The quick check that settles passing events without the evaluator; null for schemas it does not cover.</summary>
+    public FastSchema? Fast { get; } = FastSchema.TryBuild(source);
+
     /// <summary>The schema as evaluated (with <c>required</c> merged and closed), to find what a <c>required</c> error lacks.</summary>
     public JsonElement Source { get; } = source;
 }

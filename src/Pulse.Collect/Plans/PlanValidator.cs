@@ -70,8 +70,8 @@ internal static class PlanValidator
         EvaluationResults results;
         try
         {
-            // Most events pass: the flag format stops at the first error and builds no detail.
-            if (definition.Schema.Evaluate(instance, Quick).IsValid)
+            // Most events pass: the quick check settles them, else the flag format, which stops at the first error.
+            if (definition.Fast is { } fast ? fast.Accepts(instance) : definition.Schema.Evaluate(instance, Quick).IsValid)
                 return null;
             results = definition.Schema.Evaluate(instance, Detailed);
         }
