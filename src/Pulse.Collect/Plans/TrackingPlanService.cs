@@ -205,15 +205,14 @@ public sealed class TrackingPlanService
     public async Task<PlanVersionDto> VersionAsync(Actor actor, string source, string version, CancellationToken ct)
     {
         actor.Demand(Permission.SourcesRead);
-        var plan = await PlanAsync(actor, source, ct);
-        TrackingPlanVersion? row;
-        if (version is "current" or "latest")
-            row = await NewestAsync(plan.Id, ct);
-        else if (SchemaVer.TryParse(version, out var v))
-            row = await _db.TrackingPlanVersions.AsNoTracking()
-                .FirstOrDefaultAsync(x => x.PlanId == plan.Id && x.Model == v.Model && x.Revision == v.Revision && x.Addition == v.Addition, ct);
-        else
+        var current = version is "current" or "latest";
+        if (!SchemaVer.TryParse(version, out var v) && !current)
             throw new ValidationException("version", "version must be MODEL-REVISION-ADDITION such as 1-0-0, or current.");
+        var plan = await PlanAsync(actor, source, ct);
+        var row = current
+            ? await NewestAsync(plan.Id, ct)
+            : await _db.TrackingPlanVersions.AsNoTracking()
+                .FirstOrDefaultAsync(x => x.PlanId == plan.Id && x.Model == v.Model && x.Revision == v.Revision && x.Addition == v.Addition, ct);
         if (row is null)
             throw new NotFoundException("Plan version");
         return new PlanVersionDto(row.Version.ToString(), row.PublishedAt, row.PublishedBy,

@@ -86,6 +86,28 @@ public sealed class QuarantineTests(CollectFixture fixture) : IClassFixture<Coll
         TestData.AssertStatus(HttpStatusCode.BadRequest, res, problem.ToString());
     }
 
+    [Theory]
+    [InlineData("GET", "/api/v1/quarantine?cursor=garbage", null)]
+    [InlineData("GET", "/api/v1/quarantine?status=lost", null)]
+    [InlineData("GET", "/api/v1/quarantine?kind=odd", null)]
+    [InlineData("POST", "/api/v1/quarantine/replay", """{"id":"not-a-guid"}""")]
+    [InlineData("POST", "/api/v1/quarantine/replay", """{"source":"Web","kind":"odd"}""")]
+    [InlineData("POST", "/api/v1/quarantine/replay", "[]")]
+    [InlineData("PUT", "/api/v1/sources/Web/tracking-plan", """{"mode":5}""")]
+    [InlineData("PUT", "/api/v1/sources/Web/tracking-plan", """{"allowUnplannedEvents":"yes"}""")]
+    [InlineData("GET", "/api/v1/sources/Web/tracking-plan/versions/one", null)]
+    [InlineData("GET", "/api/v1/sources/Web/tracking-plan/violations?from=2026-02-01&to=2026-01-01", null)]
+    [InlineData("POST", "/api/v1/sources/Web/tracking-plan/versions", """{"definitions":{"track":{"A":{"schema":{"required":"x"}}}}}""")]
+    [InlineData("POST", "/api/v1/sources/Web/tracking-plan/versions", """{"definitions":{"track":{"A":{"required":[""]}}}}""")]
+    [InlineData("POST", "/api/v1/sources/Web/tracking-plan/versions", """{"definitions":{"track":{}},"version":"2-0-0","bump":"model"}""")]
+    public async Task BadInput_IsA400Problem_NeverA500(string method, string path, string? body)
+    {
+        var t = await fixture.TenantAsync();
+        var (res, problem) = await t.CallAsync(new HttpMethod(method), path, body);
+        TestData.AssertStatus(HttpStatusCode.BadRequest, res, problem.ToString());
+        Assert.Equal("https://pulse.invalid/problems/validation", problem.GetProperty("type").GetString());
+    }
+
     [Fact]
     public async Task ErasureAndExport_FindQuarantinedMessages_ByUserAndAnonymousIds()
     {
