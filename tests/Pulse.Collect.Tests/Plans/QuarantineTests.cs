@@ -86,6 +86,29 @@ public sealed class QuarantineTests(CollectFixture fixture) : IClassFixture<Coll
         TestData.AssertStatus(HttpStatusCode.BadRequest, res, problem.ToString());
     }
 
+    [Fact]
+    public async Task ConcurrentBlockedBatches_AreAllKept_AndAllAnswered200()
+    {
+        var t = await fixture.TenantAsync();
+        await t.PlanAsync("block");
+        var requests = Enumerable.Range(0, 16).Select(r => t.IngestAsync("/v1/batch",
+            "{\"batch\":[" + string.Join(",", Enumerable.Range(0, 25).Select(i => $$"""{"type":"track","userId":"u{{i}}","event":"Nope","messageId":"r{{r}}-{{i}}"}""")) + "]}"));
+        foreach (var (res, body) in await Task.WhenAll(requests))
+        {
+            TestData.AssertStatus(HttpStatusCode.OK, res, body.ToString());
+            Assert.Equal(25, body.GetProperty("quarantined").GetInt32());
+        }
+        var counted = 0;
+        string? cursor = null;
+        do
+        {
+            var page = await t.OkAsync(HttpMethod.Get, $"/api/v1/quarantine?source={t.SourceId}&limit=200" + (cursor is null ? "" : "&cursor=" + cursor));
+            counted += page.GetProperty("items").GetArrayLength();
+            cursor = page.GetProperty("nextCursor").GetString();
+        } while (cursor is not null);
+        Assert.Equal(400, counted);
+    }
+
     [Theory]
     [InlineData("GET", "/api/v1/quarantine?cursor=garbage", null)]
     [InlineData("GET", "/api/v1/quarantine?status=lost", null)]
