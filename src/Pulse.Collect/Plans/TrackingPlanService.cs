@@ -43,7 +43,17 @@ public sealed class TrackingPlanService
         var newest = await db.TrackingPlanVersions.AsNoTracking().Where(v => v.PlanId == plan.Id)
             .OrderByDescending(v => v.Model).ThenByDescending(v => v.Revision).ThenByDescending(v => v.Addition)
             .FirstOrDefaultAsync(ct);
-        return newest is null ? null : new ActivePlan(plan.Mode, plan.AllowUnplannedEvents, PlanCompiler.Get(newest.Id, newest.Version.ToString(), newest.Definitions));
+        if (newest is null)
+            return null;
+        try
+        {
+            return new ActivePlan(plan.Mode, plan.AllowUnplannedEvents, PlanCompiler.Get(newest.Id, newest.Version.ToString(), newest.Definitions));
+        }
+        catch (Exception e) when (e is ValidationException or JsonException)
+        {
+            // Checked when published; a version that no longer builds (a library change) must not stop ingest.
+            return null;
+        }
     }
 
     public async Task<TrackingPlanDto> GetAsync(Actor actor, string source, CancellationToken ct)
