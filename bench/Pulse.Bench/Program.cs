@@ -33,6 +33,7 @@ if (mode is "all" or "micro")
 {
     var config = DefaultConfig.Instance.AddJob(Job.ShortRun).WithOptions(ConfigOptions.DisableOptimizationsValidator);
     BenchmarkRunner.Run<ApiKeyAuthBenchmarks>(config);
+    BenchmarkRunner.Run<PlanValidationBenchmarks>(config);
 }
 if (mode is "all" or "http")
 {

@@ -14,6 +14,8 @@ public sealed class CollectMetrics
     private readonly Histogram<double> _commitSeconds;
     private readonly Counter<long> _requests;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<long>> _consumerLag = new(StringComparer.Ordinal);
+    private readonly Counter<long> _violations;
+    private readonly Counter<long> _quarantined;
 
     public CollectMetrics(IMeterFactory meters)
     {
@@ -24,6 +26,8 @@ public sealed class CollectMetrics
         _stored = meter.CreateCounter<long>("pulse.collect.events.stored", description: "Events committed to the log.");
         _duplicates = meter.CreateCounter<long>("pulse.collect.events.duplicate", description: "Events acknowledged but not stored again (message id seen).");
         _commitSize = meter.CreateHistogram<int>("pulse.collect.commit.events", description: "Events per group commit.");
+        _violations = meter.CreateCounter<long>("pulse.collect.plan.violations", description: "Tracking-plan violations found at ingest, by type and plan mode.");
+        _quarantined = meter.CreateCounter<long>("pulse.collect.events.quarantined", description: "Messages kept in quarantine, by kind (blocked, invalid).");
         _commitSeconds = meter.CreateHistogram<double>("pulse.collect.commit.duration", unit: "s", description: "Time to write and sync one group commit.");
         meter.CreateObservableGauge("pulse.collect.consumer.lag", () => _consumerLag.Select(c => new Measurement<long>(c.Value(), new KeyValuePair<string, object?>("consumer", c.Key))),
             unit: "{event}", description: "Events in the log that a consumer has not applied yet.");
@@ -35,6 +39,9 @@ public sealed class CollectMetrics
     public void Request(string outcome) => _requests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
     public void Received(int count) => _received.Add(count);
     public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    public void Violation(string type, string mode) =>
+        _violations.Add(1, new KeyValuePair<string, object?>("type", type), new KeyValuePair<string, object?>("mode", mode));
+    public void Quarantined(string kind) => _quarantined.Add(1, new KeyValuePair<string, object?>("kind", kind));
     public void Committed(int stored, int duplicates, double seconds)
     {
         _stored.Add(stored);

@@ -15,7 +15,7 @@ using Pulse.Platform.Storage;
 
 namespace Pulse.Collect;
 
-/// <summary>Registers the Collect module: sources, the event log, ingest, enrichment.</summary>
+/// <summary>Registers the Collect module: sources, the event log, ingest, enrichment, tracking plans, quarantine.</summary>
 public static class CollectModule
 {
     /// <summary>Metadata and the log store; what the CLI needs without a web server.</summary>
@@ -36,6 +36,14 @@ public static class CollectModule
             sp.GetRequiredService<ProfilesDbContext>(), sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<Platform.Audit.AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ProfileGate>(),
             sp.GetRequiredService<Events.EventQueries>(), sp.GetServices<IDataSubjectStep>()));
+        services.AddScoped(sp => new Plans.TrackingPlanService(
+            sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(), sp.GetRequiredService<EventStore>(), sp.GetService<SourceDirectory>()));
+        services.AddScoped(sp => new Quarantine.QuarantineService(
+            sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(), sp.GetService<EventLog>(), sp.GetService<Enricher>(),
+            sp.GetService<SourceDirectory>()));
+        services.AddScoped<IDataSubjectStep>(sp => new Quarantine.QuarantineSubjectStep(sp.GetRequiredService<Quarantine.QuarantineService>()));
         return services;
     }
 
@@ -53,6 +61,7 @@ public static class CollectModule
         services.AddSingleton<Enricher>();
         services.AddSingleton<SourceDirectory>();
         services.AddSingleton<SourceRateLimits>();
+        services.AddSingleton<Quarantine.QuarantineStore>();
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<IDataSubjectStep>(sp => new EventsSubjectStep(sp.GetRequiredService<EventLog>()));
         services.AddSingleton(sp => new ProfileBuilder(
@@ -68,6 +77,8 @@ public static class CollectModule
         api.MapSources();
         Events.EventEndpoints.MapEvents(api);
         api.MapProfiles();
+        Plans.TrackingPlanEndpoints.MapTrackingPlans(api);
+        Quarantine.QuarantineEndpoints.MapQuarantine(api);
         return api;
     }
 

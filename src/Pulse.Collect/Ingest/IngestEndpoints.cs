@@ -124,6 +124,8 @@ public static class IngestEndpoints
         w.WriteBoolean("success"u8, true);
         w.WriteNumber("accepted"u8, outcome.Accepted);
         w.WriteNumber("duplicates"u8, outcome.Duplicates);
+        if (outcome.Quarantined > 0)
+            w.WriteNumber("quarantined"u8, outcome.Quarantined);
         if (outcome.Rejected is { Count: > 0 } rejected)
         {
             w.WriteStartArray("rejected"u8);

@@ -18,7 +18,8 @@ internal sealed record IngestOutcome(
     int Accepted = 0,
     int Duplicates = 0,
     IReadOnlyList<Rejection>? Rejected = null,
-    SourceRateLimits.Decision? Limit = null)
+    SourceRateLimits.Decision? Limit = null,
+    int Quarantined = 0)
 {
     /// <summary>The HTTP status every ingest endpoint (Segment API, pixel) answers this outcome with.</summary>
     public int HttpStatus => Status switch

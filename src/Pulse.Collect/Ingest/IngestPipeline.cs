@@ -1,8 +1,12 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Unicode;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Pulse.Collect.Enrichment;
 using Pulse.Collect.Log;
+using Pulse.Collect.Plans;
+using Pulse.Collect.Quarantine;
 using Pulse.Collect.Sources;
 
 namespace Pulse.Collect.Ingest;
@@ -15,7 +19,7 @@ internal readonly record struct IngestCaller(string? BasicWriteKey, string? Orig
 /// size and rate, build the records, and append them to the log. Shared by the Segment endpoints
 /// and the pixel.
 /// </summary>
-internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits limits, Enricher enricher, EventLog log, CollectMetrics metrics, TimeProvider time)
+internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits limits, Enricher enricher, EventLog log, QuarantineStore quarantine, CollectMetrics metrics, TimeProvider time)
 {
     public const int MaxJsonDepth = 64;
     public const int MaxBatchMessages = 10_000;
@@ -109,6 +113,9 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
             var builder = new MessageBuilder(enricher);
             var records = new List<LogRecord>(messages.Count);
             List<Rejection>? rejected = null;
+            // Messages kept out of the log but stored: blocked by a plan, or refused by the checks.
+            List<QuarantinedEvent>? held = null;
+            var blocked = 0;
             for (var i = 0; i < messages.Count; i++)
             {
                 var (message, key) = messages[i];
@@ -119,21 +126,33 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
                     reason = found[key] is null ? "unknown write key" : "the write key's source is disabled";
                 else if (builder.Build(message, facts, source, out reason) is { } record)
                 {
+                    if (source.Plan is { } plan && PlanValidator.Apply(plan, record, message) is { } violations)
+                    {
+                        foreach (var v in violations)
+                            metrics.Violation(v.Type, plan.Mode.ToString().ToLowerInvariant());
+                        if (plan.Mode == PlanMode.Block)
+                        {
+                            (held ??= []).Add(QuarantineStore.Blocked(record, violations, receivedAt));
+                            blocked++;
+                            continue;
+                        }
+                    }
                     records.Add(record);
                     continue;
+                }
+                else if (message.ValueKind == JsonValueKind.Object)
+                {
+                    (held ??= []).Add(QuarantineStore.Invalid(source, message, facts, reason!, receivedAt));
                 }
                 (rejected ??= []).Add(new Rejection(i, reason!));
                 metrics.Rejected(ReasonTag(reason!));
             }
-            if (records.Count == 0)
-            {
-                metrics.Request("bad_request");
-                return new IngestOutcome(IngestStatus.BadRequest,
-                    pathType is null ? "No message of the batch could be accepted." : "The message could not be accepted: " + rejected![0].Reason + ".",
-                    Rejected: rejected);
-            }
+            if (records.Count == 0 && held is null)
+                return NothingAccepted(pathType, rejected);
 
-            foreach (var group in records.GroupBy(r => r.SourceId))
+            // What is kept in quarantine counts against the source's rate like what goes into the log.
+            var counted = held is null ? records.Select(r => r.SourceId) : records.Select(r => r.SourceId).Concat(held.Select(q => q.SourceId));
+            foreach (var group in counted.GroupBy(id => id))
             {
                 var source = usable.First(s => s.Id == group.Key);
                 var decision = limits.TryTake(source, group.Count());
@@ -147,23 +166,62 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
                 }
             }
 
+            if (records.Count == 0 && blocked == 0)
+            {
+                if (!await HoldAsync(held!))
+                    return Unavailable();
+                return NothingAccepted(pathType, rejected);
+            }
+
             // Packing and hashing are done here, on the request's thread, so the one writer thread
             // only checks the filter and copies bytes.
             foreach (var r in records)
                 r.Prepare();
-            int duplicates;
+            var duplicates = 0;
             try
             {
-                duplicates = await log.AppendAsync(records, ct);
+                if (records.Count > 0)
+                    duplicates = await log.AppendAsync(records, ct);
             }
             catch (LogUnavailableException e)
             {
                 metrics.Request("unavailable");
                 return new IngestOutcome(IngestStatus.Unavailable, e.Message);
             }
+            // Quarantine rows are written before the answer: a blocked event counts as accepted.
+            if (held is not null && !await HoldAsync(held))
+                return Unavailable();
             metrics.Request("stored");
-            return new IngestOutcome(IngestStatus.Stored, null, records.Count, duplicates, rejected);
+            return new IngestOutcome(IngestStatus.Stored, null, records.Count + blocked, duplicates, rejected, Quarantined: blocked);
         }
+    }
+
+    private IngestOutcome NothingAccepted(string? pathType, List<Rejection>? rejected)
+    {
+        metrics.Request("bad_request");
+        return new IngestOutcome(IngestStatus.BadRequest,
+            pathType is null ? "No message of the batch could be accepted." : "The message could not be accepted: " + rejected![0].Reason + ".",
+            Rejected: rejected);
+    }
+
+    // Like the log append, not cancelled when the client leaves: the request is kept or failed as a whole.
+    private async Task<bool> HoldAsync(List<QuarantinedEvent> rows)
+    {
+        try
+        {
+            await quarantine.WriteAsync(rows, CancellationToken.None);
+            return true;
+        }
+        catch (Exception e) when (e is DbUpdateException or SqliteException)
+        {
+            return false;
+        }
+    }
+
+    private IngestOutcome Unavailable()
+    {
+        metrics.Request("unavailable");
+        return new IngestOutcome(IngestStatus.Unavailable, "The quarantine could not be written; retry shortly.");
     }
 
     private static string? KeyOf(JsonElement o) =>

@@ -1,8 +1,10 @@
+using Pulse.Collect.Plans;
 using Pulse.Collect.Sources;
 
 namespace Pulse.Collect.Ingest;
 
 /// <summary>What ingest needs to know of a source and its workspace, cached by write key.</summary>
+/// <param name="Plan">The source's tracking plan in force, built; null when it has none (ingest then only checks for null).</param>
 internal sealed record IngestSource(
     Guid Id,
     Guid WorkspaceId,
@@ -14,4 +16,5 @@ internal sealed record IngestSource(
     int RateLimitPerSecond,
     IpMode IpMode,
     byte[] PseudonymKey,
-    ConsentDefault ConsentDefault);
+    ConsentDefault ConsentDefault,
+    ActivePlan? Plan = null);

@@ -50,7 +50,8 @@ internal sealed class SourceDirectory(IServiceScopeFactory scopes, IOptions<Coll
             source.Id, source.WorkspaceId, source.Name, source.Enabled, Origins.Split(source.AllowedOrigins),
             source.MaxEventBytes ?? _options.MaxEventBytes, source.MaxBatchBytes ?? _options.MaxBatchBytes,
             source.RateLimitPerSecond ?? _options.RateLimitPerSecond,
-            settings.IpMode, Convert.FromHexString(settings.PseudonymKey), settings.ConsentDefault);
+            settings.IpMode, Convert.FromHexString(settings.PseudonymKey), settings.ConsentDefault,
+            await Plans.TrackingPlanService.ActiveAsync(db, source.Id, ct));
     }
 
     /// <summary>The workspace's settings, made with defaults (and a fresh pseudonym key) on first use.</summary>

@@ -212,6 +212,9 @@ public sealed class ProfileApiTests(CollectFixture fixture) : IClassFixture<Coll
             {"type":"track","userId":"erase-me","event":"Order Completed"},
             {"type":"track","userId":"stays","event":"Order Completed"}
             """);
+        // A message refused by the checks is kept in quarantine, with the person's id.
+        var (refused, _) = await t.IngestAsync("/v1/batch", """{"batch":[{"type":"track","userId":"erase-me"},{"type":"page","userId":"stays"}]}""");
+        TestData.AssertStatus(HttpStatusCode.OK, refused);
         await t.ProfilesCaughtUpAsync();
         var res = await fixture.Server.SendAsync(HttpMethod.Delete, "/api/v1/profiles/e-anon", t.ApiKey);
         var record = await TestServer.JsonAsync(res);
@@ -219,11 +222,13 @@ public sealed class ProfileApiTests(CollectFixture fixture) : IClassFixture<Coll
         Assert.Equal(3, record.GetProperty("steps").GetProperty("events").GetInt64());
         Assert.Equal(1, record.GetProperty("steps").GetProperty("profiles").GetInt64());
         Assert.Equal(2, record.GetProperty("identityCount").GetInt32());
+        Assert.Equal(1, record.GetProperty("steps").GetProperty("quarantine").GetInt64());
 
         await t.GetAsync("/api/v1/profiles/erase-me", HttpStatusCode.NotFound);
         await t.GetAsync("/api/v1/profiles/e-anon", HttpStatusCode.NotFound);
         var left = await t.EventsAsync();
-        Assert.Equal("stays", Assert.Single(left.EnumerateArray()).GetProperty("userId").GetString());
+        Assert.All(left.EnumerateArray(), e => Assert.Equal("stays", e.GetProperty("userId").GetString()));
+        Assert.Equal(2, left.GetArrayLength());
 
         var erasures = await t.GetAsync("/api/v1/profiles/erasures");
         var kept = Assert.Single(erasures.GetProperty("items").EnumerateArray()).ToString();

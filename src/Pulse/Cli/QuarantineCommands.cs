@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Pulse.Collect;
+using Pulse.Collect.Enrichment;
+using Pulse.Collect.Ingest;
+using Pulse.Collect.Log;
+using Pulse.Collect.Quarantine;
+using Pulse.Collect.Sources;
+using Pulse.Collect.Storage;
+using Pulse.Hosting;
+using Pulse.Platform.Access;
+using Pulse.Platform.ApiKeys;
+using Pulse.Platform.Audit;
+using Pulse.Platform.Paging;
+using Pulse.Platform.Storage;
+
+namespace Pulse.Cli;
+
+internal static class QuarantineCommands
+{
+    private static Option<string> WorkspaceOption() => new("--workspace") { Description = "Workspace name or id.", Required = true };
+
+    public static Command Quarantine()
+    {
+        var cmd = new Command("quarantine", "Messages kept out of the event log (blocked by a plan, or refused by the checks).");
+
+        var ws = WorkspaceOption();
+        var source = new Option<string>("--source") { Description = "Only this source (id or name)." };
+        var status = new Option<string>("--status") { Description = "pending or replayed (default: pending).", DefaultValueFactory = _ => "pending" };
+        status.AcceptOnlyFromAmong("pending", "replayed");
+        var limit = new Option<int>("--limit") { Description = "At most this many, newest first.", DefaultValueFactory = _ => 100 };
+        var list = new Command("list", "List quarantined messages with their reason.") { ws, source, status, limit };
+        list.SetAction(PulseCli.Guarded(async (parsed, ct) =>
+        {
+            await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
+            var workspace = await cli.WorkspaceAsync(parsed.GetValue(ws)!, ct);
+            var actor = Actor.Cli(workspace.Id);
+            var rows = new List<QuarantineDto>();
+            var max = Math.Max(1, parsed.GetValue(limit));
+            string? cursor = null;
+            do
+            {
+                var page = await cli.InScopeAsync<QuarantineService, Page<QuarantineDto>>(s => s.ListAsync(actor, parsed.GetValue(source), parsed.GetValue(status), null, null,
+                    new PageRequest(cursor, Math.Min(PageRequest.MaxLimit, max - rows.Count)), ct));
+                rows.AddRange(page.Items);
+                cursor = page.NextCursor;
+            } while (cursor is not null && rows.Count < max);
+            CliOutput.Table(["id", "received", "kind", "type", "event", "who", "plan", "reason"],
+                rows.Select(q => new[]
+                {
+                    q.Id.ToString(), CliOutput.When(q.ReceivedAt), q.Kind, q.Type, q.Event, q.UserId ?? q.AnonymousId, q.PlanVersion,
+                    string.Join("; ", q.Reason.Select(r => $"{r.Type} {r.Path}: {r.Message}")),
+                }));
+            return 0;
+        }));
+
+        var ws2 = WorkspaceOption();
+        var id = new Option<Guid?>("--id") { Description = "One message by id." };
+        var source2 = new Option<string>("--source") { Description = "Every pending message of this source (id or name)." };
+        var @event = new Option<string>("--event") { Description = "With --source: only this event name." };
+        var replay = new Command("replay", "Check pending messages against the current plan; those that pass go into the event log (through the server when it runs).") { ws2, id, source2, @event };
+        replay.SetAction(PulseCli.Guarded(async (parsed, ct) =>
+        {
+            var request = new ReplayRequest(parsed.GetValue(id), parsed.GetValue(source2), parsed.GetValue(@event));
+            if (request.Id is null && request.Source is null)
+                throw new CliException("Give --id or --source.", 2);
+            await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
+            var workspace = await cli.WorkspaceAsync(parsed.GetValue(ws2)!, ct);
+            var result = ServerLock.IsHeld(cli.Data)
+                ? await ThroughServerAsync(cli.Data, workspace.Id, request, ct)
+                : await OfflineAsync(cli, Actor.Cli(workspace.Id), request, ct);
+            CliOutput.Ok($"{result.Replayed} replayed into the log ({result.Duplicates} already there), {result.StillFailing} still failing.");
+            return 0;
+        }));
+
+        cmd.Subcommands.Add(list);
+        cmd.Subcommands.Add(replay);
+        return cmd;
+    }
+
+    /// <summary>No server runs: open the event log here for the replay, and close it after.</summary>
+    private static async Task<ReplayResult> OfflineAsync(CliContext cli, Actor actor, ReplayRequest request, CancellationToken ct)
+    {
+        var options = cli.Get<IOptions<CollectOptions>>();
+        var time = cli.Get<TimeProvider>();
+        using var log = new EventLog(cli.Get<EventStore>(), options, cli.Get<CollectMetrics>(), time, NullLogger<EventLog>.Instance);
+        await log.StartAsync(ct);
+        try
+        {
+            using var geo = new GeoLookup(options.Value.GeoIpDatabase);
+            var enricher = new Enricher(new UserAgentParser(), new ReferrerClassifier(), geo);
+            var directory = new SourceDirectory(cli.Get<IServiceScopeFactory>(), options, time);
+            await using var scope = cli.Services.CreateAsyncScope();
+            var sp = scope.ServiceProvider;
+            var service = new QuarantineService(sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<AuditTrail>(),
+                time, sp.GetRequiredService<SourceService>(), log, enricher, directory);
+            return await service.ReplayAsync(actor, request, ct);
+        }
+        finally
+        {
+            await log.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>The server holds the event log; ask it to replay, with the local admin token.</summary>
+    private static async Task<ReplayResult> ThroughServerAsync(DataDirectory data, Guid workspace, ReplayRequest body, CancellationToken ct)
+    {
+        var token = LocalAdminToken.Read(data) ?? throw new CliException($"A server runs on {data.Path} but published no {LocalAdminToken.FileName}; restart it with this version of Pulse.");
+        using var http = new HttpClient { BaseAddress = new Uri(ServerLock.LocalAddress(data)), Timeout = TimeSpan.FromMinutes(30) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/quarantine/replay")
+        {
+            Content = JsonContent.Create(body, CollectJsonContext.Default.ReplayRequest),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue(LocalAdminToken.Scheme, token);
+        request.Headers.Add(LocalAdminToken.WorkspaceHeader, workspace.ToString());
+        request.Headers.Add(LocalAdminToken.UserHeader, Environment.UserName);
+        using var response = await http.SendAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            string? detail = null;
+            try
+            {
+                using var doc = JsonDocument.Parse(text);
+                detail = doc.RootElement.TryGetProperty("detail", out var d) ? d.GetString() : null;
+            }
+            catch (JsonException)
+            {
+                // Not a problem document; the status says enough.
+            }
+            throw new CliException($"The server refused the replay ({(int)response.StatusCode}): {detail ?? response.ReasonPhrase}", (int)response.StatusCode is 400 ? 2 : 1);
+        }
+        return JsonSerializer.Deserialize(text, CollectJsonContext.Default.ReplayResult)!;
+    }
+}
