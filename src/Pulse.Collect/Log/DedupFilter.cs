@@ -11,7 +11,7 @@ namespace Pulse.Collect.Log;
 /// </summary>
 internal sealed class DedupFilter
 {
-    private const int Hashes = 7; // optimal for 1% false positives
+    private const int Hashes = 13; // optimal for 0.01% false positives
     private readonly int _windowDays;
     private readonly long _bitsPerSlice;
     private readonly ulong[][] _slices;
@@ -20,8 +20,10 @@ internal sealed class DedupFilter
     public DedupFilter(int windowDays, int expectedPerDay)
     {
         _windowDays = windowDays;
-        // m = -n ln p / (ln 2)^2 for p = 1%: about 9.6 bits per id, rounded up to whole words.
-        _bitsPerSlice = Math.Max(1024, (long)Math.Ceiling(expectedPerDay * 9.6 / 64) * 64);
+        // m = -n ln p / (ln 2)^2 for p = 0.01%: about 19.2 bits per id, rounded up to whole words
+        // (4.8 MB a day for 2 M ids). Every "maybe" costs the writer a look in the store, which at
+        // 1% was a third of its time under load (trace in docs/architecture.md).
+        _bitsPerSlice = Math.Max(1024, (long)Math.Ceiling(expectedPerDay * 19.2 / 64) * 64);
         _slices = new ulong[windowDays + 1][];
         _sliceDays = new long[windowDays + 1];
         Array.Fill(_sliceDays, long.MinValue);

@@ -10,11 +10,14 @@ public sealed partial class EventLog
     // and deletes segments whose records are all in the store. If it falls far behind, the writer
     // waits for it, so memory stays bounded and acknowledgements slow down instead.
     private const int LoadChunk = 131_072;
-    private const int MaxUnloaded = 400_000;
+    private const int MaxUnloaded = 200_000;
     private static readonly TimeSpan RollEvery = TimeSpan.FromSeconds(2);
 
     private readonly object _loadGate = new();
-    private List<LogRecord> _toLoad = [];
+    private List<Loadable> _toLoad = [];
+
+    /// <summary>What the loader needs of an acknowledged record (the request's parsed copy can go).</summary>
+    private readonly record struct Loadable(long Seq, byte[] Packed, Guid SourceId, string MessageId);
     private readonly HashSet<(Guid, string)> _unloaded = [];
     private readonly AutoResetEvent _loadNow = new(false);
     private Thread? _loader;
@@ -47,7 +50,7 @@ public sealed partial class EventLog
         {
             foreach (var r in frame)
             {
-                _toLoad.Add(r);
+                _toLoad.Add(new Loadable(r.Seq, r.Packed!, r.SourceId, r.MessageId));
                 _unloaded.Add((r.SourceId, r.MessageId));
             }
         }
@@ -70,7 +73,7 @@ public sealed partial class EventLog
         while (true)
         {
             _loadNow.WaitOne(TimeSpan.FromMilliseconds(200));
-            List<LogRecord> batch;
+            List<Loadable> batch;
             lock (_loadGate)
             {
                 batch = _toLoad;
@@ -108,7 +111,7 @@ public sealed partial class EventLog
         }
     }
 
-    private void Load(DuckDBConnection c, List<LogRecord> batch, int start, int count)
+    private void Load(DuckDBConnection c, List<Loadable> batch, int start, int count)
     {
         var last = batch[start + count - 1].Seq;
         using (var tx = c.BeginTransaction())

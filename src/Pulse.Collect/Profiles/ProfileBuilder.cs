@@ -21,6 +21,7 @@ internal sealed partial class ProfileBuilder(
 {
     public const string ConsumerName = "profiles";
     private const int BatchSize = 2000;
+    private static readonly TimeSpan MirrorEvery = TimeSpan.FromSeconds(5);
     private long _position;
     private TaskCompletionSource _progressed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -43,6 +44,7 @@ internal sealed partial class ProfileBuilder(
     {
         await Task.Yield();
         metrics.ObserveConsumer(ConsumerName, () => Math.Max(0, log.Head - Position));
+        var mirrored = time.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -59,7 +61,14 @@ internal sealed partial class ProfileBuilder(
                     }
                     await gate.RunAsync(() => ApplyAsync(events, stoppingToken), stoppingToken);
                     Interlocked.Exchange(ref _position, events[^1].Seq);
-                    await log.SaveCheckpointAsync(ConsumerName, events[^1].Seq, stoppingToken);
+                    // The mirror in the log's table is for people and tools; it costs a store
+                    // commit, so it is written at most every few seconds (the real checkpoint
+                    // commits with each batch).
+                    if (time.GetElapsedTime(mirrored) >= MirrorEvery || events.Count < BatchSize)
+                    {
+                        await log.SaveCheckpointAsync(ConsumerName, events[^1].Seq, stoppingToken);
+                        mirrored = time.GetTimestamp();
+                    }
                     Signal();
                 }
             }
