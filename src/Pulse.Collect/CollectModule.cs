@@ -46,6 +46,10 @@ public static class CollectModule
         services.AddSingleton<SourceDirectory>();
         services.AddSingleton<SourceRateLimits>();
         services.AddSingleton<IngestPipeline>();
+        services.AddSingleton(sp => new Anomalies.VolumeDetector(
+            sp.GetRequiredService<EventStore>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Anomalies.VolumeDetector>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<Anomalies.VolumeDetector>());
         return services;
     }
 
