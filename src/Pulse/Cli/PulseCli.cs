@@ -34,6 +34,7 @@ internal static class PulseCli
         root.Subcommands.Add(ApiKeyCommands.ApiKey());
         root.Subcommands.Add(SourceCommands.Source());
         root.Subcommands.Add(EventCommands.Events());
+        root.Subcommands.Add(AlertCommands.Alert());
         root.Subcommands.Add(AuditCommands.Audit());
         root.Subcommands.Add(BackupCommands.Backup());
         root.Subcommands.Add(BackupCommands.Restore());
