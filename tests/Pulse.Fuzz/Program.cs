@@ -1,19 +1,22 @@
 using Pulse.Fuzz;
 using SharpFuzz;
 
-// pulse-fuzz <target> [--libfuzzer]   run under afl-fuzz (default) or libfuzzer-dotnet
-// pulse-fuzz <target> --replay PATH…  run files or folders once, e.g. a crash or the corpus
-if (args.Length == 0 || !FuzzTargets.All.TryGetValue(args[0], out var target))
+// Pulse.Fuzz <target> [--libfuzzer]   run under afl-fuzz (default) or libfuzzer-dotnet
+// Pulse.Fuzz <target> --replay PATH…  run files or folders once, e.g. a crash or the corpus
+// Drivers that pass no arguments: PULSE_FUZZ_TARGET=<target> and PULSE_FUZZ_ENGINE=libfuzzer|afl.
+var name = args.Length > 0 ? args[0] : Environment.GetEnvironmentVariable("PULSE_FUZZ_TARGET");
+var mode = args.Length > 1 ? args[1] : Environment.GetEnvironmentVariable("PULSE_FUZZ_ENGINE") == "libfuzzer" ? "--libfuzzer" : null;
+if (name is null || !FuzzTargets.All.TryGetValue(name, out var target))
 {
     Console.Error.WriteLine($"usage: Pulse.Fuzz <{string.Join('|', FuzzTargets.All.Keys)}> [--libfuzzer | --replay PATH…]");
     return 2;
 }
-if (args.Length > 1 && args[1] == "--libfuzzer")
+if (mode == "--libfuzzer")
 {
     Fuzzer.LibFuzzer.Run(span => target(span.ToArray()));
     return 0;
 }
-if (args.Length > 1 && args[1] == "--replay")
+if (mode == "--replay")
 {
     var files = args.Skip(2).SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories) : [p]);
     var n = 0;
