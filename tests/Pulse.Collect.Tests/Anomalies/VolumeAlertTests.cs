@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Pulse.Collect.Anomalies;
 using Pulse.Platform.Access;
@@ -158,6 +159,27 @@ public sealed class VolumeAlertTests(FakeClockFixture fixture) : IClassFixture<F
         Assert.Equal(2, actions.Count(a => a == "alert_settings.changed"));
     }
 
+    [Fact]
+    public async Task WebhookFailures_AreRetried_AndShownOnTheAlert()
+    {
+        await using var hook = await WebhookReceiver.StartAsync(status: 503);
+        var server = fixture.Collect.Server;
+        var t = await fixture.Collect.TenantAsync();
+        TestData.AssertStatus(HttpStatusCode.OK, await server.SendAsync(HttpMethod.Put, "/api/v1/alerts/settings", t.ApiKey, new { webhookUrl = hook.Url }));
+        await server.WithScopeAsync<IAlerts, AlertDto>(a => a.RaiseAsync(new AlertRaise(
+            t.WorkspaceId, "test.failing", "hook", AlertSeverity.Warning, "Webhook check", "A receiver that answers 503.", new Dictionary<string, double>()), default));
+
+        // The retries wait on the server's clock, which is the fake one: move it on while waiting.
+        var alert = await WaitForAsync(async () =>
+        {
+            fixture.Time.Advance(TimeSpan.FromSeconds(5));
+            var items = await AlertsAsync(t, "open");
+            return items.FirstOrDefault(a => a.GetProperty("lastDelivery").ValueKind == JsonValueKind.String) is { ValueKind: JsonValueKind.Object } a ? a : (JsonElement?)null;
+        });
+        Assert.Equal("alert.raised: failed: HTTP 503", alert.GetProperty("lastDelivery").GetString());
+        Assert.Equal(4, hook.Received);
+    }
+
     /// <summary>Sets the fake clock ten minutes into <paramref name="hour"/> and sends the events in one batch.</summary>
     private async Task SendAtAsync(Tenant t, DateTimeOffset hour, params (string Event, int Count)[] events)
     {
@@ -204,9 +226,13 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public string Url { get; private set; } = "";
 
-    public static async Task<WebhookReceiver> StartAsync()
+    public int Received => _count;
+    private int _count;
+
+    public static async Task<WebhookReceiver> StartAsync(int status = 200)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         var receiver = new WebhookReceiver(app);
@@ -215,7 +241,8 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             using var ms = new MemoryStream();
             await ctx.Request.Body.CopyToAsync(ms);
             receiver._received.Writer.TryWrite((ctx.Request.Headers[AlertSigner.Header].ToString(), ms.ToArray()));
-            return Results.Ok();
+            Interlocked.Increment(ref receiver._count);
+            return Results.StatusCode(status);
         });
         await app.StartAsync();
         receiver.Url = app.Urls.First() + "/hook";
