@@ -1,9 +1,13 @@
 using Microsoft.Playwright;
+using Pulse.Platform.Access;
 using Pulse.Platform.Alerts;
+using Pulse.Platform.People;
+using Pulse.Platform.Tests;
 
 namespace Pulse.Web.Tests;
 
 /// <summary>The Alerts page: an owner sees and acknowledges an alert and sets the webhook; a viewer only reads.</summary>
+/// <remarks>A partner, the one role without AlertsRead, is refused.</remarks>
 public sealed class AlertsPanelTests(PanelFixture fixture) : IClassFixture<PanelFixture>
 {
     [Fact]
@@ -43,6 +47,17 @@ public sealed class AlertsPanelTests(PanelFixture fixture) : IClassFixture<Panel
         Assert.Equal(0, await viewer.Locator("[data-testid=acknowledge]").CountAsync());
         Assert.Equal(0, await viewer.Locator("[data-testid=alert-settings]").CountAsync());
         await viewer.Context.CloseAsync();
+
+        // The one role without AlertsRead: a partner sees neither the page nor the menu entry.
+        var partnerEmail = $"pat.partner-{Guid.NewGuid():N}@example.com";
+        await fixture.Server.WithScopeAsync<MemberService, AddedMember>(m => m.AddAsync(Actor.Cli(fixture.Acme.Id), partnerEmail, "Partner", "Pat Partner", TestData.Password, default));
+        var partner = await fixture.LoginAsync(partnerEmail);
+        await partner.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal));
+        await partner.GotoAsync("/alerts");
+        await partner.GetByText("partner portal", new() { Exact = false }).First.WaitForAsync();
+        Assert.Equal(0, await partner.Locator("[data-testid=alerts-table]").CountAsync());
+        Assert.Equal(0, await partner.Locator("a[href='alerts']").CountAsync());
+        await partner.Context.CloseAsync();
     }
 }
 

@@ -135,6 +135,9 @@ public sealed class VolumeAlertTests(FakeClockFixture fixture) : IClassFixture<F
         TestData.AssertStatus(HttpStatusCode.NotFound, res);
         var marketer = (await server.CreateKeyAsync(t.WorkspaceId, WorkspaceRole.Marketer, "m")).Key;
         TestData.AssertStatus(HttpStatusCode.Forbidden, await server.SendAsync(HttpMethod.Get, "/api/v1/alerts/settings", marketer));
+        TestData.AssertStatus(HttpStatusCode.OK, await server.SendAsync(HttpMethod.Get, "/api/v1/alerts", marketer));
+        var partner = (await server.CreateKeyAsync(t.WorkspaceId, WorkspaceRole.Partner, "p")).Key;
+        TestData.AssertStatus(HttpStatusCode.Forbidden, await server.SendAsync(HttpMethod.Get, "/api/v1/alerts", partner));
     }
 
     [Fact]
