@@ -29,12 +29,6 @@ public static class FuzzTargets
         [GzipBody] = RunGzipBody,
     };
 
-    private static readonly DateTimeOffset ReceivedAt = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-    private static readonly Lazy<Enricher> Enricher = new(() => new Enricher(new UserAgentParser(), new ReferrerClassifier(), new GeoLookup(null)));
-    private static readonly IngestSource Source = new(
-        Guid.Parse("0193a000-0000-7000-8000-000000000001"), Guid.Parse("0193a000-0000-7000-8000-000000000002"), "Fuzz", true, ["*"],
-        MaxEventBytes: 32 * 1024, MaxBatchBytes: 500 * 1024, RateLimitPerSecond: 0, IpMode.Truncate, new byte[32], ConsentDefault.Allow);
-
     /// <summary>
     /// A Segment request body: parsed as a batch and as a single track call, every message built into
     /// a log record (checks, clock correction, enrichment, stored JSON) and packed as the log writes it.
@@ -95,12 +89,12 @@ public static class FuzzTargets
         }
         using (request)
         {
-            var facts = new RequestFacts(pathType, ReceivedAt, request!.BatchSentAt, request.BatchContext, IPAddress.Parse("203.0.113.7"), null);
-            var builder = new MessageBuilder(Enricher.Value);
+            var facts = new RequestFacts(pathType, State.ReceivedAt, request!.BatchSentAt, request.BatchContext, IPAddress.Parse("203.0.113.7"), null);
+            var builder = new MessageBuilder(State.Enricher);
             foreach (var (message, key) in request.Messages)
             {
                 Check(key is not null, "every message has a write key");
-                var record = builder.Build(message, facts, Source, out var reason);
+                var record = builder.Build(message, facts, State.Source, out var reason);
                 if (record is null)
                 {
                     Check(!string.IsNullOrEmpty(reason), "a refused message has a reason");
@@ -109,10 +103,21 @@ public static class FuzzTargets
                 record.Prepare();
                 using var stored = JsonDocument.Parse(record.Raw);
                 Check(stored.RootElement.GetProperty("messageId").GetString() == record.MessageId, "the stored JSON holds the message id");
-                Check(record.Timestamp.Year >= 1970 && record.Timestamp <= ReceivedAt.UtcDateTime.AddDays(1), "the timestamp lies between 1970 and a day ahead");
+                Check(record.Timestamp.Year >= 1970 && record.Timestamp <= State.ReceivedAt.UtcDateTime.AddDays(1), "the timestamp lies between 1970 and a day ahead");
                 Check(record.Event is null || record.Event.Length <= MessageBuilder.MaxEventNameLength, "event names are bounded");
             }
         }
+    }
+
+    // Apart, so that looking a target up touches no type of the instrumented assembly: its module
+    // initialiser must not run before SharpFuzz has set up the shared memory it writes coverage to.
+    private static class State
+    {
+        public static readonly DateTimeOffset ReceivedAt = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+        public static readonly Enricher Enricher = new(new UserAgentParser(), new ReferrerClassifier(), new GeoLookup(null));
+        public static readonly IngestSource Source = new(
+            Guid.Parse("0193a000-0000-7000-8000-000000000001"), Guid.Parse("0193a000-0000-7000-8000-000000000002"), "Fuzz", true, ["*"],
+            MaxEventBytes: 32 * 1024, MaxBatchBytes: 500 * 1024, RateLimitPerSecond: 0, IpMode.Truncate, new byte[32], ConsentDefault.Allow);
     }
 
     private static void Check(bool condition, string what)
