@@ -68,6 +68,10 @@ public static class CollectModule
             sp.GetRequiredService<EventLog>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ProfileGate>(), sp.GetRequiredService<CollectMetrics>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ProfileBuilder>>()));
         services.AddHostedService(sp => sp.GetRequiredService<ProfileBuilder>());
+        services.AddSingleton(sp => new Anomalies.VolumeDetector(
+            sp.GetRequiredService<EventStore>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Anomalies.VolumeDetector>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<Anomalies.VolumeDetector>());
         return services;
     }
 

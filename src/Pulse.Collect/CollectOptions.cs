@@ -65,4 +65,20 @@ public sealed class CollectOptions
     /// <summary>Seconds a looked-up write key is trusted before it is read again (so a disabled source stops within this).</summary>
     [Range(0, 3600)]
     public int SourceCacheSeconds { get; set; } = 5;
+
+    /// <summary>Minutes between volume anomaly checks of the last complete hour; 0 turns them off.</summary>
+    [Range(0, 1440)]
+    public int AnomalyCheckMinutes { get; set; } = 5;
+
+    /// <summary>Weeks of the same hour-of-week an hour is compared with (at least two must have data).</summary>
+    [Range(2, 12)]
+    public int AnomalyWeeks { get; set; } = 4;
+
+    /// <summary>Events per hour an event must usually have before its volume can raise an alert; quieter ones are noise.</summary>
+    [Range(1, 100_000_000)]
+    public int AnomalyMinExpected { get; set; } = 20;
+
+    /// <summary>How many spreads an hour may stray from the usual before it alerts.</summary>
+    [Range(1.0, 20.0)]
+    public double AnomalyTolerance { get; set; } = 4;
 }

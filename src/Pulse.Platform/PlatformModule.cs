@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Pulse.Platform.Access;
+using Pulse.Platform.Alerts;
 using Pulse.Platform.ApiKeys;
 using Pulse.Platform.Audit;
 using Pulse.Platform.Http;
@@ -41,6 +42,9 @@ public static class PlatformModule
         services.AddSingleton<SetupTokens>();
         services.AddSingleton<Backups>();
         services.AddSingleton<LocalAdminToken>();
+        services.AddScoped(sp => new AlertService(
+            sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<AlertNotifier>()));
+        services.AddScoped<IAlerts>(sp => sp.GetRequiredService<AlertService>());
 
         services.AddIdentityCore<PulseUser>(o =>
             {
@@ -99,6 +103,11 @@ public static class PlatformModule
                 o.SlidingExpiration = true;
             }));
         services.AddAuthorization(PermissionPolicies.AddPermissionPolicies);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AlertJsonContext.Default));
+        services.AddSingleton<AlertNotifier>();
+        services.AddHttpClient(AlertDelivery.HttpClientName, c => c.DefaultRequestHeaders.UserAgent.ParseAdd("Pulse-Alerts/1"))
+            .AddStandardResilienceHandler();
+        services.AddHostedService<AlertDelivery>();
         return services;
     }
 
@@ -109,6 +118,7 @@ public static class PlatformModule
         api.MapMembers();
         api.MapApiKeys();
         api.MapAudit();
+        api.MapAlerts();
         return api;
     }
 }

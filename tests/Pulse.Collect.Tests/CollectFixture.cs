@@ -13,7 +13,11 @@ public sealed class CollectFixture : IAsyncLifetime
 {
     public TestServer Server { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Server = await TestServer.StartAsync(new() { ["Collect:DuckDbMemoryLimit"] = "256MB" });
+    public async Task InitializeAsync() => await StartAsync(new() { ["Collect:DuckDbMemoryLimit"] = "256MB" });
+
+    /// <summary>Starts the server with other settings or services (a fake clock …).</summary>
+    public async Task StartAsync(Dictionary<string, string?> settings, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? customize = null) =>
+        Server = await TestServer.StartAsync(settings, customize);
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 

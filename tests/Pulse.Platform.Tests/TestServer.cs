@@ -28,7 +28,8 @@ public sealed class TestServer : IAsyncDisposable
     public Uri Address { get; }
     public HttpClient Client { get; }
 
-    public static async Task<TestServer> StartAsync(Dictionary<string, string?>? settings = null)
+    /// <param name="customize">Changes to the host before it is built (a fake <see cref="TimeProvider"/> …).</param>
+    public static async Task<TestServer> StartAsync(Dictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? customize = null)
     {
         var dir = Directory.CreateTempSubdirectory("pulse-test-").FullName;
         var flags = new Dictionary<string, string?>
@@ -42,7 +43,7 @@ public sealed class TestServer : IAsyncDisposable
         };
         foreach (var (k, v) in settings ?? [])
             flags[k] = v;
-        var app = PulseHost.Build(flags);
+        var app = PulseHost.Build(flags, customize);
         await app.Services.GetRequiredService<Bootstrap>().PrepareAsync(default);
         await app.StartAsync();
         var address = new Uri(PulseHost.Addresses(app)[0]);

@@ -26,51 +26,15 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
 
     public async Task<IngestOutcome> ProcessAsync(ReadOnlyMemory<byte> body, string? pathType, IngestCaller caller, CancellationToken ct)
     {
-        if (!Utf8.IsValid(body.Span))
-            return new IngestOutcome(IngestStatus.BadRequest, "The body is not valid UTF-8.");
-        JsonDocument doc;
-        try
+        if (IngestRequest.Parse(body, pathType, caller.BasicWriteKey, out var request) is { } refused)
+            return refused;
+        using (request)
         {
-            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxJsonDepth });
-        }
-        catch (JsonException e)
-        {
-            return new IngestOutcome(IngestStatus.BadRequest, "The body is not valid JSON: " + Trim(e.Message));
-        }
-        using (doc)
-        {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                return new IngestOutcome(IngestStatus.BadRequest, "The body must be a JSON object.");
             var receivedAt = time.GetUtcNow();
-            var rootKey = KeyOf(root);
-            var messages = new List<(JsonElement Message, string? Key)>();
-            DateTimeOffset? batchSentAt = null;
-            JsonElement? batchContext = null;
-            if (pathType is null)
-            {
-                if (!root.TryGetProperty("batch", out var batch) || batch.ValueKind != JsonValueKind.Array)
-                    return new IngestOutcome(IngestStatus.BadRequest, "A batch body must hold \"batch\", an array of messages.");
-                var count = batch.GetArrayLength();
-                if (count == 0)
-                    return new IngestOutcome(IngestStatus.BadRequest, "The batch is empty.");
-                if (count > MaxBatchMessages)
-                    return new IngestOutcome(IngestStatus.TooLarge, $"The batch holds {count} messages; at most {MaxBatchMessages} are accepted per request.");
-                if (root.TryGetProperty("sentAt", out var sent) && sent.ValueKind == JsonValueKind.String)
-                {
-                    if (!sent.TryGetDateTimeOffset(out var s))
-                        return new IngestOutcome(IngestStatus.BadRequest, "sentAt must be an ISO-8601 date-time.");
-                    batchSentAt = s.ToUniversalTime();
-                }
-                if (root.TryGetProperty("context", out var ctx) && ctx.ValueKind == JsonValueKind.Object)
-                    batchContext = ctx;
-                foreach (var m in batch.EnumerateArray())
-                    messages.Add((m, (m.ValueKind == JsonValueKind.Object ? KeyOf(m) : null) ?? rootKey ?? caller.BasicWriteKey));
-            }
-            else
-            {
-                messages.Add((root, rootKey ?? caller.BasicWriteKey));
-            }
+            var rootKey = request!.RootKey;
+            var messages = request.Messages;
+            var batchSentAt = request.BatchSentAt;
+            var batchContext = request.BatchContext;
 
             // Sources of the keys named; the request's own key decides its size limit.
             var found = new Dictionary<string, IngestSource?>(StringComparer.Ordinal);
@@ -223,11 +187,6 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
         metrics.Request("unavailable");
         return new IngestOutcome(IngestStatus.Unavailable, "The quarantine could not be written; retry shortly.");
     }
-
-    private static string? KeyOf(JsonElement o) =>
-        o.TryGetProperty("writeKey", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
-
-    private static string Trim(string message) => message.Length > 300 ? message[..300] : message;
 
     private static string ReasonTag(string reason) =>
         reason.Contains("timestamp", StringComparison.Ordinal) || reason.Contains("sentAt", StringComparison.Ordinal) ? "timestamp"

@@ -39,6 +39,20 @@ internal sealed class MessageBuilder(Enricher enricher)
     /// <summary>Builds the record, or returns the reason the message is refused.</summary>
     public LogRecord? Build(JsonElement message, in RequestFacts facts, IngestSource source, out string? reason)
     {
+        try
+        {
+            return BuildChecked(message, facts, source, out reason);
+        }
+        catch (InvalidOperationException) when (JsonText.HasSurrogateEscape(JsonMarshal.GetRawUtf8Value(message))
+            || facts.BatchContext is { } inherited && JsonText.HasSurrogateEscape(JsonMarshal.GetRawUtf8Value(inherited)))
+        {
+            // JSON may escape half of a surrogate pair (\ud800), which no .NET string or UTF-8 text can hold.
+            return Refuse(JsonText.LoneSurrogate, out reason);
+        }
+    }
+
+    private LogRecord? BuildChecked(JsonElement message, in RequestFacts facts, IngestSource source, out string? reason)
+    {
         reason = null;
         if (message.ValueKind != JsonValueKind.Object)
             return Refuse("each message must be a JSON object", out reason);

@@ -9,5 +9,4 @@ internal sealed class CollectSettings
 
     /// <summary>Secret of the HMAC that pseudonymises IPs (hex), made on first use.</summary>
     public string PseudonymKey { get; set; } = "";
-    public string? AnomalyWebhookUrl { get; set; }
 }

@@ -45,7 +45,6 @@ internal sealed class CollectDbContext(DbContextOptions<CollectDbContext> option
             e.Property(s => s.IpMode).HasConversion<string>().HasMaxLength(20);
             e.Property(s => s.ConsentDefault).HasConversion<string>().HasMaxLength(10);
             e.Property(s => s.PseudonymKey).HasMaxLength(64);
-            e.Property(s => s.AnomalyWebhookUrl).HasMaxLength(2000);
         });
         b.Entity<TrackingPlan>(e =>
         {

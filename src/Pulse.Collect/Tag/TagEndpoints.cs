@@ -98,26 +98,14 @@ public static class TagEndpoints
             {
                 throw new FormatException("data must be a base64url-encoded Segment message.");
             }
-            JsonElement root;
             try
             {
-                root = JsonDocument.Parse(bytes).RootElement;
+                return DataMessage(bytes, query);
             }
-            catch (JsonException)
+            catch (InvalidOperationException) when (JsonText.HasSurrogateEscape(bytes))
             {
-                throw new FormatException("data must be a base64url-encoded JSON object (a Segment message).");
+                throw new FormatException("data's " + JsonText.LoneSurrogate + ".");
             }
-            if (root.ValueKind != JsonValueKind.Object)
-                throw new FormatException("data must encode a JSON object.");
-            var t = root.TryGetProperty("type", out var tt) && tt.ValueKind == JsonValueKind.String ? tt.GetString() : "track";
-            var callType = CallTypes.Normalise(t) ?? throw new FormatException("type must be one of track, identify, page, screen, group, alias.");
-            if (query.TryGetValue("k", out var key) && !root.TryGetProperty("writeKey", out _))
-            {
-                var node = System.Text.Json.Nodes.JsonNode.Parse(bytes)!.AsObject();
-                node["writeKey"] = key.ToString();
-                return (node.ToJsonString(), callType);
-            }
-            return (Encoding.UTF8.GetString(bytes), callType);
         }
 
         var type = CallTypes.Normalise(query["t"].ToString() is { Length: > 0 } q ? q : CallTypes.Track)
@@ -152,6 +140,41 @@ public static class TagEndpoints
             w.WriteEndObject();
         }
         return (Encoding.UTF8.GetString(buffer.WrittenSpan), type);
+    }
+
+    private static (string Json, string Type) DataMessage(byte[] bytes, IQueryCollection query)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            throw new FormatException("data must encode UTF-8 text.");
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(bytes);
+        }
+        catch (JsonException)
+        {
+            throw new FormatException("data must be a base64url-encoded JSON object (a Segment message).");
+        }
+        using var owner = doc;
+        var root = owner.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new FormatException("data must encode a JSON object.");
+        var t = root.TryGetProperty("type", out var tt) && tt.ValueKind == JsonValueKind.String ? tt.GetString() : "track";
+        var callType = CallTypes.Normalise(t) ?? throw new FormatException("type must be one of track, identify, page, screen, group, alias.");
+        if (query.TryGetValue("k", out var key) && !root.TryGetProperty("writeKey", out _))
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(bytes.Length + 64);
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                foreach (var p in root.EnumerateObject())
+                    p.WriteTo(w);
+                w.WriteString("writeKey", key.ToString());
+                w.WriteEndObject();
+            }
+            return (Encoding.UTF8.GetString(buffer.WrittenSpan), callType);
+        }
+        return (Encoding.UTF8.GetString(bytes), callType);
     }
 
     private static void Write(Utf8JsonWriter w, string name, Microsoft.Extensions.Primitives.StringValues value)

@@ -28,4 +28,8 @@ public enum Permission
     ProfilesManage,
     /// <summary>Write tracking plans and re-validate or replay quarantined events.</summary>
     TrackingPlansManage,
+    /// <summary>See alerts (volume anomalies, destination failures …).</summary>
+    AlertsRead,
+    /// <summary>Acknowledge alerts; set the alert webhook and rotate its signing secret.</summary>
+    AlertsManage,
 }

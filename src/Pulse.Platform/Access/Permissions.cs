@@ -16,21 +16,23 @@ public static class Permissions
                 Permission.MembersManage, Permission.ApiKeysRead, Permission.ApiKeysManage,
                 Permission.AuditRead, Permission.AuditExport,
                 Permission.SourcesRead, Permission.SourcesManage, Permission.EventsRead, Permission.EventsExport,
-                Permission.ProfilesRead, Permission.ProfilesManage, Permission.TrackingPlansManage),
+                Permission.ProfilesRead, Permission.ProfilesManage, Permission.TrackingPlansManage,
+                Permission.AlertsRead, Permission.AlertsManage),
             [WorkspaceRole.Admin] = Set(
                 Permission.WorkspaceRead, Permission.WorkspaceManage, Permission.MembersRead,
                 Permission.MembersManage, Permission.ApiKeysRead, Permission.ApiKeysManage,
                 Permission.AuditRead, Permission.AuditExport,
                 Permission.SourcesRead, Permission.SourcesManage, Permission.EventsRead, Permission.EventsExport,
-                Permission.ProfilesRead, Permission.ProfilesManage, Permission.TrackingPlansManage),
+                Permission.ProfilesRead, Permission.ProfilesManage, Permission.TrackingPlansManage,
+                Permission.AlertsRead, Permission.AlertsManage),
             [WorkspaceRole.Marketer] = Set(
                 Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead,
-                Permission.SourcesRead, Permission.EventsRead, Permission.ProfilesRead),
+                Permission.SourcesRead, Permission.EventsRead, Permission.ProfilesRead, Permission.AlertsRead),
             [WorkspaceRole.Analyst] = Set(
                 Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead,
-                Permission.SourcesRead, Permission.EventsRead, Permission.EventsExport, Permission.ProfilesRead),
+                Permission.SourcesRead, Permission.EventsRead, Permission.EventsExport, Permission.ProfilesRead, Permission.AlertsRead),
             [WorkspaceRole.Viewer] = Set(
-                Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead, Permission.SourcesRead),
+                Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead, Permission.SourcesRead, Permission.AlertsRead),
             [WorkspaceRole.Partner] = Set(Permission.PartnerPortal),
         }.ToFrozenDictionary();
 

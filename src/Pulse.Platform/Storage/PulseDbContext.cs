@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Pulse.Platform.Alerts;
 using Pulse.Platform.ApiKeys;
 using Pulse.Platform.Audit;
 using Pulse.Platform.People;
@@ -15,11 +16,14 @@ public sealed class PulseDbContext(DbContextOptions<PulseDbContext> options)
     internal DbSet<Membership> Memberships => Set<Membership>();
     internal DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     internal DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    internal DbSet<Alert> Alerts => Set<Alert>();
+    internal DbSet<AlertSettings> AlertSettings => Set<AlertSettings>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
         configurationBuilder.Properties<Access.WorkspaceRole>().HaveConversion<string>().HaveMaxLength(16);
+        configurationBuilder.Properties<AlertSeverity>().HaveConversion<string>().HaveMaxLength(16);
     }
 
     protected override void OnModelCreating(ModelBuilder builder)
@@ -78,6 +82,34 @@ public sealed class PulseDbContext(DbContextOptions<PulseDbContext> options)
             e.Property(a => a.UserAgent).HasMaxLength(512);
             e.Property(a => a.PrevHash).HasMaxLength(64);
             e.Property(a => a.Hash).HasMaxLength(64);
+        });
+
+        builder.Entity<Alert>(e =>
+        {
+            e.ToTable("alerts");
+            e.HasKey(a => a.Id);
+            e.Property(a => a.Id).ValueGeneratedNever();
+            e.Property(a => a.Kind).HasMaxLength(64);
+            e.Property(a => a.Key).HasMaxLength(300);
+            e.Property(a => a.Title).HasMaxLength(200);
+            e.Property(a => a.Detail).HasMaxLength(2000);
+            e.Property(a => a.AcknowledgedBy).HasMaxLength(300);
+            e.Property(a => a.LastDelivery).HasMaxLength(300);
+            e.HasIndex(a => new { a.WorkspaceId, a.Id });
+            // At most one open alert per workspace and key, even if two watchers race.
+            e.HasIndex(a => new { a.WorkspaceId, a.Key }).IsUnique().HasFilter("\"ClearedAt\" IS NULL");
+            e.HasIndex(a => new { a.Kind, a.ClearedAt });
+            e.HasOne<Workspace>().WithMany().HasForeignKey(a => a.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<AlertSettings>(e =>
+        {
+            e.ToTable("alert_settings");
+            e.HasKey(s => s.WorkspaceId);
+            e.Property(s => s.WebhookUrl).HasMaxLength(2000);
+            e.Property(s => s.Secret).HasMaxLength(100);
+            e.Property(s => s.UpdatedBy).HasMaxLength(300);
+            e.HasOne<Workspace>().WithMany().HasForeignKey(s => s.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

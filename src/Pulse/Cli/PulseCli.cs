@@ -36,6 +36,7 @@ internal static class PulseCli
         root.Subcommands.Add(EventCommands.Events());
         root.Subcommands.Add(PlanCommands.Plan());
         root.Subcommands.Add(QuarantineCommands.Quarantine());
+        root.Subcommands.Add(AlertCommands.Alert());
         root.Subcommands.Add(AuditCommands.Audit());
         root.Subcommands.Add(BackupCommands.Backup());
         root.Subcommands.Add(BackupCommands.Restore());

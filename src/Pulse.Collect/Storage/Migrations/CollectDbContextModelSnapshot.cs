@@ -195,10 +195,6 @@ namespace Pulse.Collect.Storage.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("AnomalyWebhookUrl")
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("ConsentDefault")
                         .IsRequired()
                         .HasMaxLength(10)
