@@ -1,6 +1,4 @@
 using System.Net;
-using System.Text.Json;
-using System.Text.Unicode;
 using Pulse.Collect.Enrichment;
 using Pulse.Collect.Log;
 using Pulse.Collect.Sources;
