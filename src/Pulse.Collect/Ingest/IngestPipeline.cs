@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using System.Text.Unicode;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Pulse.Collect.Enrichment;
