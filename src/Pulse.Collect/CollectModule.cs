@@ -70,7 +70,8 @@ public static class CollectModule
         services.AddHostedService(sp => sp.GetRequiredService<ProfileBuilder>());
         services.AddSingleton(sp => new Anomalies.VolumeDetector(
             sp.GetRequiredService<EventStore>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Anomalies.VolumeDetector>>()));
+            sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Anomalies.VolumeDetector>>(),
+            sp.GetRequiredService<EventLog>()));
         services.AddHostedService(sp => sp.GetRequiredService<Anomalies.VolumeDetector>());
         return services;
     }

@@ -22,7 +22,8 @@ internal sealed partial class VolumeDetector(
     IServiceScopeFactory scopes,
     TimeProvider time,
     IOptions<CollectOptions> options,
-    ILogger<VolumeDetector> log) : BackgroundService
+    ILogger<VolumeDetector> log,
+    EventLog? eventLog = null) : BackgroundService
 {
     public const string Kind = "collect.volume";
     private const long WeekMs = 7L * 24 * 3600 * 1000;
@@ -56,6 +57,9 @@ internal sealed partial class VolumeDetector(
     /// <summary>Checks the last hour that is complete at <paramref name="now"/>; returns how many alerts are open afterwards.</summary>
     internal async Task<int> RunOnceAsync(DateTimeOffset now, CancellationToken ct)
     {
+        // Count what was acknowledged, not only what the loader has moved into the store yet.
+        if (eventLog is not null)
+            await eventLog.CaughtUpAsync(TimeSpan.FromSeconds(30), ct);
         var hourEnd = now.ToUnixTimeMilliseconds() / HourMs * HourMs;
         var hourStart = DateTimeOffset.FromUnixTimeMilliseconds(hourEnd - HourMs);
         var weeks = _options.AnomalyWeeks;

@@ -103,9 +103,9 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
                     records.Add(record);
                     continue;
                 }
-                else if (message.ValueKind == JsonValueKind.Object)
+                else if (message.ValueKind == JsonValueKind.Object && QuarantineStore.TryInvalid(source, message, facts, reason!, receivedAt) is { } row)
                 {
-                    (held ??= []).Add(QuarantineStore.Invalid(source, message, facts, reason!, receivedAt));
+                    (held ??= []).Add(row);
                 }
                 (rejected ??= []).Add(new Rejection(i, reason!));
                 metrics.Rejected(ReasonTag(reason!));

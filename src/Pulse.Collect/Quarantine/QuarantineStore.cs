@@ -68,6 +68,22 @@ internal sealed class QuarantineStore(IServiceScopeFactory scopes, CollectMetric
     /// (the path's type, a batch's sentAt and context) and a message id if it had none, so a replay
     /// builds it as ingest would have.
     /// </summary>
+    /// <summary>
+    /// <see cref="Invalid"/>, or null for a message whose text cannot be decoded at all (a lone
+    /// UTF-16 surrogate escape): it cannot be kept as text, so it is only refused to the sender.
+    /// </summary>
+    public static QuarantinedEvent? TryInvalid(IngestSource source, JsonElement message, in RequestFacts facts, string reason, DateTimeOffset now)
+    {
+        try
+        {
+            return Invalid(source, message, facts, reason, now);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     public static QuarantinedEvent Invalid(IngestSource source, JsonElement message, in RequestFacts facts, string reason, DateTimeOffset now)
     {
         var id = Guid.CreateVersion7(now);
