@@ -14,14 +14,17 @@ internal sealed class Enricher(UserAgentParser userAgents, ReferrerClassifier re
 {
     private readonly BoundedCache<string, UserAgentInfo> _agents = new(20_000);
     private readonly BoundedCache<(string, string?), ReferrerInfo> _referrers = new(20_000);
+    // Made once: a lambda written at the call would allocate a closure for every event.
+    private readonly Func<(string, string?), ReferrerInfo> _classify = k => referrers.Classify(k.Item1, k.Item2);
+    private readonly Func<string, UserAgentInfo> _parseAgent = userAgents.Parse;
 
     public Log.EventEnrichment Enrich(in EnrichmentInput input, IpMode ipMode, byte[] pseudonymKey)
     {
         var page = PageUrl.Parse(input.PageUrl);
         var referrer = input.Referrer is { Length: > 0 } r
-            ? _referrers.GetOrAdd((ReferrerKey(r), page.Host), k => referrers.Classify(k.Item1, k.Item2))
+            ? _referrers.GetOrAdd((ReferrerKey(r), page.Host), _classify)
             : new ReferrerInfo(null, ReferrerClassifier.Direct, null);
-        var agent = input.UserAgent is { Length: > 0 } ua ? _agents.GetOrAdd(ua, userAgents.Parse) : null;
+        var agent = input.UserAgent is { Length: > 0 } ua ? _agents.GetOrAdd(ua, _parseAgent) : null;
         return new Log.EventEnrichment
         {
             UtmSource = input.CampaignSource ?? page.UtmSource,
@@ -58,7 +61,10 @@ internal sealed class Enricher(UserAgentParser userAgents, ReferrerClassifier re
         var start = referrer.IndexOf("://", StringComparison.Ordinal);
         if (start < 0)
             return referrer.Length > 200 ? referrer[..200] : referrer;
-        var end = referrer.IndexOfAny(['/', '?', '#'], start + 3);
-        return end < 0 ? referrer : referrer[..end];
+        var end = referrer.AsSpan(start + 3).IndexOfAny('/', '?', '#');
+        // Most referrers are an origin with a bare "/" (or nothing) after it: keep the string as it is.
+        if (end < 0 || (end == referrer.Length - start - 4 && referrer[^1] == '/'))
+            return referrer;
+        return referrer[..(start + 3 + end)];
     }
 }

@@ -10,7 +10,7 @@ public sealed partial class EventLog
     // and deletes segments whose records are all in the store. If it falls far behind, the writer
     // waits for it, so memory stays bounded and acknowledgements slow down instead.
     private const int LoadChunk = 131_072;
-    private const int MaxUnloaded = 200_000;
+    private const int MaxUnloaded = 50_000;
     private static readonly TimeSpan RollEvery = TimeSpan.FromSeconds(2);
 
     private readonly object _loadGate = new();

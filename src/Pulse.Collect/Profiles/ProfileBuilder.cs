@@ -45,6 +45,7 @@ internal sealed partial class ProfileBuilder(
         await Task.Yield();
         metrics.ObserveConsumer(ConsumerName, () => Math.Max(0, log.Head - Position));
         var mirrored = time.GetTimestamp();
+        var mirroredSeq = -1L;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -56,6 +57,12 @@ internal sealed partial class ProfileBuilder(
                     var events = await log.ReadAsync(Position, BatchSize, stoppingToken);
                     if (events.Count == 0)
                     {
+                        if (mirroredSeq != Position)
+                        {
+                            await log.SaveCheckpointAsync(ConsumerName, Position, stoppingToken);
+                            mirroredSeq = Position;
+                            mirrored = time.GetTimestamp();
+                        }
                         await log.WaitForAsync(Position, stoppingToken);
                         continue;
                     }
@@ -64,9 +71,10 @@ internal sealed partial class ProfileBuilder(
                     // The mirror in the log's table is for people and tools; it costs a store
                     // commit, so it is written at most every few seconds (the real checkpoint
                     // commits with each batch).
-                    if (time.GetElapsedTime(mirrored) >= MirrorEvery || events.Count < BatchSize)
+                    if (time.GetElapsedTime(mirrored) >= MirrorEvery)
                     {
                         await log.SaveCheckpointAsync(ConsumerName, events[^1].Seq, stoppingToken);
+                        mirroredSeq = events[^1].Seq;
                         mirrored = time.GetTimestamp();
                     }
                     Signal();
