@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -25,7 +24,7 @@ public sealed class BrowserSdkTests(PanelFixture fixture) : IClassFixture<PanelF
 
     public async Task InitializeAsync()
     {
-        var port = FreePort();
+        var port = ShopHelpers.FreePort();
         _shopOrigin = $"http://127.0.0.1:{port}";
         var ws = await fixture.Server.CreateWorkspaceAsync();
         _apiKey = (await fixture.Server.CreateKeyAsync(ws.Id, WorkspaceRole.Admin)).Key;
@@ -120,19 +119,8 @@ public sealed class BrowserSdkTests(PanelFixture fixture) : IClassFixture<PanelF
         return page;
     }
 
-    private async Task<JsonElement> WaitForEventAsync(string? name, string? type = null)
-    {
-        var query = name is not null ? "?event=" + Uri.EscapeDataString(name) : "?type=" + type;
-        for (var i = 0; i < 150; i++)
-        {
-            var res = await fixture.Server.SendAsync(HttpMethod.Get, "/api/v1/events" + query, _apiKey);
-            var items = (await TestServer.JsonAsync(res)).GetProperty("items");
-            if (items.GetArrayLength() > 0)
-                return items[0];
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"No event {name ?? type} arrived within 15 s (browser console: artifacts/screenshots/sdk-console.log).");
-    }
+    private Task<JsonElement> WaitForEventAsync(string? name, string? type = null, string? profile = null) =>
+        ShopHelpers.WaitForEventAsync(fixture.Server, _apiKey, name, type, profile);
 
     private static string RepoRoot()
     {
@@ -142,10 +130,4 @@ public sealed class BrowserSdkTests(PanelFixture fixture) : IClassFixture<PanelF
         return dir?.FullName ?? throw new DirectoryNotFoundException("Pulse.slnx not found above " + AppContext.BaseDirectory);
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -21,7 +20,7 @@ public sealed class TagTests(PanelFixture fixture) : IClassFixture<PanelFixture>
 
     public async Task InitializeAsync()
     {
-        var port = FreePort();
+        var port = ShopHelpers.FreePort();
         _shopOrigin = $"http://127.0.0.1:{port}";
         var ws = await fixture.Server.CreateWorkspaceAsync();
         _apiKey = (await fixture.Server.CreateKeyAsync(ws.Id, WorkspaceRole.Admin)).Key;
@@ -137,23 +136,7 @@ public sealed class TagTests(PanelFixture fixture) : IClassFixture<PanelFixture>
         return (await TestServer.JsonAsync(res)).GetProperty("items");
     }
 
-    private async Task<JsonElement> WaitForEventAsync(string? name, string? type = null, string? profile = null)
-    {
-        var query = (name is not null ? "?event=" + Uri.EscapeDataString(name) : "?type=" + type) + (profile is null ? "" : "&profile=" + Uri.EscapeDataString(profile));
-        for (var i = 0; i < 100; i++)
-        {
-            var items = await EventsAsync(query);
-            if (items.GetArrayLength() > 0)
-                return items[0];
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"No event {name ?? type} arrived within 10 s.");
-    }
+    private Task<JsonElement> WaitForEventAsync(string? name, string? type = null, string? profile = null) =>
+        ShopHelpers.WaitForEventAsync(fixture.Server, _apiKey, name, type, profile);
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }
