@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
@@ -45,6 +46,12 @@ public static class PlatformModule
         services.AddScoped(sp => new AlertService(
             sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<AlertNotifier>()));
         services.AddScoped<IAlerts>(sp => sp.GetRequiredService<AlertService>());
+
+        // Keys for sign-in cookies and account tokens live in the data directory, shared by the server
+        // and the CLI (whose `user add` and `reset-password` need them) and kept across restarts.
+        services.AddDataProtection()
+            .SetApplicationName("Pulse")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.Path, "keys")));
 
         services.AddIdentityCore<PulseUser>(o =>
             {

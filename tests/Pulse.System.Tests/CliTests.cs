@@ -116,4 +116,15 @@ public sealed class CliTests
         Assert.Contains("Shop", list.Stdout);
         File.Delete(archive);
     }
+
+    [Fact]
+    public async Task UserAdd_CreatesAnAccount_ThatCanBeListed()
+    {
+        var data = Directory.CreateTempSubdirectory("pulse-cli-user-").FullName;
+        Assert.Equal(0, (await PulseProcess.RunAsync("workspace", "add", "--data", data, "--name", "Shop")).ExitCode);
+        var add = await PulseProcess.RunAsync("user", "add", "--data", data, "--email", "ola@example.com", "--password", "Correct-Horse-42x");
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        var list = await PulseProcess.RunAsync("user", "list", "--data", data);
+        Assert.Contains("ola@example.com", list.Stdout, StringComparison.Ordinal);
+    }
 }
