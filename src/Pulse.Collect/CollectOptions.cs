@@ -53,7 +53,7 @@ public sealed class CollectOptions
 
     /// <summary>DuckDB's memory limit for the event log (<c>512MB</c>, <c>2GB</c> …).</summary>
     [RegularExpression(@"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$", ErrorMessage = "Collect:DuckDbMemoryLimit must look like 512MB or 2GB.")]
-    public string DuckDbMemoryLimit { get; set; } = "1GB";
+    public string DuckDbMemoryLimit { get; set; } = "512MB";
 
     /// <summary>Size of the write-ahead log at which DuckDB folds it into the database file.</summary>
     [RegularExpression(@"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$", ErrorMessage = "Collect:CheckpointThreshold must look like 256MB or 1GB.")]
