@@ -115,7 +115,7 @@ internal sealed class FastSchema
                         return null;
                     try
                     {
-                        f._pattern = new Regex(v.GetString()!, RegexOptions.ECMAScript | RegexOptions.CultureInvariant);
+                        f._pattern = new Regex(v.GetString()!, RegexOptions.ECMAScript | RegexOptions.CultureInvariant, PlanValidator.PatternTimeout);
                     }
                     catch (ArgumentException)
                     {

@@ -18,6 +18,12 @@ internal static class PlanValidator
     /// violations; in omit mode also removes the unplanned properties from the stored message.
     /// Returns the violations (null when none); the caller quarantines the event in block mode.
     /// </summary>
+    /// <summary>
+    /// How long one pattern of a plan may take on one value. A pattern an admin wrote badly
+    /// (catastrophic backtracking) must not stall ingest: past this the value counts as not matching.
+    /// </summary>
+    public static readonly TimeSpan PatternTimeout = TimeSpan.FromMilliseconds(100);
+
     public static List<PlanViolation>? Apply(ActivePlan plan, LogRecord record, JsonElement message)
     {
         record.PlanVersion = plan.Version.Version;
@@ -74,6 +80,11 @@ internal static class PlanValidator
             if (definition.Fast is { } fast ? fast.Accepts(instance) : definition.Schema.Evaluate(instance, Quick).IsValid)
                 return null;
             results = definition.Schema.Evaluate(instance, Detailed);
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            // A badly written pattern (catastrophic backtracking) must not stall ingest.
+            return [new PlanViolation(ViolationTypes.Pattern, "$." + field, "A pattern of the plan took too long on this value (catastrophic backtracking); it counts as not matching.")];
         }
         catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
         {

@@ -50,6 +50,17 @@ public sealed class TrackingPlanTests(CollectFixture fixture) : IClassFixture<Co
     }
 
     [Fact]
+    public async Task ACatastrophicPattern_CountsAsNotMatching_InsteadOfStallingIngest()
+    {
+        var t = await fixture.TenantAsync();
+        await t.PlanAsync("allow", """{"definitions":{"track":{"Signed Up":{"schema":{"properties":{"code":{"type":"string","pattern":"^(a+)+$"}}}}}}}""");
+        var (res, body) = await t.IngestAsync("/v1/track", """{"userId":"u1","event":"Signed Up","properties":{"code":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"}}""");
+        TestData.AssertStatus(HttpStatusCode.OK, res, body.ToString());
+        var e = Assert.Single((await t.EventsAsync()).EnumerateArray());
+        Assert.True(PlanTestKit.TypesOf(e.GetProperty("violations")).Contains("pattern"), e.GetProperty("violations").ToString());
+    }
+
+    [Fact]
     public async Task UnplannedEvents_PassWithoutViolation_WhenThePlanAllowsThem()
     {
         var t = await fixture.TenantAsync();
