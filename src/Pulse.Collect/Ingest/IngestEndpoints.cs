@@ -28,20 +28,23 @@ public static class IngestEndpoints
         {
             var type = CallTypes.FromPath(call);
             group.MapPost("/" + call, (HttpContext http) => IngestAsync(http, type));
-            group.MapMethods("/" + call, ["OPTIONS"], Preflight);
+            group.MapMethods("/" + call, ["OPTIONS"], (HttpContext http) => Preflight(http, "POST, OPTIONS"));
         }
         return app;
     }
 
-    private static IResult Preflight(HttpContext http)
+    /// <summary>
+    /// Answers a browser's CORS preflight for the public endpoints. Which source a browser writes
+    /// to is only known from the request itself, so the preflight admits it and the request is then
+    /// checked against the source's allowed origins.
+    /// </summary>
+    internal static IResult Preflight(HttpContext http, string methods)
     {
-        // Which source a browser writes to is only known from the body, so the preflight admits
-        // the request and the POST itself is checked against the source's allowed origins.
         if (http.Request.Headers.Origin.ToString() is { Length: > 0 } origin)
         {
             var h = http.Response.Headers;
             h.AccessControlAllowOrigin = origin;
-            h.AccessControlAllowMethods = "POST, OPTIONS";
+            h.AccessControlAllowMethods = methods;
             h.AccessControlAllowHeaders = AllowedHeaders(http.Request);
             h.AccessControlMaxAge = "600";
             h.Vary = "Origin";

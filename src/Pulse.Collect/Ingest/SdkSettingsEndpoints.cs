@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -21,7 +22,7 @@ public static class SdkSettingsEndpoints
     {
         app.MapGet("/v1/projects/{writeKey}/settings", SegmentSettingsAsync).ExcludeFromDescription();
         app.MapGet("/sourceConfig", RudderSourceConfigAsync).ExcludeFromDescription();
-        app.MapMethods("/sourceConfig", ["OPTIONS"], Preflight).ExcludeFromDescription();
+        app.MapMethods("/sourceConfig", ["OPTIONS"], (HttpContext http) => IngestEndpoints.Preflight(http, "GET, OPTIONS")).ExcludeFromDescription();
         return app;
     }
 
@@ -31,8 +32,8 @@ public static class SdkSettingsEndpoints
         if (source is null)
             return Results.Problem(statusCode: 404, title: "Unknown write key", detail: "No enabled source has this write key.");
         var apiHost = http.Request.Host + http.Request.PathBase + "/v1";
-        var json = new JsonObjectWriter();
-        using (var w = json.Start())
+        var json = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(json))
         {
             w.WriteStartObject();
             w.WriteStartObject("integrations");
@@ -72,7 +73,7 @@ public static class SdkSettingsEndpoints
         }
         Cors(http, source);
         http.Response.Headers.CacheControl = "public, max-age=60";
-        return Results.Bytes(json.ToArray(), "application/json");
+        return Results.Bytes(json.WrittenSpan.ToArray(), "application/json");
     }
 
     private static async Task<IResult> RudderSourceConfigAsync(HttpContext http, string? writeKey)
@@ -83,8 +84,8 @@ public static class SdkSettingsEndpoints
         var source = await FindAsync(http, key);
         if (source is null)
             return Results.Problem(statusCode: 401, title: "Unknown write key", detail: "No enabled source has this write key.");
-        var json = new JsonObjectWriter();
-        using (var w = json.Start())
+        var json = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(json))
         {
             w.WriteStartObject();
             w.WriteBoolean("isHosted", false);
@@ -111,21 +112,7 @@ public static class SdkSettingsEndpoints
         }
         Cors(http, source);
         http.Response.Headers.CacheControl = "private, max-age=60";
-        return Results.Bytes(json.ToArray(), "application/json");
-    }
-
-    private static IResult Preflight(HttpContext http)
-    {
-        if (http.Request.Headers.Origin.ToString() is { Length: > 0 } origin)
-        {
-            var h = http.Response.Headers;
-            h.AccessControlAllowOrigin = origin;
-            h.AccessControlAllowMethods = "GET, OPTIONS";
-            h.AccessControlAllowHeaders = IngestEndpoints.AllowedHeaders(http.Request);
-            h.AccessControlMaxAge = "600";
-            h.Vary = "Origin";
-        }
-        return Results.NoContent();
+        return Results.Bytes(json.WrittenSpan.ToArray(), "application/json");
     }
 
     private static async Task<IngestSource?> FindAsync(HttpContext http, string writeKey) =>
@@ -140,15 +127,5 @@ public static class SdkSettingsEndpoints
             http.Response.Headers.AccessControlAllowOrigin = origin;
             http.Response.Headers.Vary = "Origin";
         }
-    }
-
-    /// <summary>A small JSON buffer: the answers are built by hand so that no reflection runs on this path.</summary>
-    private sealed class JsonObjectWriter
-    {
-        private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new(1024);
-
-        public Utf8JsonWriter Start() => new(_buffer);
-
-        public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
     }
 }

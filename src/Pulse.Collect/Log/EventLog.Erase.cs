@@ -21,14 +21,10 @@ public sealed partial class EventLog
         lock (_moveGate)
         {
             using var tx = c.BeginTransaction();
-            foreach (var sql in (string[])[
-                $"DELETE FROM events WHERE {Match}",
-                $"DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox_events WHERE {Match})"])
+            foreach (var sql in (string[])["DELETE FROM events WHERE {0}", "DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox_events WHERE {0})"])
             {
                 using var cmd = c.CreateCommand();
-                cmd.CommandText = sql;
-                cmd.Parameters.Add(EventStore.Parameter("ws", workspaceId));
-                cmd.Parameters.Add(EventStore.Parameter("ids", ids.ToList()));
+                cmd.CommandText = string.Format(System.Globalization.CultureInfo.InvariantCulture, sql, new EventFilter(workspaceId, Ids: ids).Where(cmd));
                 removed += cmd.ExecuteNonQuery();
             }
             tx.Commit();
@@ -52,9 +48,7 @@ public sealed partial class EventLog
         {
             using var c = _store.Open();
             using var cmd = c.CreateCommand();
-            cmd.CommandText = $"SELECT {EventStore.Columns} FROM all_events WHERE {Match} ORDER BY seq";
-            cmd.Parameters.Add(EventStore.Parameter("ws", workspaceId));
-            cmd.Parameters.Add(EventStore.Parameter("ids", ids.ToList()));
+            cmd.CommandText = $"SELECT {EventStore.Columns} FROM all_events WHERE {new EventFilter(workspaceId, Ids: ids).Where(cmd)} ORDER BY seq";
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
@@ -65,6 +59,4 @@ public sealed partial class EventLog
         writer.WriteEndArray();
         return Task.CompletedTask;
     }
-
-    private const string Match = "workspace_id = $ws AND (user_id = ANY($ids) OR anonymous_id = ANY($ids) OR previous_id = ANY($ids))";
 }

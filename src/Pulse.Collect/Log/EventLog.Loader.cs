@@ -114,22 +114,7 @@ public sealed partial class EventLog
     private void Load(DuckDBConnection c, List<Loadable> batch, int start, int count)
     {
         var last = batch[start + count - 1].Seq;
-        using (var tx = c.BeginTransaction())
-        {
-            using (var appender = c.CreateAppender("inbox"))
-            {
-                for (var i = start; i < start + count; i++)
-                    appender.CreateRow().AppendValue(batch[i].Seq).AppendValue(batch[i].Packed).EndRow();
-            }
-            using (var cmd = c.CreateCommand())
-            {
-                // The head survives an erasure of the newest events, so sequence numbers are never reused.
-                cmd.CommandText = "INSERT OR REPLACE INTO log_head VALUES (1, $seq)";
-                cmd.Parameters.Add(EventStore.Parameter("seq", last));
-                cmd.ExecuteNonQuery();
-            }
-            tx.Commit();
-        }
+        AppendToInbox(c, batch.Skip(start).Take(count).Select(r => (r.Seq, r.Packed)), last);
         lock (_loadGate)
         {
             for (var i = start; i < start + count; i++)
@@ -141,27 +126,34 @@ public sealed partial class EventLog
         Interlocked.Exchange(ref _newData, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
+    /// <summary>
+    /// Appends rows to the inbox and records <paramref name="last"/> as the log's head in one
+    /// transaction; the head survives an erasure of the newest events, so sequence numbers are
+    /// never reused.
+    /// </summary>
+    private static void AppendToInbox(DuckDBConnection c, IEnumerable<(long Seq, byte[] Packed)> rows, long last)
+    {
+        using var tx = c.BeginTransaction();
+        using (var appender = c.CreateAppender("inbox"))
+        {
+            foreach (var (seq, packed) in rows)
+                appender.CreateRow().AppendValue(seq).AppendValue(packed).EndRow();
+        }
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "INSERT OR REPLACE INTO log_head VALUES (1, $seq)";
+            cmd.Parameters.Add(EventStore.Parameter("seq", last));
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
     /// <summary>Loads what the segments hold beyond the store (after an unclean stop) and deletes them; returns how many records that was.</summary>
     private long RecoverSegments(DuckDBConnection c)
     {
         var records = _segments.Recover(ReadHead(c));
-        for (var i = 0; i < records.Count; i += LoadChunk)
-        {
-            var n = Math.Min(LoadChunk, records.Count - i);
-            using var tx = c.BeginTransaction();
-            using (var appender = c.CreateAppender("inbox"))
-            {
-                for (var j = i; j < i + n; j++)
-                    appender.CreateRow().AppendValue(records[j].Seq).AppendValue(records[j].Packed).EndRow();
-            }
-            using (var cmd = c.CreateCommand())
-            {
-                cmd.CommandText = "INSERT OR REPLACE INTO log_head VALUES (1, $seq)";
-                cmd.Parameters.Add(EventStore.Parameter("seq", records[i + n - 1].Seq));
-                cmd.ExecuteNonQuery();
-            }
-            tx.Commit();
-        }
+        foreach (var chunk in records.Chunk(LoadChunk))
+            AppendToInbox(c, chunk, chunk[^1].Seq);
         _segments.DeleteAll();
         return records.Count;
     }

@@ -286,36 +286,29 @@ public sealed class ProfileService
         return p;
     }
 
-    private async Task<Profile?> FindAsync(Guid ws, string anyId, CancellationToken ct, bool tracking = false)
+    private Task<Profile?> FindAsync(Guid ws, string anyId, CancellationToken ct, bool tracking = false)
     {
         if (string.IsNullOrWhiteSpace(anyId) || anyId.Length > Ids.MaxLength)
             throw new ValidationException("id", $"The id must be 1 to {Ids.MaxLength} characters.");
+        return ResolveAsync(g => ResolveWithAsync(g, ws, anyId, ct), tracking);
+    }
+
+    private Task<Profile?> ByIdentityAsync(Guid ws, string kind, string value, CancellationToken ct) =>
+        ResolveAsync(g => g.ResolveAsync(ws, kind, value, ct), tracking: false);
+
+    /// <summary>Resolves through the identity graph's own rules (merges followed), reading without tracking unless asked.</summary>
+    private async Task<Profile?> ResolveAsync(Func<IdentityGraph, Task<Profile?>> resolve, bool tracking)
+    {
         if (!tracking)
             _db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
         try
         {
-            return await ResolveWithAsync(new IdentityGraph(_db, _time), ws, anyId, ct);
+            return await resolve(new IdentityGraph(_db, _time));
         }
         finally
         {
             _db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.TrackAll;
         }
-    }
-
-    private async Task<Profile?> ByIdentityAsync(Guid ws, string kind, string value, CancellationToken ct)
-    {
-        var identity = await _db.Identities.AsNoTracking().FirstOrDefaultAsync(i => i.WorkspaceId == ws && i.Kind == kind && i.Value == value, ct);
-        if (identity is null)
-            return null;
-        var id = identity.ProfileId;
-        for (var hops = 0; hops < 64; hops++)
-        {
-            var p = await _db.Profiles.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
-            if (p?.MergedInto is not { } next)
-                return p;
-            id = next;
-        }
-        return null;
     }
 
     private async Task<List<IdentityDto>> IdentitiesAsync(Guid profileId, CancellationToken ct) =>
