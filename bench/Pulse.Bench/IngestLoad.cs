@@ -99,9 +99,9 @@ internal static class IngestLoad
     }
 
     /// <summary>Bodies with a 16-character slot in every message id, filled per request so ids never repeat.</summary>
-    private sealed record Template(byte[] Body, int[] Slots);
+    internal sealed record Template(byte[] Body, int[] Slots);
 
-    private static Template[] BuildBatches(string writeKey, int size)
+    internal static Template[] BuildBatches(string writeKey, int size)
     {
         var rng = new Random(20261127);
         string[] agents =

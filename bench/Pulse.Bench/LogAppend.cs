@@ -17,7 +17,7 @@ internal static class LogAppend
         var dir = Directory.CreateTempSubdirectory("pulse-bench-log-").FullName;
         try
         {
-            var options = Options.Create(new CollectOptions { CompactRows = Environment.GetEnvironmentVariable("NOCOMPACT") is null ? 122_880 : 100_000_000, CompactIntervalMs = Environment.GetEnvironmentVariable("NOCOMPACT") is null ? 1000 : 600_000, CheckpointThreshold = Environment.GetEnvironmentVariable("CKPT") ?? "256MB" });
+            var options = Options.Create(new CollectOptions { CheckpointThreshold = Environment.GetEnvironmentVariable("CKPT") ?? "256MB" });
             using var store = new EventStore(new DataDirectory(dir), options);
             using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
             var meters = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(services);

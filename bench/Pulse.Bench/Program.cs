@@ -12,6 +12,11 @@ if (mode == "baseline-server")
     await IngestLoad.ServeBaselineAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
     return 0;
 }
+if (mode == "stages")
+{
+    if (args.Length > 2 && args[2] == "duck") StagesDuck.Run(seconds * 1000); else if (args.Length > 2) StagesPageUrl.Run(); else Stages.Run(seconds * 100);
+    return 0;
+}
 if (mode is not ("all" or "micro" or "http" or "ingest" or "log"))
 {
     Console.Error.WriteLine("usage: Pulse.Bench [all|micro|http|ingest] [seconds] [connections]");
@@ -20,7 +25,7 @@ if (mode is not ("all" or "micro" or "http" or "ingest" or "log"))
 if (mode == "log")
 {
     foreach (var perCommit in new[] { 1000, 5000, 20000 })
-        await LogAppend.RunAsync(200_000, perCommit);
+        await LogAppend.RunAsync(seconds * 10_000, perCommit);
     return 0;
 }
 if (mode == "ingest")

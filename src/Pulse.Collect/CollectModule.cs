@@ -38,7 +38,8 @@ public static class CollectModule
             sp.GetRequiredService<Events.EventQueries>(), sp.GetServices<IDataSubjectStep>()));
         services.AddScoped(sp => new Plans.TrackingPlanService(
             sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(), sp.GetRequiredService<EventStore>(), sp.GetService<SourceDirectory>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(), sp.GetRequiredService<EventStore>(), sp.GetService<SourceDirectory>(),
+            sp.GetService<EventLog>()));
         services.AddScoped(sp => new Quarantine.QuarantineService(
             sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(), sp.GetService<EventLog>(), sp.GetService<Enricher>(),

@@ -39,17 +39,12 @@ public sealed class CollectOptions
     [Range(1, 1_000_000)]
     public int CommitMaxEvents { get; set; } = 50_000;
 
-    /// <summary>Events in the inbox that start a compaction at once (a DuckDB row group is 122,880 rows).</summary>
-    [Range(1, 100_000_000)]
-    public int CompactRows { get; set; } = 122_880;
-
-    /// <summary>Milliseconds between compactions when traffic is low.</summary>
-    [Range(10, 600_000)]
-    public int CompactIntervalMs { get; set; } = 1000;
-
-    /// <summary>Requests waiting for a commit before new ones wait for room.</summary>
-    [Range(1, 1_000_000)]
-    public int CommitQueueRequests { get; set; } = 8192;
+    /// <summary>
+    /// Acknowledged events that may wait in the segment files for the loader (about 1.2 KB of disk
+    /// each); beyond this the writer waits and acknowledgements slow down.
+    /// </summary>
+    [Range(1000, 100_000_000)]
+    public int MaxUnloadedEvents { get; set; } = 1_000_000;
 
     /// <summary>DuckDB's memory limit for the event log (<c>512MB</c>, <c>2GB</c> …).</summary>
     [RegularExpression(@"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$", ErrorMessage = "Collect:DuckDbMemoryLimit must look like 512MB or 2GB.")]

@@ -7,7 +7,7 @@ public sealed partial class EventLog
 {
     /// <summary>
     /// Deletes every event of the workspace sent with one of <paramref name="ids"/> (as user,
-    /// anonymous or previous id), from both tables, then checkpoints so the rows leave the WAL
+    /// anonymous or previous id), then checkpoints so the rows leave the WAL
     /// too, and drops the segment files already loaded.
     /// </summary>
     internal async Task<long> EraseAsync(Guid workspaceId, IReadOnlyList<string> ids, CancellationToken ct)
@@ -20,14 +20,9 @@ public sealed partial class EventLog
         using var c = _store.Open();
         lock (_moveGate)
         {
-            using var tx = c.BeginTransaction();
-            foreach (var sql in (string[])["DELETE FROM events WHERE {0}", "DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox_events WHERE {0})"])
-            {
-                using var cmd = c.CreateCommand();
-                cmd.CommandText = string.Format(System.Globalization.CultureInfo.InvariantCulture, sql, new EventFilter(workspaceId, Ids: ids).Where(cmd));
-                removed += cmd.ExecuteNonQuery();
-            }
-            tx.Commit();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "DELETE FROM events WHERE " + new EventFilter(workspaceId, Ids: ids).Where(cmd);
+            removed += cmd.ExecuteNonQuery();
         }
         using (var cmd = c.CreateCommand())
         {

@@ -16,7 +16,6 @@ public sealed partial class EventLog
             throw new InvalidOperationException("Import runs before the log starts taking events.");
         _store.EnsureOpen();
         using var c = _store.Open();
-        RecoverSegments(c);
         var head = ReadHead(c);
         long done = 0;
         var chunk = new List<LogRecord>(ImportChunk);
@@ -26,15 +25,14 @@ public sealed partial class EventLog
                 return;
             using (var tx = c.BeginTransaction())
             {
-                using (var appender = c.CreateAppender("inbox"))
+                using (var appender = c.CreateAppender("events"))
                 {
                     foreach (var r in chunk)
                     {
                         r.Seq = ++head;
-                        appender.CreateRow().AppendValue(r.Seq).AppendValue(r.Packed ?? r.Pack()).EndRow();
+                        EventStore.AppendPacked(appender, r.Seq, r.Packed ?? r.Pack());
                     }
                 }
-                MoveInbox(c, head);
                 tx.Commit();
             }
             done += chunk.Count;

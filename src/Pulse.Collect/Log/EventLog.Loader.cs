@@ -5,24 +5,28 @@ namespace Pulse.Collect.Log;
 
 public sealed partial class EventLog
 {
-    // The loader moves acknowledged records from memory into DuckDB's inbox in large transactions
-    // (their copy in the segment files keeps them safe until then), advances the readable head,
-    // and deletes segments whose records are all in the store. If it falls far behind, the writer
-    // waits for it, so memory stays bounded and acknowledgements slow down instead.
+    // The loader reads acknowledged frames back from the segment files (the page cache holds them)
+    // and appends their records straight into DuckDB's "events" table in large transactions (a
+    // row group and more go to the file compressed, past DuckDB's WAL), then advances the readable
+    // head and deletes segments whose records are all in the store. Nothing of a request is kept
+    // in memory for it but the message-id hashes the writer's duplicate check needs. If it falls far
+    // behind, the writer waits for it, so the segment files stay bounded and acknowledgements slow
+    // down instead.
     private const int LoadChunk = 131_072;
-    private const int MaxUnloaded = 50_000;
     private static readonly TimeSpan RollEvery = TimeSpan.FromSeconds(2);
 
     private readonly object _loadGate = new();
-    private List<Loadable> _toLoad = [];
 
-    /// <summary>What the loader needs of an acknowledged record (the request's parsed copy can go).</summary>
-    private readonly record struct Loadable(long Seq, byte[] Packed, Guid SourceId, string MessageId);
-    private readonly HashSet<(Guid, string)> _unloaded = [];
+    /// <summary>Dedup hashes of records acknowledged but not yet in the store, by frame (last sequence number of each).</summary>
+    private readonly Queue<(long LastSeq, (ulong, ulong)[] Hashes)> _unloadedFrames = new();
+    private readonly HashSet<(ulong, ulong)> _unloaded = [];
     private readonly AutoResetEvent _loadNow = new(false);
     private Thread? _loader;
     private volatile bool _loaderStopping;
     private long _assigned;
+
+    // Held while the loader commits and while an erasure deletes, so the two never interleave.
+    private readonly Lock _moveGate = new();
 
     private void StartLoader()
     {
@@ -46,13 +50,14 @@ public sealed partial class EventLog
     {
         if (frame.Count == 0)
             return;
+        var hashes = new (ulong, ulong)[frame.Count];
+        for (var i = 0; i < frame.Count; i++)
+            hashes[i] = frame[i].DedupHash;
         lock (_loadGate)
         {
-            foreach (var r in frame)
-            {
-                _toLoad.Add(new Loadable(r.Seq, r.Packed!, r.SourceId, r.MessageId));
-                _unloaded.Add((r.SourceId, r.MessageId));
-            }
+            _unloadedFrames.Enqueue((frame[^1].Seq, hashes));
+            foreach (var h in hashes)
+                _unloaded.Add(h);
         }
         _loadNow.Set();
     }
@@ -61,44 +66,35 @@ public sealed partial class EventLog
     {
         lock (_loadGate)
         {
-            while (_toLoad.Count > MaxUnloaded && !_loaderStopping)
+            while (_assigned - ReadableHead > _options.MaxUnloadedEvents && !_loaderStopping)
                 Monitor.Wait(_loadGate, 100);
         }
     }
 
     private void LoaderLoop()
     {
+        // Requests come first; under a burst the records wait safely in the segment files.
+        BackgroundPriority.LowerCurrentThread();
         using var c = _store.Open();
         var lastRoll = _time.GetTimestamp();
+        var cursor = new SegmentFiles.Cursor(0, 0);
         while (true)
         {
             _loadNow.WaitOne(TimeSpan.FromMilliseconds(200));
-            List<Loadable> batch;
-            lock (_loadGate)
-            {
-                batch = _toLoad;
-                _toLoad = [];
-            }
-            if (batch.Count == 0)
-            {
-                if (_loaderStopping && _writerDone.Task.IsCompleted)
-                    break;
-                continue;
-            }
+            var stopping = _loaderStopping && _writerDone.Task.IsCompleted;
             try
             {
-                for (var i = 0; i < batch.Count; i += LoadChunk)
-                    Load(c, batch, i, Math.Min(LoadChunk, batch.Count - i));
-            }
-            catch (Exception e) when (e is DuckDBException or InvalidOperationException or IOException)
-            {
-                // The records stay safe in their segments; put them back and try again shortly.
-                LogLoadFailed(_log, e, batch.Count);
-                lock (_loadGate)
+                while (Head > ReadableHead)
                 {
-                    batch.AddRange(_toLoad);
-                    _toLoad = batch;
+                    var loaded = Load(c, ref cursor);
+                    if (loaded == 0)
+                        break;
                 }
+            }
+            catch (Exception e) when (e is DuckDBException or InvalidOperationException or IOException or InvalidDataException)
+            {
+                // The records stay safe in their segments; the next round reads them again.
+                LogLoadFailed(_log, e, Head - ReadableHead);
                 Thread.Sleep(1000);
                 continue;
             }
@@ -108,56 +104,73 @@ public sealed partial class EventLog
                 lastRoll = _time.GetTimestamp();
             }
             _segments.DeleteLoaded(ReadableHead);
+            if (stopping && Head == ReadableHead)
+                break;
         }
     }
 
-    private void Load(DuckDBConnection c, List<Loadable> batch, int start, int count)
+    /// <summary>Loads up to <see cref="LoadChunk"/> records after the cursor in one transaction; returns how many.</summary>
+    private int Load(DuckDBConnection c, ref SegmentFiles.Cursor cursor)
     {
-        var last = batch[start + count - 1].Seq;
-        AppendToInbox(c, batch.Skip(start).Take(count).Select(r => (r.Seq, r.Packed)), last);
+        var from = cursor;
+        var last = ReadableHead;
+        int count;
+        try
+        {
+            lock (_moveGate)
+            {
+                using var tx = c.BeginTransaction();
+                using (var appender = c.CreateAppender("events"))
+                {
+                    var after = last;
+                    count = _segments.ReadNext(ref cursor, LoadChunk, (seq, packed) =>
+                    {
+                        // Records already loaded come again only after a failed round; skip them.
+                        if (seq <= after)
+                            return;
+                        EventStore.AppendPacked(appender, seq, packed);
+                        last = seq;
+                    });
+                }
+                if (last == ReadableHead)
+                {
+                    tx.Rollback();
+                    return count;
+                }
+                WriteHead(c, last);
+                tx.Commit();
+            }
+        }
+        catch
+        {
+            // Read again from where this round began.
+            cursor = from;
+            throw;
+        }
         lock (_loadGate)
         {
-            for (var i = start; i < start + count; i++)
-                _unloaded.Remove((batch[i].SourceId, batch[i].MessageId));
+            while (_unloadedFrames.TryPeek(out var f) && f.LastSeq <= last)
+            {
+                _unloadedFrames.Dequeue();
+                foreach (var h in f.Hashes)
+                    _unloaded.Remove(h);
+            }
+            Interlocked.Exchange(ref _readable, last);
             Monitor.PulseAll(_loadGate);
         }
-        Interlocked.Exchange(ref _readable, last);
-        NoteStored(count);
         Interlocked.Exchange(ref _newData, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        return count;
     }
 
-    /// <summary>
-    /// Appends rows to the inbox and records <paramref name="last"/> as the log's head in one
-    /// transaction; the head survives an erasure of the newest events, so sequence numbers are
-    /// never reused.
-    /// </summary>
-    private static void AppendToInbox(DuckDBConnection c, IEnumerable<(long Seq, byte[] Packed)> rows, long last)
+    /// <summary>Records <paramref name="last"/> as the log's head (inside the caller's transaction); it survives an erasure of the newest events, so sequence numbers are never reused.</summary>
+    private static void WriteHead(DuckDBConnection c, long last)
     {
-        using var tx = c.BeginTransaction();
-        using (var appender = c.CreateAppender("inbox"))
-        {
-            foreach (var (seq, packed) in rows)
-                appender.CreateRow().AppendValue(seq).AppendValue(packed).EndRow();
-        }
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "INSERT OR REPLACE INTO log_head VALUES (1, $seq)";
-            cmd.Parameters.Add(EventStore.Parameter("seq", last));
-            cmd.ExecuteNonQuery();
-        }
-        tx.Commit();
-    }
-
-    /// <summary>Loads what the segments hold beyond the store (after an unclean stop) and deletes them; returns how many records that was.</summary>
-    private long RecoverSegments(DuckDBConnection c)
-    {
-        var records = _segments.Recover(ReadHead(c));
-        foreach (var chunk in records.Chunk(LoadChunk))
-            AppendToInbox(c, chunk, chunk[^1].Seq);
-        _segments.DeleteAll();
-        return records.Count;
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "INSERT OR REPLACE INTO log_head VALUES (1, $seq)";
+        cmd.Parameters.Add(EventStore.Parameter("seq", last));
+        cmd.ExecuteNonQuery();
     }
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Error, Message = "Loading {Count} acknowledged events into the store failed; they stay in the segment files and are retried.")]
-    private static partial void LogLoadFailed(ILogger logger, Exception e, int count);
+    private static partial void LogLoadFailed(ILogger logger, Exception e, long count);
 }

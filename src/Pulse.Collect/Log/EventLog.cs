@@ -38,11 +38,9 @@ public sealed partial class EventLog : IHostedService, IDisposable
         _metrics = metrics;
         _time = time;
         _log = log;
-        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(_options.CommitQueueRequests)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        // Unbounded and single-reader, so that requests queue without taking a lock; the writer
+        // waiting for the loader (MaxUnloadedEvents) is what bounds the work in flight.
+        _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
         _dedup = new DedupFilter(_options.DedupWindowDays, _options.DedupExpectedPerDay);
         _segments = new SegmentFiles(System.IO.Path.GetDirectoryName(store.Path)!);
     }
@@ -60,7 +58,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
         _store.EnsureOpen();
         using (var c = _store.Open())
         {
-            var recovered = RecoverSegments(c);
+            var recovered = _store.Recovered;
             _head = ReadHead(c);
             _readable = _head;
             var remembered = RebuildDedup(c);
@@ -71,7 +69,6 @@ public sealed partial class EventLog : IHostedService, IDisposable
         _writer = new Thread(WriterLoop) { Name = "pulse-log-writer", IsBackground = true };
         _writer.Start();
         StartLoader();
-        StartCompactor();
         _started = true;
         return Task.CompletedTask;
     }
@@ -84,7 +81,6 @@ public sealed partial class EventLog : IHostedService, IDisposable
         _queue.Writer.TryComplete();
         await _writerDone.Task.WaitAsync(cancellationToken);
         StopLoader();
-        StopCompactor();
     }
 
     /// <summary>
@@ -136,10 +132,10 @@ public sealed partial class EventLog : IHostedService, IDisposable
         }
     }
 
-    private static long ReadHead(DuckDBConnection c)
+    internal static long ReadHead(DuckDBConnection c)
     {
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT greatest((SELECT coalesce(max(seq), 0) FROM log_head), (SELECT coalesce(max(seq), 0) FROM events), (SELECT coalesce(max(seq), 0) FROM inbox))";
+        cmd.CommandText = "SELECT greatest((SELECT coalesce(max(seq), 0) FROM log_head), (SELECT coalesce(max(seq), 0) FROM events))";
         return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -281,7 +277,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
         {
             foreach (var r in candidates)
             {
-                if (_unloaded.Contains((r.SourceId, r.MessageId)))
+                if (_unloaded.Contains(r.DedupHash))
                     r.Duplicate = true;
             }
         }
@@ -310,7 +306,6 @@ public sealed partial class EventLog : IHostedService, IDisposable
     public void Dispose()
     {
         _queue.Writer.TryComplete();
-        _compactNow.Dispose();
         _loadNow.Dispose();
         _segments.Dispose();
     }

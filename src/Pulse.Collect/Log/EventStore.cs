@@ -1,4 +1,6 @@
+using System.Buffers.Text;
 using System.Data.Common;
+using System.Runtime.InteropServices;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Options;
 using Pulse.Platform.Storage;
@@ -16,7 +18,7 @@ internal sealed class EventStore : IDisposable
 
     /// <summary>
     /// Columns of <c>events</c> in table order; readers select them in this order from
-    /// <see cref="AllEvents"/>, the wide table together with the not yet compacted inbox.
+    /// <see cref="AllEvents"/>.
     /// </summary>
     public const string Columns =
         "seq, workspace_id, source_id, message_id, type, event, user_id, anonymous_id, group_id, previous_id, " +
@@ -26,7 +28,7 @@ internal sealed class EventStore : IDisposable
         "browser, browser_version, os, os_version, device_type, is_bot, bot_name, ip, country, " +
         "consent, violations, plan_version, raw";
 
-    /// <summary>Every stored event: compacted rows and the inbox, parsed.</summary>
+    /// <summary>Every stored event (a view over <c>events</c>, so that readers do not depend on how the table is laid out).</summary>
     public const string AllEvents = "all_events";
 
     private const string Schema = """
@@ -53,26 +55,7 @@ internal sealed class EventStore : IDisposable
             consent VARCHAR, violations VARCHAR, plan_version VARCHAR,
             raw VARCHAR NOT NULL
         );
-        CREATE TABLE IF NOT EXISTS inbox (seq BIGINT NOT NULL, packed BLOB NOT NULL);
-        CREATE OR REPLACE VIEW inbox_events AS
-            SELECT seq, s[1]::UUID AS workspace_id, s[2]::UUID AS source_id, s[3] AS message_id, s[4] AS type,
-                nullif(s[5], '') AS event, nullif(s[6], '') AS user_id, nullif(s[7], '') AS anonymous_id,
-                nullif(s[8], '') AS group_id, nullif(s[9], '') AS previous_id,
-                make_timestamp(s[10]::BIGINT) AS ts, make_timestamp(nullif(s[11], '')::BIGINT) AS original_ts,
-                make_timestamp(nullif(s[12], '')::BIGINT) AS sent_at, make_timestamp(s[13]::BIGINT) AS received_at,
-                nullif(s[14], '') AS utm_source, nullif(s[15], '') AS utm_medium, nullif(s[16], '') AS utm_campaign,
-                nullif(s[17], '') AS utm_term, nullif(s[18], '') AS utm_content,
-                nullif(s[19], '') AS fbclid, nullif(s[20], '') AS ttclid, nullif(s[21], '') AS li_fat_id,
-                nullif(s[22], '') AS gclid, nullif(s[23], '') AS msclkid,
-                nullif(s[24], '') AS referrer_domain, nullif(s[25], '') AS referrer_type, nullif(s[26], '') AS referrer_name,
-                nullif(s[27], '') AS page_host, nullif(s[28], '') AS page_path,
-                nullif(s[29], '') AS browser, nullif(s[30], '') AS browser_version, nullif(s[31], '') AS os,
-                nullif(s[32], '') AS os_version, nullif(s[33], '') AS device_type, s[34] = '1' AS is_bot,
-                nullif(s[35], '') AS bot_name, nullif(s[36], '') AS ip, nullif(s[37], '') AS country,
-                nullif(s[38], '') AS consent, nullif(s[39], '') AS violations, nullif(s[40], '') AS plan_version,
-                s[41] AS raw
-            FROM (SELECT seq, string_split(decode(packed), chr(31)) AS s FROM inbox);
-        CREATE OR REPLACE VIEW all_events AS SELECT * FROM events UNION ALL SELECT * FROM inbox_events;
+        CREATE OR REPLACE VIEW all_events AS SELECT * FROM events;
         CREATE TABLE IF NOT EXISTS log_head (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS consumer_checkpoints (consumer VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, updated_at TIMESTAMP NOT NULL);
         """;
@@ -105,9 +88,145 @@ internal sealed class EventStore : IDisposable
             Execute(anchor, $"SET checkpoint_threshold = '{_options.CheckpointThreshold}'");
             Execute(anchor, "SET threads = 2");
             Execute(anchor, Schema);
+            MoveOldInbox(anchor);
+            Recovered = RecoverSegments(anchor);
             _anchor = anchor;
         }
     }
+
+    /// <summary>
+    /// Data directories written before the loader appended straight to <c>events</c> may still
+    /// hold rows in the narrow <c>inbox</c> table: they are moved once and the table dropped.
+    /// </summary>
+    private static void MoveOldInbox(DuckDBConnection c)
+    {
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'inbox'";
+            if (Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                return;
+        }
+        using var tx = c.BeginTransaction();
+        Execute(c, """
+            INSERT INTO events
+            SELECT seq, s[1]::UUID, s[2]::UUID, s[3], s[4], nullif(s[5], ''), nullif(s[6], ''), nullif(s[7], ''), nullif(s[8], ''), nullif(s[9], ''),
+                make_timestamp(s[10]::BIGINT), make_timestamp(nullif(s[11], '')::BIGINT), make_timestamp(nullif(s[12], '')::BIGINT), make_timestamp(s[13]::BIGINT),
+                nullif(s[14], ''), nullif(s[15], ''), nullif(s[16], ''), nullif(s[17], ''), nullif(s[18], ''),
+                nullif(s[19], ''), nullif(s[20], ''), nullif(s[21], ''), nullif(s[22], ''), nullif(s[23], ''),
+                nullif(s[24], ''), nullif(s[25], ''), nullif(s[26], ''), nullif(s[27], ''), nullif(s[28], ''),
+                nullif(s[29], ''), nullif(s[30], ''), nullif(s[31], ''), nullif(s[32], ''), nullif(s[33], ''), s[34] = '1',
+                nullif(s[35], ''), nullif(s[36], ''), nullif(s[37], ''), nullif(s[38], ''), nullif(s[39], ''), nullif(s[40], ''), s[41]
+            FROM (SELECT seq, string_split(decode(packed), chr(31)) AS s FROM inbox);
+            DROP VIEW IF EXISTS inbox_events;
+            DROP TABLE inbox;
+            """);
+        tx.Commit();
+    }
+
+    /// <summary>
+    /// Appends one packed record (<see cref="LogRecord.Pack"/>) as a row of <c>events</c>, straight
+    /// from its bytes: text columns are handed to DuckDB as UTF-8 without becoming strings.
+    /// </summary>
+    public static void AppendPacked(DuckDBAppender appender, long seq, ReadOnlySpan<byte> packed)
+    {
+        var row = appender.CreateRow().AppendValue(seq);
+        var rest = packed;
+        for (var field = 0; field < LogRecord.PackedFields; field++)
+        {
+            var end = rest.IndexOf(LogRecord.Separator);
+            if (end < 0)
+                throw new InvalidDataException($"A packed log record (sequence {seq}) has {field} fields of {LogRecord.PackedFields}.");
+            var value = rest[..end];
+            rest = rest[(end + 1)..];
+            switch (field)
+            {
+                case 0 or 1:
+                    if (!Utf8Parser.TryParse(value, out Guid id, out _, 'D'))
+                        throw new InvalidDataException($"A packed log record (sequence {seq}) has a malformed id.");
+                    row.AppendValue(id);
+                    break;
+                case >= 9 and <= 12:
+                    if (value.IsEmpty)
+                        row.AppendNullValue();
+                    else if (Utf8Parser.TryParse(value, out long micros, out _))
+                        row.AppendValue(new DateTime(DateTime.UnixEpoch.Ticks + micros * 10, DateTimeKind.Utc));
+                    else
+                        throw new InvalidDataException($"A packed log record (sequence {seq}) has a malformed time.");
+                    break;
+                case 33:
+                    row.AppendValue(value.Length == 1 && value[0] == (byte)'1');
+                    break;
+                default:
+                    if (value.IsEmpty)
+                        row.AppendNullValue();
+                    else
+                        row.AppendValue(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(value), value.Length));
+                    break;
+            }
+        }
+        row.AppendValue(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(rest), rest.Length)).EndRow();
+    }
+
+    /// <summary>Acknowledged records found in segment files at open (after an unclean stop) and loaded.</summary>
+    public long Recovered { get; private set; }
+
+    /// <summary>
+    /// Loads what the segment files hold beyond the store, which happens after an unclean stop of
+    /// the server, and deletes them; every process that opens the store does this first, so the
+    /// CLI reading a stopped server's data sees every acknowledged event too.
+    /// </summary>
+    private long RecoverSegments(DuckDBConnection c)
+    {
+        var segments = new SegmentFiles(System.IO.Path.GetDirectoryName(Path)!);
+        var head = Log.EventLog.ReadHead(c);
+        long total = 0;
+        var pending = 0;
+        DuckDBTransaction? tx = null;
+        DuckDBAppender? appender = null;
+        void Commit()
+        {
+            appender!.Dispose();
+            appender = null;
+            using (var cmd = c.CreateCommand())
+            {
+                cmd.CommandText = "INSERT OR REPLACE INTO log_head VALUES (1, $seq)";
+                cmd.Parameters.Add(Parameter("seq", head));
+                cmd.ExecuteNonQuery();
+            }
+            tx!.Commit();
+            tx.Dispose();
+            tx = null;
+            pending = 0;
+        }
+        try
+        {
+            segments.RecoverInto(head, (seq, packed) =>
+            {
+                // Files are read in order and frames never overlap; anything at or below the head is stored.
+                if (seq <= head)
+                    return;
+                tx ??= c.BeginTransaction();
+                appender ??= c.CreateAppender("events");
+                AppendPacked(appender, seq, packed);
+                head = seq;
+                total++;
+                if (++pending == RecoveryChunk)
+                    Commit();
+            });
+            if (tx is not null)
+                Commit();
+        }
+        finally
+        {
+            appender?.Dispose();
+            tx?.Dispose();
+        }
+        segments.DeleteAll();
+        segments.Dispose();
+        return total;
+    }
+
+    private const int RecoveryChunk = 131_072;
 
     /// <summary>A new connection to the log (the caller disposes it).</summary>
     public DuckDBConnection Open()

@@ -9,11 +9,14 @@ internal sealed partial class LogRecord
     /// <summary>Separates the fields of a packed record; JSON never holds it unescaped, and other fields are cleaned of it.</summary>
     public const byte Separator = 0x1f;
 
+    /// <summary>Fields before the message JSON in a packed record.</summary>
+    public const int PackedFields = 40;
+
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? _buffer;
 
     /// <summary>
-    /// The record as the one UTF-8 blob the hot path stores (<c>inbox.packed</c>): the fields in
+    /// The record as the one UTF-8 blob the hot path stores (segment files): the fields in
     /// <see cref="EventStore.Columns"/> order after <c>seq</c>, separated by U+001F, empty for null,
     /// instants as Unix microseconds, the message JSON last.
     /// </summary>

@@ -21,10 +21,13 @@ public sealed class TrackingPlanService
     private readonly SourceService _sources;
     private readonly EventStore _events;
     private readonly SourceDirectory? _directory;
+    private readonly EventLog? _log;
 
     /// <param name="directory">The server's write-key cache (which holds each source's plan), told of every change; none in the CLI.</param>
-    internal TrackingPlanService(CollectDbContext db, PulseDbContext platform, AuditTrail audit, TimeProvider time, SourceService sources, EventStore events, SourceDirectory? directory)
+    /// <param name="log">The server's log, whose loader the violation report waits for (read-your-writes); none in the CLI.</param>
+    internal TrackingPlanService(CollectDbContext db, PulseDbContext platform, AuditTrail audit, TimeProvider time, SourceService sources, EventStore events, SourceDirectory? directory, EventLog? log = null)
     {
+        _log = log;
         _db = db;
         _platform = platform;
         _audit = audit;
@@ -260,6 +263,8 @@ public sealed class TrackingPlanService
             counts[key] = c;
         }
 
+        if (_log is not null)
+            await _log.CaughtUpAsync(TimeSpan.FromSeconds(2), ct);
         using (var conn = _events.Open())
         using (var cmd = conn.CreateCommand())
         {

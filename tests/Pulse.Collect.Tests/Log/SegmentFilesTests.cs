@@ -69,4 +69,28 @@ public sealed class SegmentFilesTests
         segments.DeleteLoaded(4); // the current (open) segment stays until it is closed
         Assert.Equal([4L], segments.Recover(0).Select(r => r.Seq));
     }
+
+    [Fact]
+    public void ReadNext_FollowsTheWriter_AcrossRolledSegments_AndStopsAtTheLimitOnAFrameEnd()
+    {
+        var dir = Directory.CreateTempSubdirectory("pulse-seg-").FullName;
+        using var segments = new SegmentFiles(dir);
+        var cursor = new SegmentFiles.Cursor(0, 0);
+        var seen = new List<(long, string)>();
+        void Collect(long seq, ReadOnlySpan<byte> packed) => seen.Add((seq, Encoding.UTF8.GetString(packed)));
+
+        Assert.Equal(0, segments.ReadNext(ref cursor, 100, Collect));
+        segments.Append([Record(1, "a"), Record(2, "b")]);
+        segments.Append([Record(3, "c")]);
+        segments.Roll();
+        segments.Append([Record(4, "d")]);
+
+        // The limit ends a read only at a frame's end: the first frame's two records come together.
+        Assert.Equal(2, segments.ReadNext(ref cursor, 1, Collect));
+        Assert.Equal(2, segments.ReadNext(ref cursor, 100, Collect));
+        segments.Append([Record(5, "e")]);
+        Assert.Equal(1, segments.ReadNext(ref cursor, 100, Collect));
+        Assert.Equal(0, segments.ReadNext(ref cursor, 100, Collect));
+        Assert.Equal([(1L, "a"), (2L, "b"), (3L, "c"), (4L, "d"), (5L, "e")], seen);
+    }
 }

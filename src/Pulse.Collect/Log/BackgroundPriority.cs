@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace Pulse.Collect.Log;
+
+/// <summary>
+/// Lowers the scheduling priority of the calling thread (Linux <c>nice</c> +10), so that work that
+/// may lag, such as loading the log into the store, yields the CPU to requests waiting for an
+/// answer. Elsewhere, or when the system refuses, nothing changes.
+/// </summary>
+internal static partial class BackgroundPriority
+{
+    private const int PriorityOfProcess = 0; // PRIO_PROCESS: with a thread id, one thread
+    private const int Nice = 10;
+
+    public static void LowerCurrentThread()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        try
+        {
+            _ = SetPriority(PriorityOfProcess, GetThreadId(), Nice);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A C library without these calls: the thread keeps the normal priority.
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    private static partial int SetPriority(int which, int who, int priority);
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    private static partial int GetThreadId();
+}
