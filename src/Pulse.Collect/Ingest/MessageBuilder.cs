@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -33,7 +34,6 @@ internal sealed class MessageBuilder(Enricher enricher)
     private static readonly DateTimeOffset Earliest = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan FutureTolerance = TimeSpan.FromDays(1);
 
-    private static readonly string[] ObjectFields = ["properties", "traits", "context", "integrations"];
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
 
     /// <summary>Builds the record, or returns the reason the message is refused.</summary>
@@ -51,19 +51,54 @@ internal sealed class MessageBuilder(Enricher enricher)
         }
     }
 
+    /// <summary>The fields of a message that ingest reads, found in one pass over its properties.</summary>
+    private struct Fields
+    {
+        public JsonElement Type, UserId, AnonymousId, GroupId, PreviousId, Event, Name, MessageId;
+        public JsonElement Timestamp, SentAt, OriginalTimestamp, Properties, Traits, Context, Integrations;
+        public bool HasContext;
+    }
+
     private LogRecord? BuildChecked(JsonElement message, in RequestFacts facts, IngestSource source, out string? reason)
     {
         reason = null;
         if (message.ValueKind != JsonValueKind.Object)
             return Refuse("each message must be a JSON object", out reason);
-        var size = JsonMarshal.GetRawUtf8Value(message).Length;
-        if (size > source.MaxEventBytes)
-            return Refuse($"the message is {size} bytes; this source accepts at most {source.MaxEventBytes}", out reason);
+        var rawMessage = JsonMarshal.GetRawUtf8Value(message);
+        if (rawMessage.Length > source.MaxEventBytes)
+            return Refuse($"the message is {rawMessage.Length} bytes; this source accepts at most {source.MaxEventBytes}", out reason);
+        // The message's JSON is stored as sent, so text that no .NET string can hold is refused here.
+        if (JsonText.HasLoneSurrogateEscape(rawMessage))
+            return Refuse(JsonText.LoneSurrogate, out reason);
+
+        var f = default(Fields);
+        Span<char> nameBuffer = stackalloc char[NameBuffer];
+        foreach (var p in message.EnumerateObject())
+        {
+            switch (NameOf(p, nameBuffer))
+            {
+                case "type": f.Type = p.Value; break;
+                case "userId": f.UserId = p.Value; break;
+                case "anonymousId": f.AnonymousId = p.Value; break;
+                case "groupId": f.GroupId = p.Value; break;
+                case "previousId": f.PreviousId = p.Value; break;
+                case "event": f.Event = p.Value; break;
+                case "name": f.Name = p.Value; break;
+                case "messageId": f.MessageId = p.Value; break;
+                case "timestamp": f.Timestamp = p.Value; break;
+                case "sentAt": f.SentAt = p.Value; break;
+                case "originalTimestamp": f.OriginalTimestamp = p.Value; break;
+                case "properties": f.Properties = p.Value; break;
+                case "traits": f.Traits = p.Value; break;
+                case "context": f.Context = p.Value; f.HasContext = true; break;
+                case "integrations": f.Integrations = p.Value; break;
+            }
+        }
 
         string? typeField = null;
-        if (message.TryGetProperty("type", out var typeElement))
+        if (f.Type.ValueKind != JsonValueKind.Undefined)
         {
-            typeField = typeElement.ValueKind == JsonValueKind.String ? typeElement.GetString() : null;
+            typeField = f.Type.ValueKind == JsonValueKind.String ? f.Type.GetString() : null;
             if (CallTypes.Normalise(typeField) is null)
                 return Refuse("type must be one of track, identify, page, screen, group, alias", out reason);
         }
@@ -73,8 +108,8 @@ internal sealed class MessageBuilder(Enricher enricher)
         if (facts.PathType is not null && typeField is not null && typeField != facts.PathType)
             return Refuse($"type '{typeField}' was sent to the {facts.PathType} endpoint", out reason);
 
-        if (!Id(message, "userId", out var userId, out reason) || !Id(message, "anonymousId", out var anonymousId, out reason)
-            || !Id(message, "groupId", out var groupId, out reason) || !Id(message, "previousId", out var previousId, out reason))
+        if (!Id(f.UserId, "userId", out var userId, out reason) || !Id(f.AnonymousId, "anonymousId", out var anonymousId, out reason)
+            || !Id(f.GroupId, "groupId", out var groupId, out reason) || !Id(f.PreviousId, "previousId", out var previousId, out reason))
             return null;
         var usableUser = Ids.IsJunk(userId) ? null : userId;
         var usableAnonymous = Ids.IsJunk(anonymousId) ? null : anonymousId;
@@ -97,15 +132,14 @@ internal sealed class MessageBuilder(Enricher enricher)
         string? eventName = null;
         if (type == CallTypes.Track)
         {
-            if (!message.TryGetProperty("event", out var ev) || ev.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(ev.GetString()))
+            if (f.Event.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(eventName = f.Event.GetString()))
                 return Refuse("track requires event, a non-empty string", out reason);
-            eventName = ev.GetString()!;
         }
-        else if (type is CallTypes.Page or CallTypes.Screen && message.TryGetProperty("name", out var nameElement))
+        else if (type is CallTypes.Page or CallTypes.Screen && f.Name.ValueKind != JsonValueKind.Undefined)
         {
-            if (nameElement.ValueKind == JsonValueKind.String)
-                eventName = nameElement.GetString();
-            else if (nameElement.ValueKind != JsonValueKind.Null)
+            if (f.Name.ValueKind == JsonValueKind.String)
+                eventName = f.Name.GetString();
+            else if (f.Name.ValueKind != JsonValueKind.Null)
                 return Refuse("name must be a string", out reason);
         }
         if (eventName is not null && HasControl(eventName))
@@ -113,18 +147,15 @@ internal sealed class MessageBuilder(Enricher enricher)
         if (eventName is { Length: > MaxEventNameLength })
             return Refuse($"the event name is {eventName.Length} characters; at most {MaxEventNameLength} are allowed", out reason);
 
-        foreach (var objectField in ObjectFields)
-        {
-            if (message.TryGetProperty(objectField, out var o) && o.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
-                return Refuse($"{objectField} must be a JSON object", out reason);
-        }
+        if (NotObject(f.Properties, "properties", out reason) || NotObject(f.Traits, "traits", out reason)
+            || NotObject(f.Context, "context", out reason) || NotObject(f.Integrations, "integrations", out reason))
+            return null;
 
         string messageId;
-        if (message.TryGetProperty("messageId", out var mid) && mid.ValueKind != JsonValueKind.Null)
+        if (f.MessageId.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
         {
-            if (mid.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(mid.GetString()))
+            if (f.MessageId.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(messageId = f.MessageId.GetString()!))
                 return Refuse("messageId must be a non-empty string", out reason);
-            messageId = mid.GetString()!;
             if (messageId.Length > MaxMessageIdLength)
                 return Refuse($"messageId must be at most {MaxMessageIdLength} characters", out reason);
             if (HasControl(messageId))
@@ -135,8 +166,8 @@ internal sealed class MessageBuilder(Enricher enricher)
             messageId = Guid.CreateVersion7(facts.ReceivedAt).ToString();
         }
 
-        if (!Time(message, "timestamp", out var clientTime, out reason) || !Time(message, "sentAt", out var sentAt, out reason)
-            || !Time(message, "originalTimestamp", out var originalTime, out reason))
+        if (!Time(f.Timestamp, "timestamp", out var clientTime, out reason) || !Time(f.SentAt, "sentAt", out var sentAt, out reason)
+            || !Time(f.OriginalTimestamp, "originalTimestamp", out var originalTime, out reason))
             return null;
         var original = clientTime ?? originalTime;
         sentAt ??= facts.BatchSentAt;
@@ -157,20 +188,22 @@ internal sealed class MessageBuilder(Enricher enricher)
         if (timestamp < Earliest || timestamp > facts.ReceivedAt + FutureTolerance)
             return Refuse($"timestamp {timestamp:O} lies before 1970 or more than a day in the future", out reason);
 
-        JsonElement context = default;
-        var hasContext = message.TryGetProperty("context", out context) && context.ValueKind == JsonValueKind.Object;
+        var context = f.Context;
+        var hasContext = context.ValueKind == JsonValueKind.Object;
+        JsonElement? inherited = null;
         if (!hasContext && facts.BatchContext is { ValueKind: JsonValueKind.Object } batchContext)
         {
+            if (JsonText.HasLoneSurrogateEscape(JsonMarshal.GetRawUtf8Value(batchContext)))
+                return Refuse(JsonText.LoneSurrogate, out reason);
             context = batchContext;
             hasContext = true;
+            // Stored with the message only when it has no context of its own (not even null).
+            if (!f.HasContext)
+                inherited = batchContext;
         }
-        var input = ReadEnrichmentInput(message, hasContext ? context : null, type, facts);
-        string? consent = null;
-        if (hasContext && context.TryGetProperty("consent", out var c) && c.ValueKind == JsonValueKind.Object
-            && c.TryGetProperty("categoryPreferences", out var prefs) && prefs.ValueKind == JsonValueKind.Object)
-            consent = prefs.GetRawText();
+        var input = ReadEnrichmentInput(hasContext ? context : null, type == CallTypes.Page ? f.Properties : default, facts, out var consent);
 
-        var raw = WriteStored(message, type, messageId, timestamp, original, sentAt, facts.ReceivedAt, hasContext && facts.BatchContext is not null && !message.TryGetProperty("context", out _) ? context : null);
+        var raw = WriteStored(message, type, messageId, timestamp, original, sentAt, facts.ReceivedAt, inherited);
         return new LogRecord
         {
             WorkspaceId = source.WorkspaceId,
@@ -192,41 +225,93 @@ internal sealed class MessageBuilder(Enricher enricher)
         };
     }
 
-    private static EnrichmentInput ReadEnrichmentInput(JsonElement message, JsonElement? context, string type, in RequestFacts facts)
+    private const int NameBuffer = 24;
+
+    /// <summary>
+    /// A property's name for matching against the fields ingest reads, without allocating: the raw
+    /// UTF-8 name as characters when it is short, plain ASCII and unescaped (which every SDK
+    /// sends); otherwise the decoded name.
+    /// </summary>
+    private static ReadOnlySpan<char> NameOf(JsonProperty p, Span<char> buffer)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(p);
+        if (raw.Length <= buffer.Length && raw.IndexOf((byte)'\\') < 0 && Ascii.ToUtf16(raw, buffer, out var n) == OperationStatus.Done)
+            return buffer[..n];
+        return p.Name;
+    }
+
+    private static bool NotObject(JsonElement e, string field, out string? reason)
+    {
+        reason = null;
+        if (e.ValueKind is JsonValueKind.Undefined or JsonValueKind.Object or JsonValueKind.Null)
+            return false;
+        reason = $"{field} must be a JSON object";
+        return true;
+    }
+
+    private static EnrichmentInput ReadEnrichmentInput(JsonElement? context, JsonElement pageProperties, in RequestFacts facts, out string? consent)
     {
         string? url = null, referrer = null, userAgent = null, ipText = null;
         string? cs = null, cm = null, cn = null, ct = null, cc = null;
         string? fb = null, tt = null, li = null, gc = null, ms = null;
+        consent = null;
+        Span<char> name = stackalloc char[NameBuffer];
         if (context is { } ctx)
         {
-            if (ctx.TryGetProperty("page", out var page) && page.ValueKind == JsonValueKind.Object)
+            foreach (var p in ctx.EnumerateObject())
             {
-                url = Str(page, "url");
-                referrer = Str(page, "referrer");
-            }
-            userAgent = Str(ctx, "userAgent");
-            ipText = Str(ctx, "ip");
-            if (ctx.TryGetProperty("campaign", out var campaign) && campaign.ValueKind == JsonValueKind.Object)
-            {
-                cs = Str(campaign, "source");
-                cm = Str(campaign, "medium");
-                cn = Str(campaign, "name");
-                ct = Str(campaign, "term");
-                cc = Str(campaign, "content");
-            }
-            if (ctx.TryGetProperty("clickIds", out var clicks) && clicks.ValueKind == JsonValueKind.Object)
-            {
-                fb = Cap(Str(clicks, "fbclid"));
-                tt = Cap(Str(clicks, "ttclid"));
-                li = Cap(Str(clicks, "li_fat_id"));
-                gc = Cap(Str(clicks, "gclid"));
-                ms = Cap(Str(clicks, "msclkid"));
+                var v = p.Value;
+                switch (NameOf(p, name))
+                {
+                    case "page" when v.ValueKind == JsonValueKind.Object:
+                        (url, referrer) = (null, null);
+                        foreach (var q in v.EnumerateObject())
+                        {
+                            switch (NameOf(q, name))
+                            {
+                                case "url": url = Str(q.Value); break;
+                                case "referrer": referrer = Str(q.Value); break;
+                            }
+                        }
+                        break;
+                    case "userAgent": userAgent = Str(v); break;
+                    case "ip": ipText = Str(v); break;
+                    case "campaign" when v.ValueKind == JsonValueKind.Object:
+                        foreach (var q in v.EnumerateObject())
+                        {
+                            switch (NameOf(q, name))
+                            {
+                                case "source": cs = Str(q.Value); break;
+                                case "medium": cm = Str(q.Value); break;
+                                case "name": cn = Str(q.Value); break;
+                                case "term": ct = Str(q.Value); break;
+                                case "content": cc = Str(q.Value); break;
+                            }
+                        }
+                        break;
+                    case "clickIds" when v.ValueKind == JsonValueKind.Object:
+                        foreach (var q in v.EnumerateObject())
+                        {
+                            switch (NameOf(q, name))
+                            {
+                                case "fbclid": fb = Cap(Str(q.Value)); break;
+                                case "ttclid": tt = Cap(Str(q.Value)); break;
+                                case "li_fat_id": li = Cap(Str(q.Value)); break;
+                                case "gclid": gc = Cap(Str(q.Value)); break;
+                                case "msclkid": ms = Cap(Str(q.Value)); break;
+                            }
+                        }
+                        break;
+                    case "consent" when v.ValueKind == JsonValueKind.Object:
+                        consent = v.TryGetProperty("categoryPreferences", out var prefs) && prefs.ValueKind == JsonValueKind.Object ? prefs.GetRawText() : null;
+                        break;
+                }
             }
         }
-        if (type == CallTypes.Page && message.TryGetProperty("properties", out var props) && props.ValueKind == JsonValueKind.Object)
+        if (pageProperties.ValueKind == JsonValueKind.Object)
         {
-            url ??= Str(props, "url");
-            referrer ??= Str(props, "referrer");
+            url ??= Str(pageProperties, "url");
+            referrer ??= Str(pageProperties, "referrer");
         }
         var ip = ipText is not null && IPAddress.TryParse(ipText, out var parsed) ? parsed : facts.RequestIp;
         return new EnrichmentInput(url, referrer, userAgent ?? facts.RequestUserAgent, ip, Cap(cs), Cap(cm), Cap(cn), Cap(ct), Cap(cc), fb, tt, li, gc, ms);
@@ -234,46 +319,66 @@ internal sealed class MessageBuilder(Enricher enricher)
 
     private static string? Cap(string? s) => s is { Length: > PageUrl.MaxValueLength } ? s[..PageUrl.MaxValueLength] : s;
 
+    private static string? Str(JsonElement v) => v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
     private static string? Str(JsonElement o, string name) =>
         o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+    private Utf8JsonWriter? _writer;
 
     private byte[] WriteStored(JsonElement message, string type, string messageId, DateTimeOffset timestamp, DateTimeOffset? original,
         DateTimeOffset? sentAt, DateTimeOffset receivedAt, JsonElement? inheritedContext)
     {
         _buffer.ResetWrittenCount();
-        using (var w = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true }))
+        var w = _writer ??= new Utf8JsonWriter(_buffer, WriterOptions);
+        w.Reset(_buffer);
+        w.WriteStartObject();
+        w.WriteString("type"u8, type);
+        w.WriteString("messageId"u8, messageId);
+        Span<char> name = stackalloc char[NameBuffer];
+        foreach (var p in message.EnumerateObject())
         {
-            w.WriteStartObject();
-            w.WriteString("type"u8, type);
-            w.WriteString("messageId"u8, messageId);
-            foreach (var p in message.EnumerateObject())
+            var key = NameOf(p, name);
+            if (key is "type" or "messageId" or "writeKey" or "timestamp" or "originalTimestamp" or "sentAt" or "receivedAt")
+                continue;
+            // Values are copied as sent (one copy instead of re-encoding every token), unless they
+            // span lines: the stored JSON stays on one line for JSON Lines exports.
+            var rawName = JsonMarshal.GetRawUtf8PropertyName(p);
+            var rawValue = JsonMarshal.GetRawUtf8Value(p.Value);
+            if (rawName.IndexOf((byte)'\\') < 0 && rawValue.IndexOfAny(LineBreaks) < 0)
             {
-                if (p.NameEquals("type"u8) || p.NameEquals("messageId"u8) || p.NameEquals("writeKey"u8) || p.NameEquals("timestamp"u8)
-                    || p.NameEquals("originalTimestamp"u8) || p.NameEquals("sentAt"u8) || p.NameEquals("receivedAt"u8))
-                    continue;
+                w.WritePropertyName(rawName);
+                w.WriteRawValue(rawValue, skipInputValidation: true);
+            }
+            else
+            {
                 p.WriteTo(w);
             }
-            if (inheritedContext is { } ctx)
-            {
-                w.WritePropertyName("context"u8);
-                ctx.WriteTo(w);
-            }
-            w.WriteString("timestamp"u8, timestamp.UtcDateTime);
-            if (original is { } o)
-                w.WriteString("originalTimestamp"u8, o);
-            if (sentAt is { } s)
-                w.WriteString("sentAt"u8, s);
-            w.WriteString("receivedAt"u8, receivedAt.UtcDateTime);
-            w.WriteEndObject();
         }
+        if (inheritedContext is { } ctx)
+        {
+            w.WritePropertyName("context"u8);
+            ctx.WriteTo(w);
+        }
+        w.WriteString("timestamp"u8, timestamp.UtcDateTime);
+        if (original is { } o)
+            w.WriteString("originalTimestamp"u8, o);
+        if (sentAt is { } s)
+            w.WriteString("sentAt"u8, s);
+        w.WriteString("receivedAt"u8, receivedAt.UtcDateTime);
+        w.WriteEndObject();
+        w.Flush();
         return _buffer.WrittenSpan.ToArray();
     }
 
-    private static bool Id(JsonElement message, string field, out string? value, out string? reason)
+    private static readonly SearchValues<byte> LineBreaks = SearchValues.Create("\r\n\t"u8);
+
+    private static bool Id(JsonElement e, string field, out string? value, out string? reason)
     {
         value = null;
         reason = null;
-        if (!message.TryGetProperty(field, out var e) || e.ValueKind == JsonValueKind.Null)
+        if (e.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
             return true;
         if (e.ValueKind == JsonValueKind.String)
             value = e.GetString();
@@ -297,11 +402,11 @@ internal sealed class MessageBuilder(Enricher enricher)
         return true;
     }
 
-    private static bool Time(JsonElement message, string field, out DateTimeOffset? value, out string? reason)
+    private static bool Time(JsonElement e, string field, out DateTimeOffset? value, out string? reason)
     {
         value = null;
         reason = null;
-        if (!message.TryGetProperty(field, out var e) || e.ValueKind == JsonValueKind.Null)
+        if (e.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
             return true;
         if (e.ValueKind == JsonValueKind.String && e.TryGetDateTimeOffset(out var t))
         {

@@ -1,5 +1,6 @@
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging;
+using Pulse.Platform.Threading;
 
 namespace Pulse.Collect.Log;
 

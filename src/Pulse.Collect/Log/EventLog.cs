@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,7 +21,12 @@ public sealed partial class EventLog : IHostedService, IDisposable
     private readonly CollectMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<EventLog> _log;
-    private readonly Channel<Pending> _queue;
+    // Requests waiting for the writer: a lock-free queue, and an event the writer sleeps on only
+    // when it found the queue empty (so a busy writer costs producers no system call).
+    private readonly ConcurrentQueue<Pending> _queue = new();
+    private readonly AutoResetEvent _wakeWriter = new(false);
+    private int _writerIdle;
+    private volatile bool _closed;
     private readonly DedupFilter _dedup;
     private Thread? _writer;
     private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -38,9 +43,6 @@ public sealed partial class EventLog : IHostedService, IDisposable
         _metrics = metrics;
         _time = time;
         _log = log;
-        // Unbounded and single-reader, so that requests queue without taking a lock; the writer
-        // waiting for the loader (MaxUnloadedEvents) is what bounds the work in flight.
-        _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
         _dedup = new DedupFilter(_options.DedupWindowDays, _options.DedupExpectedPerDay);
         _segments = new SegmentFiles(System.IO.Path.GetDirectoryName(store.Path)!);
     }
@@ -78,7 +80,8 @@ public sealed partial class EventLog : IHostedService, IDisposable
     {
         if (!_started)
             return;
-        _queue.Writer.TryComplete();
+        _closed = true;
+        _wakeWriter.Set();
         await _writerDone.Task.WaitAsync(cancellationToken);
         StopLoader();
     }
@@ -92,15 +95,16 @@ public sealed partial class EventLog : IHostedService, IDisposable
     {
         if (!_started)
             throw new LogUnavailableException("The event log is not open.");
-        var pending = new Pending(records, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
-        try
-        {
-            await _queue.Writer.WriteAsync(pending, ct);
-        }
-        catch (ChannelClosedException)
-        {
+        if (_closed)
             throw new LogUnavailableException("The server is shutting down.");
-        }
+        ct.ThrowIfCancellationRequested();
+        var pending = new Pending(records, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _queue.Enqueue(pending);
+        if (Interlocked.Exchange(ref _writerIdle, 0) == 1)
+            _wakeWriter.Set();
+        // A request that came in as the writer stopped is failed, never left waiting.
+        if (_writerDone.Task.IsCompleted)
+            FailQueued(null);
         // Once queued, the request is committed or failed as a whole even if the client leaves.
         return await pending.Done.Task;
     }
@@ -163,30 +167,47 @@ public sealed partial class EventLog : IHostedService, IDisposable
         {
             while (true)
             {
-                var more = _queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult();
-                if (!more)
-                    break;
                 group.Clear();
                 var events = 0;
-                while (events < _options.CommitMaxEvents && _queue.Reader.TryRead(out var p))
+                while (events < _options.CommitMaxEvents && _queue.TryDequeue(out var p))
                 {
                     group.Add(p);
                     events += p.Records.Count;
                 }
                 if (group.Count > 0)
+                {
                     Commit(connection, group);
+                    continue;
+                }
+                if (_closed)
+                    break;
+                // Announce the sleep, then look once more, so that no request is left behind.
+                Volatile.Write(ref _writerIdle, 1);
+                if (_queue.IsEmpty && !_closed)
+                    _wakeWriter.WaitOne(TimeSpan.FromMilliseconds(250));
+                Volatile.Write(ref _writerIdle, 0);
             }
         }
         catch (Exception e)
         {
             LogWriterCrashed(_log, e);
-            while (_queue.Reader.TryRead(out var p))
-                p.Done.TrySetException(new LogUnavailableException("The event log writer stopped.", e));
+            _writerDone.TrySetResult();
+            FailQueued(e);
         }
         finally
         {
             _writerDone.TrySetResult();
+            FailQueued(null);
         }
+    }
+
+    /// <summary>Fails every queued request (the writer has stopped).</summary>
+    private void FailQueued(Exception? cause)
+    {
+        while (_queue.TryDequeue(out var p))
+            p.Done.TrySetException(cause is null
+                ? new LogUnavailableException("The server is shutting down.")
+                : new LogUnavailableException("The event log writer stopped.", cause));
     }
 
     private readonly HashSet<(Guid, string)> _inCommit = [];
@@ -305,7 +326,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
 
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
+        _closed = true;
         _loadNow.Dispose();
         _segments.Dispose();
     }

@@ -7,6 +7,7 @@ using Pulse.Collect.Storage;
 using Pulse.Platform.Access;
 using Pulse.Platform.Audit;
 using Pulse.Platform.Storage;
+using Pulse.Platform.Threading;
 
 namespace Pulse.Collect.Profiles;
 
@@ -40,9 +41,19 @@ internal sealed partial class ProfileBuilder(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // Profiles may lag behind the log: under a burst the builder takes the CPU requests leave over.
+    private readonly BackgroundScheduler _scheduler = new("pulse-profiles");
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _scheduler.RunAsync(() => RunAsync(stoppingToken), stoppingToken);
+
+    public override void Dispose()
     {
-        await Task.Yield();
+        base.Dispose();
+        _scheduler.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         metrics.ObserveConsumer(ConsumerName, () => Math.Max(0, log.Head - Position));
         var mirrored = time.GetTimestamp();
         var mirroredSeq = -1L;

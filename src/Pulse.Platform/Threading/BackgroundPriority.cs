@@ -1,13 +1,13 @@
 using System.Runtime.InteropServices;
 
-namespace Pulse.Collect.Log;
+namespace Pulse.Platform.Threading;
 
 /// <summary>
 /// Lowers the scheduling priority of the calling thread (Linux <c>nice</c> +10), so that work that
 /// may lag, such as loading the log into the store, yields the CPU to requests waiting for an
 /// answer. Elsewhere, or when the system refuses, nothing changes.
 /// </summary>
-internal static partial class BackgroundPriority
+public static partial class BackgroundPriority
 {
     private const int PriorityOfProcess = 0; // PRIO_PROCESS: with a thread id, one thread
     private const int Nice = 10;
