@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Pulse.Collect.Enrichment;
 
 /// <summary>What a landing URL carries: host, path, UTM parameters and ad click ids.</summary>
@@ -16,13 +18,75 @@ public static class PageUrl
 
     public static PageUrlInfo Parse(string? url)
     {
-        if (string.IsNullOrEmpty(url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        if (string.IsNullOrEmpty(url))
             return PageUrlInfo.Empty;
-        string? source = null, medium = null, campaign = null, term = null, content = null;
-        string? fbclid = null, ttclid = null, liFatId = null, gclid = null, msclkid = null;
+        if (TrySplitPlain(url, out var plainHost, out var plainPath, out var plainQuery))
+            return FromParts(plainHost, plainPath, plainQuery);
+        return ParseWithUri(url);
+    }
+
+    /// <summary>The general road, through System.Uri (the fast road must agree with it; a test holds them together).</summary>
+    internal static PageUrlInfo ParseWithUri(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            return PageUrlInfo.Empty;
         var query = uri.Query.AsSpan();
         if (query.Length > 0 && query[0] == '?')
             query = query[1..];
+        return FromParts(uri.Host.ToLowerInvariant(), uri.AbsolutePath, query);
+    }
+
+    // Characters of a path that System.Uri would escape or rewrite; such paths take the slow road.
+    private static readonly SearchValues<char> PathSpecials = SearchValues.Create(" \"<>`{}|^\\%\t\r\n");
+    private static readonly SearchValues<char> HostChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.");
+
+    /// <summary>
+    /// The common case without System.Uri (the costliest step of enrichment): an http(s) URL with a
+    /// plain DNS host, optional port, and a path Uri would leave as it is. Anything else returns
+    /// false and is parsed by System.Uri, so both roads give the same answer.
+    /// </summary>
+    private static bool TrySplitPlain(string url, out string host, out string path, out ReadOnlySpan<char> query)
+    {
+        host = path = "";
+        query = default;
+        var span = url.AsSpan();
+        int start;
+        if (span.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            start = 8;
+        else if (span.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+            start = 7;
+        else
+            return false;
+        var rest = span[start..];
+        var authorityEnd = rest.IndexOfAny('/', '?', '#');
+        var authority = authorityEnd < 0 ? rest : rest[..authorityEnd];
+        var colon = authority.IndexOf(':');
+        var hostPart = colon < 0 ? authority : authority[..colon];
+        if (colon >= 0 && (!int.TryParse(authority[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port > 65535))
+            return false;
+        // The last label must start with a letter, as every DNS name's does: hosts such as 0x7f.1
+        // are IPv4 forms that Uri rewrites. Dots at the ends or in a row are left to it too.
+        if (hostPart.IsEmpty || hostPart.ContainsAnyExcept(HostChars) || !char.IsAsciiLetter(hostPart[(hostPart.LastIndexOf('.') + 1)..] is { IsEmpty: false } last ? last[0] : '0')
+            || hostPart[0] is '.' or '-' || hostPart[^1] is '.' or '-' || hostPart.Contains("..", StringComparison.Ordinal))
+            return false;
+        var after = authorityEnd < 0 ? ReadOnlySpan<char>.Empty : rest[authorityEnd..];
+        var fragment = after.IndexOf('#');
+        if (fragment >= 0)
+            after = after[..fragment];
+        var q = after.IndexOf('?');
+        var pathPart = q < 0 ? after : after[..q];
+        if (pathPart.ContainsAny(PathSpecials) || pathPart.Contains("/.", StringComparison.Ordinal) || pathPart.ContainsAnyInRange('\u0080', '\uffff'))
+            return false;
+        host = hostPart.ContainsAnyInRange('A', 'Z') ? hostPart.ToString().ToLowerInvariant() : hostPart.ToString();
+        path = pathPart.IsEmpty ? "/" : pathPart.ToString();
+        query = q < 0 ? default : after[(q + 1)..];
+        return true;
+    }
+
+    private static PageUrlInfo FromParts(string host, string path, ReadOnlySpan<char> query)
+    {
+        string? source = null, medium = null, campaign = null, term = null, content = null;
+        string? fbclid = null, ttclid = null, liFatId = null, gclid = null, msclkid = null;
         foreach (var range in query.Split('&'))
         {
             var pair = query[range];
@@ -47,13 +111,15 @@ public static class PageUrl
                 case "msclkid": msclkid ??= Decode(raw); break;
             }
         }
-        var path = uri.AbsolutePath;
-        return new PageUrlInfo(uri.Host.ToLowerInvariant(), path.Length > MaxValueLength ? path[..MaxValueLength] : path,
+        return new PageUrlInfo(host, path.Length > MaxValueLength ? path[..MaxValueLength] : path,
             source, medium, campaign, term, content, fbclid, ttclid, liFatId, gclid, msclkid);
     }
 
     private static string? Decode(ReadOnlySpan<char> raw)
     {
+        // Most values need no decoding: one string, no intermediate ones.
+        if (!raw.ContainsAny('%', '+') && !char.IsWhiteSpace(raw[0]) && !char.IsWhiteSpace(raw[^1]))
+            return raw.Length > MaxValueLength ? raw[..MaxValueLength].ToString() : raw.ToString();
         string value;
         try
         {

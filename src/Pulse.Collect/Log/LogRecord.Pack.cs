@@ -73,17 +73,35 @@ internal sealed partial class LogRecord
     {
         if (value is not null)
         {
-            // Control characters never reach ids (ingest refuses them); elsewhere they become spaces.
-            if (value.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || value.AsSpan().ContainsAnyInRange('\u007f', '\u009f'))
-                value = string.Create(value.Length, value, static (span, v) =>
+            var span = b.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length));
+            var n = Encoding.UTF8.GetBytes(value, span);
+            // Control characters never reach ids (ingest refuses them); elsewhere they become
+            // spaces. C0 and DEL are single bytes in UTF-8, C1 (U+0080–U+009F) is C2 80–C2 9F.
+            var bytes = span[..n];
+            if (bytes.IndexOfAnyInRange((byte)0x00, (byte)0x1f) >= 0 || bytes.Contains((byte)0x7f) || HasC1(bytes))
+            {
+                var clean = string.Create(value.Length, value, static (chars, v) =>
                 {
                     for (var i = 0; i < v.Length; i++)
-                        span[i] = char.IsControl(v[i]) ? ' ' : v[i];
+                        chars[i] = char.IsControl(v[i]) ? ' ' : v[i];
                 });
-            var n = Encoding.UTF8.GetBytes(value, b.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length)));
+                n = Encoding.UTF8.GetBytes(clean, span);
+            }
             b.Advance(n);
         }
         End(b);
+    }
+
+    private static bool HasC1(ReadOnlySpan<byte> utf8)
+    {
+        for (var i = utf8.IndexOf((byte)0xC2); i >= 0 && i + 1 < utf8.Length; )
+        {
+            if (utf8[i + 1] is >= 0x80 and <= 0x9F)
+                return true;
+            var next = utf8[(i + 1)..].IndexOf((byte)0xC2);
+            i = next < 0 ? -1 : i + 1 + next;
+        }
+        return false;
     }
 
     private static void Guid(ArrayBufferWriter<byte> b, Guid value)
