@@ -49,6 +49,7 @@ internal static class IngestLoad
                 await MeasureAsync("bare Kestrel read-and-discard (baseline), 100-event batches", $"http://127.0.0.1:{basePort}/v1/batch", writeKey, batches, BatchSize, connections, duration, baseline),
                 await MeasureAsync("pulse /v1/batch durable, 100-event batches", $"http://127.0.0.1:{pulsePort}/v1/batch", writeKey, batches, BatchSize, connections, duration, pulse),
             };
+            var catchUp = await CatchUpAsync($"http://127.0.0.1:{pulsePort}/metrics", results[1]);
             var singleSeconds = TimeSpan.FromSeconds(Math.Max(5, duration.TotalSeconds / 3));
             results.Add(await MeasureAsync("bare Kestrel read-and-discard (baseline), single events", $"http://127.0.0.1:{basePort}/v1/track", writeKey, singles, 1, connections, singleSeconds, baseline));
             results.Add(await MeasureAsync("pulse /v1/track durable, single events", $"http://127.0.0.1:{pulsePort}/v1/track", writeKey, singles, 1, connections, singleSeconds, pulse));
@@ -60,6 +61,7 @@ internal static class IngestLoad
                 var baselineResult = results[i - i % 2];
                 Console.WriteLine(JsonSerializer.Serialize(results[i] with { RatioToBaseline = Math.Round(results[i].EventsPerSecond / baselineResult.EventsPerSecond, 3) }));
             }
+            Console.WriteLine(JsonSerializer.Serialize(catchUp));
             var acknowledged = results[1].Events + results[3].Events + results[1].WarmupEvents + results[3].WarmupEvents;
             Console.WriteLine(JsonSerializer.Serialize(new { benchmark = "stored vs acknowledged", acknowledged, stored, lost = acknowledged - stored }));
         }
@@ -249,6 +251,54 @@ internal static class IngestLoad
         if (p.ExitCode != 0)
             throw new InvalidOperationException("export failed: " + await stderr);
         return lines - 1;
+    }
+
+    /// <summary>
+    /// How far the store (DuckDB) and the profile builder were behind the acknowledged log when the
+    /// batch phase ended, how long they took to catch up, and the rate with the store caught up.
+    /// </summary>
+    private static async Task<object> CatchUpAsync(string metricsUrl, Result phase)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        async Task<Dictionary<string, long>> LagsAsync()
+        {
+            var lags = new Dictionary<string, long>();
+            foreach (var line in (await http.GetStringAsync(metricsUrl)).Split('\n'))
+            {
+                if (!line.StartsWith("pulse_collect_consumer_lag{", StringComparison.Ordinal))
+                    continue;
+                var name = line[(line.IndexOf("consumer=\"", StringComparison.Ordinal) + 10)..];
+                name = name[..name.IndexOf('"', StringComparison.Ordinal)];
+                lags[name] = (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            }
+            return lags;
+        }
+        var atEnd = await LagsAsync();
+        var sw = Stopwatch.StartNew();
+        var storeSeconds = 0.0;
+        var lags = atEnd;
+        while (sw.Elapsed < TimeSpan.FromMinutes(15))
+        {
+            lags = await LagsAsync();
+            if (storeSeconds == 0 && lags.GetValueOrDefault("store") == 0)
+                storeSeconds = sw.Elapsed.TotalSeconds;
+            if (lags.Values.All(v => v == 0))
+                break;
+            await Task.Delay(500);
+        }
+        var allSeconds = sw.Elapsed.TotalSeconds;
+        var total = phase.Events + phase.WarmupEvents;
+        return new
+        {
+            benchmark = "store and profiles after the batch phase",
+            storeLagAtEnd = atEnd.GetValueOrDefault("store"),
+            profilesLagAtEnd = atEnd.GetValueOrDefault("profiles"),
+            storeCatchUpSeconds = Math.Round(storeSeconds, 1),
+            profilesCatchUpSeconds = Math.Round(allSeconds, 1),
+            storedEventsPerSecondWithStoreCaughtUp = Math.Round(total / (phase.Seconds + 3 + storeSeconds)),
+            profiledEventsPerSecondWithAllCaughtUp = Math.Round(total / (phase.Seconds + 3 + allSeconds)),
+            lagsNow = lags,
+        };
     }
 
     private static long Rss(Process p)

@@ -41,10 +41,11 @@ public sealed class CollectOptions
 
     /// <summary>
     /// Acknowledged events that may wait in the segment files for the loader (about 1.2 KB of disk
-    /// each); beyond this the writer waits and acknowledgements slow down.
+    /// each, so 2.4 GB at the default): a burst faster than DuckDB absorbs is acknowledged at disk
+    /// speed and loaded afterwards; beyond this the writer waits and acknowledgements slow down.
     /// </summary>
     [Range(1000, 100_000_000)]
-    public int MaxUnloadedEvents { get; set; } = 1_000_000;
+    public int MaxUnloadedEvents { get; set; } = 2_000_000;
 
     /// <summary>DuckDB's memory limit for the event log (<c>512MB</c>, <c>2GB</c> …).</summary>
     [RegularExpression(@"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$", ErrorMessage = "Collect:DuckDbMemoryLimit must look like 512MB or 2GB.")]

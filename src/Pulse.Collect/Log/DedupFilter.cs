@@ -4,32 +4,43 @@ using System.Text;
 namespace Pulse.Collect.Log;
 
 /// <summary>
-/// Remembers which (source, message id) pairs were stored in the last <c>window</c> days, in fixed
-/// memory: one Bloom filter per day, the oldest dropped as days pass. It answers "certainly new"
-/// or "maybe seen"; a "maybe" is settled by an exact look in the log. Used by the single log writer
+/// Remembers which (source, message id) pairs were stored in the last <c>window</c> days: Bloom
+/// filters per day, the oldest day dropped as days pass. A day starts with one slice sized for
+/// <c>expectedPerDay</c> ids; when a day receives more, it grows by further slices of the same size
+/// (a scalable Bloom filter), so the false-positive rate stays near 0.01% instead of climbing
+/// towards certainty, up to <see cref="MaxSlicesPerDay"/> slices. It answers "certainly new" or
+/// "maybe seen"; a "maybe" is settled by an exact look in the log. Used by the single log writer
 /// only, so it takes no locks.
 /// </summary>
 internal sealed class DedupFilter
 {
     private const int Hashes = 13; // optimal for 0.01% false positives
+    /// <summary>Slices one day may grow to; beyond that the last slice keeps filling and more "maybe" answers are checked in the log.</summary>
+    public const int MaxSlicesPerDay = 5;
     private readonly int _windowDays;
     private readonly long _bitsPerSlice;
-    private readonly ulong[][] _slices;
-    private readonly long[] _sliceDays;
+    private readonly long _idsPerSlice;
+    private readonly Day?[] _days;
+
+    private sealed class Day(long number)
+    {
+        public long Number { get; } = number;
+        public List<ulong[]> Slices { get; } = [];
+        public long InLastSlice { get; set; }
+    }
 
     public DedupFilter(int windowDays, int expectedPerDay)
     {
         _windowDays = windowDays;
+        _idsPerSlice = Math.Max(1, expectedPerDay);
         // m = -n ln p / (ln 2)^2 for p = 0.01%: about 19.2 bits per id, rounded up to whole words
-        // (4.8 MB a day for 2 M ids). Every "maybe" costs the writer a look in the store, which at
+        // (4.8 MB a slice for 2 M ids). Every "maybe" costs the writer a look in the store, which at
         // 1% was a third of its time under load (trace in docs/architecture.md).
         _bitsPerSlice = Math.Max(1024, (long)Math.Ceiling(expectedPerDay * 19.2 / 64) * 64);
-        _slices = new ulong[windowDays + 1][];
-        _sliceDays = new long[windowDays + 1];
-        Array.Fill(_sliceDays, long.MinValue);
+        _days = new Day?[windowDays + 1];
     }
 
-    /// <summary>Bytes the filter holds once every day's slice exists.</summary>
+    /// <summary>Bytes the filter holds once every day of the window has its first slice (each busier day adds slices of this size).</summary>
     public long CapacityBytes => _bitsPerSlice / 8 * (_windowDays + 1);
 
     public static (ulong H1, ulong H2) Hash(Guid source, string messageId)
@@ -45,28 +56,40 @@ internal sealed class DedupFilter
 
     public bool MaybeContains((ulong H1, ulong H2) h, long today)
     {
-        for (var i = 0; i < _slices.Length; i++)
+        foreach (var day in _days)
         {
-            var bits = _slices[i];
-            if (bits is null || today - _sliceDays[i] > _windowDays)
+            if (day is null || today - day.Number > _windowDays)
                 continue;
-            if (Test(bits, h))
-                return true;
+            foreach (var bits in day.Slices)
+            {
+                if (Test(bits, h))
+                    return true;
+            }
         }
         return false;
     }
 
     public void Add((ulong H1, ulong H2) h, long day)
     {
-        var bits = SliceFor(day);
-        if (bits is null)
+        var d = DayFor(day);
+        if (d is null)
             return;
+        if (d.InLastSlice >= _idsPerSlice && d.Slices.Count < MaxSlicesPerDay)
+        {
+            d.Slices.Add(new ulong[_bitsPerSlice / 64]);
+            d.InLastSlice = 0;
+        }
+        var bits = d.Slices[^1];
         for (var k = 0; k < Hashes; k++)
         {
             var bit = (long)((h.H1 + (ulong)k * h.H2) % (ulong)_bitsPerSlice);
             bits[bit >> 6] |= 1UL << (int)(bit & 63);
         }
+        d.InLastSlice++;
     }
+
+    /// <summary>Slices in use now (for tests and the log's start-up message).</summary>
+    public int Slices => _days.Sum(d => d?.Slices.Count ?? 0);
 
     private bool Test(ulong[] bits, (ulong H1, ulong H2) h)
     {
@@ -79,20 +102,26 @@ internal sealed class DedupFilter
         return true;
     }
 
-    private ulong[]? SliceFor(long day)
+    private Day? DayFor(long day)
     {
-        var i = (int)(((day % _slices.Length) + _slices.Length) % _slices.Length);
-        if (_sliceDays[i] == day)
-            return _slices[i];
-        if (_sliceDays[i] > day)
+        var i = (int)(((day % _days.Length) + _days.Length) % _days.Length);
+        var d = _days[i];
+        if (d is not null && d.Number == day)
+            return d;
+        if (d is not null && d.Number > day)
             return null; // older than the window: nothing to remember
-        // The slot held a day that has left the window: reuse its memory.
-        if (_slices[i] is { } old)
-            Array.Clear(old);
-        else
-            _slices[i] = new ulong[_bitsPerSlice / 64];
-        _sliceDays[i] = day;
-        return _slices[i];
+        // The slot held a day that has left the window: reuse its first slice's memory.
+        var first = d?.Slices[0] is { } old ? Clear(old) : new ulong[_bitsPerSlice / 64];
+        d = new Day(day);
+        d.Slices.Add(first);
+        _days[i] = d;
+        return d;
+    }
+
+    private static ulong[] Clear(ulong[] bits)
+    {
+        Array.Clear(bits);
+        return bits;
     }
 
     public static long DayOf(DateTime utc) => utc.Ticks / TimeSpan.TicksPerDay;

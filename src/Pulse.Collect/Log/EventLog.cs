@@ -47,6 +47,9 @@ public sealed partial class EventLog : IHostedService, IDisposable
         _segments = new SegmentFiles(System.IO.Path.GetDirectoryName(store.Path)!);
     }
 
+    /// <summary>The consumer name under which the loader's lag (acknowledged, not yet in the store) is reported.</summary>
+    public const string StoreConsumer = "store";
+
     /// <summary>Sequence number of the last durably stored (acknowledged) event (0 when the log is empty).</summary>
     public long Head => Interlocked.Read(ref _head);
 
@@ -68,6 +71,8 @@ public sealed partial class EventLog : IHostedService, IDisposable
             if (recovered > 0)
                 LogRecovered(_log, recovered);
         }
+        // The loader is a consumer of the log like any other: its lag is how far the store is behind.
+        _metrics.ObserveConsumer(StoreConsumer, () => Math.Max(0, Head - ReadableHead));
         _writer = new Thread(WriterLoop) { Name = "pulse-log-writer", IsBackground = true };
         _writer.Start();
         StartLoader();
