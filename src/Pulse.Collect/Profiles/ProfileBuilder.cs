@@ -124,6 +124,10 @@ internal sealed partial class ProfileBuilder(
         // The batch, its checkpoint and the audit entries of the opt-outs and opt-ins it applied
         // commit together. An audit entry's workspace is its actor's, so entries of other workspaces
         // in the same batch (rare) are written right after the commit.
+        // Thousands of tracked profiles and identities per batch: scanning them all for changes
+        // before every look-up made a batch cost grow with its square, so changes are detected
+        // once, before the save.
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
         await audit.WriteAsync(platform, db, SystemActor(first), async c =>
         {
             await graph.LoadAsync(events, c);
@@ -138,6 +142,7 @@ internal sealed partial class ProfileBuilder(
                 db.Progress.Add(new ConsumerProgress { Consumer = ConsumerName, Seq = events[^1].Seq });
             else
                 progress.Seq = events[^1].Seq;
+            db.ChangeTracker.DetectChanges();
             return (true, ConsentRecords(graph, first));
         }, ct);
         foreach (var ws in graph.ConsentChanges.Select(x => x.Workspace).Where(w => w != first).Distinct())
