@@ -211,18 +211,7 @@ internal static class StagesDuck
                     if (mode == "inbox+compact")
                     {
                         using var tx = c.BeginTransaction();
-                        Exec(c, """
-                            INSERT INTO events
-                            SELECT seq, s[1]::UUID, s[2]::UUID, s[3], s[4], nullif(s[5], ''), nullif(s[6], ''), nullif(s[7], ''), nullif(s[8], ''), nullif(s[9], ''),
-                                make_timestamp(s[10]::BIGINT), make_timestamp(nullif(s[11], '')::BIGINT), make_timestamp(nullif(s[12], '')::BIGINT), make_timestamp(s[13]::BIGINT),
-                                nullif(s[14], ''), nullif(s[15], ''), nullif(s[16], ''), nullif(s[17], ''), nullif(s[18], ''),
-                                nullif(s[19], ''), nullif(s[20], ''), nullif(s[21], ''), nullif(s[22], ''), nullif(s[23], ''),
-                                nullif(s[24], ''), nullif(s[25], ''), nullif(s[26], ''), nullif(s[27], ''), nullif(s[28], ''),
-                                nullif(s[29], ''), nullif(s[30], ''), nullif(s[31], ''), nullif(s[32], ''), nullif(s[33], ''), s[34] = '1',
-                                nullif(s[35], ''), nullif(s[36], ''), nullif(s[37], ''), nullif(s[38], ''), nullif(s[39], ''), nullif(s[40], ''), s[41]
-                            FROM (SELECT seq, string_split(decode(packed), chr(31)) AS s FROM inbox);
-                            DELETE FROM inbox;
-                            """);
+                        Exec(c, EventStore.InboxToEvents + "; DELETE FROM inbox;");
                         tx.Commit();
                     }
                     var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu0;

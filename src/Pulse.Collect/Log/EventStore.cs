@@ -98,6 +98,19 @@ internal sealed class EventStore : IDisposable
     /// Data directories written before the loader appended straight to <c>events</c> may still
     /// hold rows in the narrow <c>inbox</c> table: they are moved once and the table dropped.
     /// </summary>
+    /// <summary>Moves every row of the old packed <c>inbox</c> table into <c>events</c> (also the benchmark's comparison).</summary>
+    internal const string InboxToEvents = """
+        INSERT INTO events
+        SELECT seq, s[1]::UUID, s[2]::UUID, s[3], s[4], nullif(s[5], ''), nullif(s[6], ''), nullif(s[7], ''), nullif(s[8], ''), nullif(s[9], ''),
+            make_timestamp(s[10]::BIGINT), make_timestamp(nullif(s[11], '')::BIGINT), make_timestamp(nullif(s[12], '')::BIGINT), make_timestamp(s[13]::BIGINT),
+            nullif(s[14], ''), nullif(s[15], ''), nullif(s[16], ''), nullif(s[17], ''), nullif(s[18], ''),
+            nullif(s[19], ''), nullif(s[20], ''), nullif(s[21], ''), nullif(s[22], ''), nullif(s[23], ''),
+            nullif(s[24], ''), nullif(s[25], ''), nullif(s[26], ''), nullif(s[27], ''), nullif(s[28], ''),
+            nullif(s[29], ''), nullif(s[30], ''), nullif(s[31], ''), nullif(s[32], ''), nullif(s[33], ''), s[34] = '1',
+            nullif(s[35], ''), nullif(s[36], ''), nullif(s[37], ''), nullif(s[38], ''), nullif(s[39], ''), nullif(s[40], ''), s[41]
+        FROM (SELECT seq, string_split(decode(packed), chr(31)) AS s FROM inbox)
+        """;
+
     private static void MoveOldInbox(DuckDBConnection c)
     {
         using (var cmd = c.CreateCommand())
@@ -107,16 +120,8 @@ internal sealed class EventStore : IDisposable
                 return;
         }
         using var tx = c.BeginTransaction();
-        Execute(c, """
-            INSERT INTO events
-            SELECT seq, s[1]::UUID, s[2]::UUID, s[3], s[4], nullif(s[5], ''), nullif(s[6], ''), nullif(s[7], ''), nullif(s[8], ''), nullif(s[9], ''),
-                make_timestamp(s[10]::BIGINT), make_timestamp(nullif(s[11], '')::BIGINT), make_timestamp(nullif(s[12], '')::BIGINT), make_timestamp(s[13]::BIGINT),
-                nullif(s[14], ''), nullif(s[15], ''), nullif(s[16], ''), nullif(s[17], ''), nullif(s[18], ''),
-                nullif(s[19], ''), nullif(s[20], ''), nullif(s[21], ''), nullif(s[22], ''), nullif(s[23], ''),
-                nullif(s[24], ''), nullif(s[25], ''), nullif(s[26], ''), nullif(s[27], ''), nullif(s[28], ''),
-                nullif(s[29], ''), nullif(s[30], ''), nullif(s[31], ''), nullif(s[32], ''), nullif(s[33], ''), s[34] = '1',
-                nullif(s[35], ''), nullif(s[36], ''), nullif(s[37], ''), nullif(s[38], ''), nullif(s[39], ''), nullif(s[40], ''), s[41]
-            FROM (SELECT seq, string_split(decode(packed), chr(31)) AS s FROM inbox);
+        Execute(c, InboxToEvents + """
+            ;
             DROP VIEW IF EXISTS inbox_events;
             DROP TABLE inbox;
             """);

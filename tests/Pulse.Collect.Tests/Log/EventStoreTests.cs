@@ -1,0 +1,53 @@
+using DuckDB.NET.Data;
+using Microsoft.Extensions.Options;
+using Pulse.Collect.Log;
+using Pulse.Platform.Storage;
+
+namespace Pulse.Collect.Tests.Log;
+
+public sealed class EventStoreTests
+{
+    private static LogRecord Record(string messageId) => new()
+    {
+        WorkspaceId = Guid.Parse("0193a5c0-0000-7000-8000-00000000000a"),
+        SourceId = Guid.Parse("0193a5c0-0000-7000-8000-00000000000b"),
+        MessageId = messageId,
+        Type = "track",
+        Event = "Order Completed",
+        UserId = "u1",
+        Timestamp = new DateTime(2026, 11, 27, 8, 0, 0, DateTimeKind.Utc),
+        ReceivedAt = new DateTime(2026, 11, 27, 8, 0, 1, DateTimeKind.Utc),
+        Enrichment = new EventEnrichment { UtmSource = "tiktok", IsBot = true, PageHost = "shop.example" },
+        Raw = """{"type":"track","event":"Order Completed"}"""u8.ToArray(),
+    };
+
+    [Fact]
+    public void OpeningADataDirectoryOfTheOldLayout_MovesInboxRowsIntoEvents_AndDropsTheInbox()
+    {
+        var dir = Directory.CreateTempSubdirectory("pulse-store-").FullName;
+        using (var old = new DuckDBConnection($"Data Source={Path.Combine(dir, EventStore.FileName)}"))
+        {
+            old.Open();
+            using var cmd = old.CreateCommand();
+            cmd.CommandText = "CREATE TABLE inbox (seq BIGINT NOT NULL, packed BLOB NOT NULL); INSERT INTO inbox VALUES (7, $p)";
+            cmd.Parameters.Add(new DuckDBParameter("p", Record("m-old").Pack()));
+            cmd.ExecuteNonQuery();
+        }
+
+        using var store = new EventStore(new DataDirectory(dir), Options.Create(new CollectOptions()));
+        using var c = store.Open();
+        using var read = c.CreateCommand();
+        read.CommandText = "SELECT seq, message_id, event, utm_source, is_bot, page_host, raw, (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'inbox') FROM all_events";
+        using var r = read.ExecuteReader();
+        Assert.True(r.Read());
+        Assert.Equal(7L, r.GetInt64(0));
+        Assert.Equal("m-old", r.GetString(1));
+        Assert.Equal("Order Completed", r.GetString(2));
+        Assert.Equal("tiktok", r.GetString(3));
+        Assert.True(r.GetBoolean(4));
+        Assert.Equal("shop.example", r.GetString(5));
+        Assert.Equal("""{"type":"track","event":"Order Completed"}""", r.GetString(6));
+        Assert.Equal(0L, r.GetInt64(7));
+        Assert.False(r.Read());
+    }
+}
