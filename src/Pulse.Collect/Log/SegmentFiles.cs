@@ -134,8 +134,18 @@ internal sealed class SegmentFiles : IDisposable
         {
             if (_current is null || _segments[^1].Length >= RollBytes)
                 RollLocked(records[0].Seq);
-            _current!.Write(span);
-            _current.Flush(flushToDisk: true);
+            try
+            {
+                _current!.Write(span);
+                _current.Flush(flushToDisk: true);
+            }
+            catch
+            {
+                // Part of the frame may be in the file: close it there, so that the next frame
+                // starts a new file (a reader of this one stops at the last whole frame).
+                CloseCurrentLocked();
+                throw;
+            }
             var segment = _segments[^1];
             segment.Length += total;
             segment.LastSeq = records[^1].Seq;
