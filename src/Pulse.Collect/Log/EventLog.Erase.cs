@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging;
+using Pulse.Platform.Access;
 using Pulse.Collect.Events;
 
 namespace Pulse.Collect.Log;
@@ -16,12 +17,16 @@ public sealed partial class EventLog
     {
         if (ids.Count == 0)
             return 0L;
-        // Everything acknowledged so far must be in the store before it is searched.
+        // Everything acknowledged so far must be in the store before it is searched; if the store
+        // is far behind (a burst), the erasure is refused for now rather than done in part.
+        var target = Head;
         await CaughtUpAsync(TimeSpan.FromMinutes(2), ct);
         long removed = 0;
         using var c = _store.Open();
         lock (_moveGate)
         {
+            if (ReadableHead < target)
+                throw new UnavailableException($"The event store is {target - ReadableHead} events behind the log; retry the erasure once it has caught up.", 60);
             using (var cmd = c.CreateCommand())
             {
                 cmd.CommandText = "DELETE FROM events WHERE " + new EventFilter(workspaceId, Ids: ids).Where(cmd);

@@ -63,12 +63,23 @@ public sealed partial class EventLog
         _loadNow.Set();
     }
 
+    /// <summary>How long the writer waits for the loader to make room before it answers 503.</summary>
+    private static readonly TimeSpan LoaderRoomWait = TimeSpan.FromSeconds(20);
+
+    /// <summary>Waits while the segment files hold too many unloaded events; throws if the loader makes no room in time (it may be failing) or the log closes.</summary>
     private void WaitForLoaderRoom()
     {
+        var started = _time.GetTimestamp();
         lock (_loadGate)
         {
-            while (_assigned - ReadableHead > _options.MaxUnloadedEvents && !_loaderStopping)
+            while (_assigned - ReadableHead > _options.MaxUnloadedEvents)
+            {
+                if (_closed || _loaderStopping)
+                    throw new LogUnavailableException("The server is shutting down.");
+                if (_time.GetElapsedTime(started) >= LoaderRoomWait)
+                    throw new LogUnavailableException($"The event store is {_assigned - ReadableHead} events behind the log; retry shortly.");
                 Monitor.Wait(_loadGate, 100);
+            }
         }
     }
 
@@ -81,7 +92,14 @@ public sealed partial class EventLog
         var cursor = new SegmentFiles.Cursor(0, 0);
         while (true)
         {
-            _loadNow.WaitOne(TimeSpan.FromMilliseconds(200));
+            try
+            {
+                _loadNow.WaitOne(TimeSpan.FromMilliseconds(200));
+            }
+            catch (ObjectDisposedException)
+            {
+                break; // disposed after a stop that gave up waiting: what is left stays in the segments
+            }
             var stopping = _loaderStopping && _writerDone.Task.IsCompleted;
             try
             {

@@ -26,6 +26,8 @@ public sealed partial class EventLog : IHostedService, IDisposable
     private readonly ConcurrentQueue<Pending> _queue = new();
     private readonly AutoResetEvent _wakeWriter = new(false);
     private int _writerIdle;
+    private int _queued;
+    private const int MaxQueuedRequests = 20_000;
     private volatile bool _closed;
     private readonly DedupFilter _dedup;
     private Thread? _writer;
@@ -103,6 +105,13 @@ public sealed partial class EventLog : IHostedService, IDisposable
         if (_closed)
             throw new LogUnavailableException("The server is shutting down.");
         ct.ThrowIfCancellationRequested();
+        // Requests wait for the writer in memory: past a bound (a writer that cannot keep up or is
+        // waiting for the loader), new ones are answered 503 at once instead of piling up.
+        if (Interlocked.Increment(ref _queued) > MaxQueuedRequests)
+        {
+            Interlocked.Decrement(ref _queued);
+            throw new LogUnavailableException("The event log has too many requests waiting; retry shortly.");
+        }
         var pending = new Pending(records, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
         _queue.Enqueue(pending);
         if (Interlocked.Exchange(ref _writerIdle, 0) == 1)
@@ -176,6 +185,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
                 var events = 0;
                 while (events < _options.CommitMaxEvents && _queue.TryDequeue(out var p))
                 {
+                    Interlocked.Decrement(ref _queued);
                     group.Add(p);
                     events += p.Records.Count;
                 }
@@ -186,8 +196,9 @@ public sealed partial class EventLog : IHostedService, IDisposable
                 }
                 if (_closed)
                     break;
-                // Announce the sleep, then look once more, so that no request is left behind.
-                Volatile.Write(ref _writerIdle, 1);
+                // Announce the sleep (a full fence, so the look below cannot move before it), then
+                // look once more, so that no request is left behind.
+                Interlocked.Exchange(ref _writerIdle, 1);
                 if (_queue.IsEmpty && !_closed)
                     _wakeWriter.WaitOne(TimeSpan.FromMilliseconds(250));
                 Volatile.Write(ref _writerIdle, 0);
@@ -197,6 +208,9 @@ public sealed partial class EventLog : IHostedService, IDisposable
         {
             LogWriterCrashed(_log, e);
             _writerDone.TrySetResult();
+            // The group being committed is failed too (completing an already answered request does nothing).
+            foreach (var p in group)
+                p.Done.TrySetException(new LogUnavailableException("The event log writer stopped.", e));
             FailQueued(e);
         }
         finally
@@ -210,9 +224,12 @@ public sealed partial class EventLog : IHostedService, IDisposable
     private void FailQueued(Exception? cause)
     {
         while (_queue.TryDequeue(out var p))
+        {
+            Interlocked.Decrement(ref _queued);
             p.Done.TrySetException(cause is null
                 ? new LogUnavailableException("The server is shutting down.")
                 : new LogUnavailableException("The event log writer stopped.", cause));
+        }
     }
 
     private readonly HashSet<(Guid, string)> _inCommit = [];
@@ -264,10 +281,10 @@ public sealed partial class EventLog : IHostedService, IDisposable
             WaitForLoaderRoom();
             _segments.Append(_frame);
         }
-        catch (Exception e) when (e is DuckDBException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is DuckDBException or InvalidOperationException or IOException or UnauthorizedAccessException or LogUnavailableException)
         {
             LogCommitFailed(_log, e, group.Count);
-            var failure = new LogUnavailableException("The event log could not store the request: " + e.Message, e);
+            var failure = e as LogUnavailableException ?? new LogUnavailableException("The event log could not store the request: " + e.Message, e);
             foreach (var p in group)
                 p.Done.TrySetException(failure);
             return;

@@ -141,8 +141,17 @@ internal sealed class SegmentFiles : IDisposable
             }
             catch
             {
-                // Part of the frame may be in the file: close it there, so that the next frame
-                // starts a new file (a reader of this one stops at the last whole frame).
+                // Part or all of the frame may be in the file, unacknowledged: cut it off and close
+                // the file there, so that the next frame starts a new file and recovery never
+                // loads the failed one (its requests were answered 503).
+                try
+                {
+                    _current!.SetLength(_segments[^1].Length);
+                }
+                catch (IOException)
+                {
+                    // A failing disk: the checksum still stops recovery at a torn frame.
+                }
                 CloseCurrentLocked();
                 throw;
             }
