@@ -42,7 +42,7 @@ internal sealed class IngestRequest : IDisposable
         {
             refused = Collect(doc, root, pathType, basicWriteKey, out parsed);
         }
-        catch (InvalidOperationException) when (JsonText.HasSurrogateEscape(body.Span))
+        catch (InvalidOperationException) when (JsonText.HasLoneSurrogateEscape(body.Span))
         {
             (refused, parsed) = (new IngestOutcome(IngestStatus.BadRequest, "The body's " + JsonText.LoneSurrogate + "."), null);
         }

@@ -36,21 +36,6 @@ internal sealed class MessageBuilder(Enricher enricher)
 
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
 
-    /// <summary>Builds the record, or returns the reason the message is refused.</summary>
-    public LogRecord? Build(JsonElement message, in RequestFacts facts, IngestSource source, out string? reason)
-    {
-        try
-        {
-            return BuildChecked(message, facts, source, out reason);
-        }
-        catch (InvalidOperationException) when (JsonText.HasSurrogateEscape(JsonMarshal.GetRawUtf8Value(message))
-            || facts.BatchContext is { } inherited && JsonText.HasSurrogateEscape(JsonMarshal.GetRawUtf8Value(inherited)))
-        {
-            // JSON may escape half of a surrogate pair (\ud800), which no .NET string or UTF-8 text can hold.
-            return Refuse(JsonText.LoneSurrogate, out reason);
-        }
-    }
-
     /// <summary>The fields of a message that ingest reads, found in one pass over its properties.</summary>
     private struct Fields
     {
@@ -59,7 +44,8 @@ internal sealed class MessageBuilder(Enricher enricher)
         public bool HasContext;
     }
 
-    private LogRecord? BuildChecked(JsonElement message, in RequestFacts facts, IngestSource source, out string? reason)
+    /// <summary>Builds the record, or returns the reason the message is refused.</summary>
+    public LogRecord? Build(JsonElement message, in RequestFacts facts, IngestSource source, out string? reason)
     {
         reason = null;
         if (message.ValueKind != JsonValueKind.Object)
@@ -67,7 +53,8 @@ internal sealed class MessageBuilder(Enricher enricher)
         var rawMessage = JsonMarshal.GetRawUtf8Value(message);
         if (rawMessage.Length > source.MaxEventBytes)
             return Refuse($"the message is {rawMessage.Length} bytes; this source accepts at most {source.MaxEventBytes}", out reason);
-        // The message's JSON is stored as sent, so text that no .NET string can hold is refused here.
+        // JSON may escape half of a surrogate pair (\ud800), which no .NET string or UTF-8 text can
+        // hold; the message is stored as sent, so such text is refused before anything is read.
         if (JsonText.HasLoneSurrogateEscape(rawMessage))
             return Refuse(JsonText.LoneSurrogate, out reason);
 

@@ -16,7 +16,7 @@ public sealed partial class EventLog
             throw new InvalidOperationException("Import runs before the log starts taking events.");
         _store.EnsureOpen();
         using var c = _store.Open();
-        var head = ReadHead(c);
+        var head = EventStore.ReadHead(c);
         long done = 0;
         var chunk = new List<LogRecord>(ImportChunk);
         void Flush()
@@ -47,12 +47,7 @@ public sealed partial class EventLog
                 Flush();
         }
         Flush();
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "INSERT OR REPLACE INTO log_head VALUES (1, $seq)";
-            cmd.Parameters.Add(EventStore.Parameter("seq", head));
-            cmd.ExecuteNonQuery();
-        }
+        EventStore.WriteHead(c, head);
         return Task.FromResult(done);
     }
 }

@@ -156,7 +156,7 @@ public sealed partial class EventLog
                     tx.Rollback();
                     return count;
                 }
-                WriteHead(c, last);
+                EventStore.WriteHead(c, last);
                 tx.Commit();
             }
         }
@@ -181,14 +181,6 @@ public sealed partial class EventLog
         return count;
     }
 
-    /// <summary>Records <paramref name="last"/> as the log's head (inside the caller's transaction); it survives an erasure of the newest events, so sequence numbers are never reused.</summary>
-    private static void WriteHead(DuckDBConnection c, long last)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "INSERT OR REPLACE INTO log_head VALUES (1, $seq)";
-        cmd.Parameters.Add(EventStore.Parameter("seq", last));
-        cmd.ExecuteNonQuery();
-    }
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Error, Message = "Loading {Count} acknowledged events into the store failed; they stay in the segment files and are retried.")]
     private static partial void LogLoadFailed(ILogger logger, Exception e, long count);

@@ -66,7 +66,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
         using (var c = _store.Open())
         {
             var recovered = _store.Recovered;
-            _head = ReadHead(c);
+            _head = EventStore.ReadHead(c);
             _readable = _head;
             var remembered = RebuildDedup(c);
             LogOpened(_log, _store.Path, _head, remembered, _dedup.CapacityBytes / (1024 * 1024));
@@ -150,12 +150,6 @@ public sealed partial class EventLog : IHostedService, IDisposable
         }
     }
 
-    internal static long ReadHead(DuckDBConnection c)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT greatest((SELECT coalesce(max(seq), 0) FROM log_head), (SELECT coalesce(max(seq), 0) FROM events))";
-        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
 
     private long RebuildDedup(DuckDBConnection c)
     {

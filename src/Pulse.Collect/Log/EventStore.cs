@@ -183,7 +183,7 @@ internal sealed class EventStore : IDisposable
     private long RecoverSegments(DuckDBConnection c)
     {
         var segments = new SegmentFiles(System.IO.Path.GetDirectoryName(Path)!);
-        var head = Log.EventLog.ReadHead(c);
+        var head = ReadHead(c);
         long total = 0;
         var pending = 0;
         DuckDBTransaction? tx = null;
@@ -192,12 +192,7 @@ internal sealed class EventStore : IDisposable
         {
             appender!.Dispose();
             appender = null;
-            using (var cmd = c.CreateCommand())
-            {
-                cmd.CommandText = "INSERT OR REPLACE INTO log_head VALUES (1, $seq)";
-                cmd.Parameters.Add(Parameter("seq", head));
-                cmd.ExecuteNonQuery();
-            }
+            WriteHead(c, head);
             tx!.Commit();
             tx.Dispose();
             tx = null;
@@ -232,6 +227,23 @@ internal sealed class EventStore : IDisposable
     }
 
     private const int RecoveryChunk = 131_072;
+
+    /// <summary>The last sequence number given: the recorded head, or the newest stored event if that is newer.</summary>
+    public static long ReadHead(DuckDBConnection c)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT greatest((SELECT coalesce(max(seq), 0) FROM log_head), (SELECT coalesce(max(seq), 0) FROM events))";
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Records <paramref name="seq"/> as the log's head (inside the caller's transaction); it survives an erasure of the newest events, so sequence numbers are never reused.</summary>
+    public static void WriteHead(DuckDBConnection c, long seq)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "INSERT OR REPLACE INTO log_head VALUES (1, $seq)";
+        cmd.Parameters.Add(Parameter("seq", seq));
+        cmd.ExecuteNonQuery();
+    }
 
     /// <summary>A new connection to the log (the caller disposes it).</summary>
     public DuckDBConnection Open()

@@ -53,15 +53,6 @@ internal sealed class SegmentFiles : IDisposable
         _directory = Path.Combine(dataDirectory, DirectoryName);
     }
 
-    /// <summary>Every record of the segments left on disk with a sequence number above <paramref name="after"/>, in order.</summary>
-    public List<(long Seq, byte[] Packed)> Recover(long after)
-    {
-        var records = new List<(long, byte[])>();
-        RecoverInto(after, (seq, packed) => records.Add((seq, packed.ToArray())));
-        records.Sort((a, b) => a.Item1.CompareTo(b.Item1));
-        return records;
-    }
-
     /// <summary>
     /// Hands every record of the segment files on disk with a sequence number above
     /// <paramref name="after"/> to <paramref name="handler"/>, file by file in order, stopping in

@@ -102,7 +102,7 @@ public static class TagEndpoints
             {
                 return DataMessage(bytes, query);
             }
-            catch (InvalidOperationException) when (JsonText.HasSurrogateEscape(bytes))
+            catch (InvalidOperationException) when (JsonText.HasLoneSurrogateEscape(bytes))
             {
                 throw new FormatException("data's " + JsonText.LoneSurrogate + ".");
             }

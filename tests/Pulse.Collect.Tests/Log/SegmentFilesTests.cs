@@ -15,6 +15,13 @@ public sealed class SegmentFilesTests
         Packed = Encoding.UTF8.GetBytes(text),
     };
 
+    private static List<(long Seq, string Text)> Recover(SegmentFiles segments, long after)
+    {
+        var records = new List<(long, string)>();
+        segments.RecoverInto(after, (seq, packed) => records.Add((seq, Encoding.UTF8.GetString(packed))));
+        return records;
+    }
+
     [Fact]
     public void Recover_ReturnsEveryRecordOfCompleteFrames_AfterTheStoredHead()
     {
@@ -27,10 +34,10 @@ public sealed class SegmentFilesTests
             segments.Append([Record(4, "dddd")]);
         }
         using var again = new SegmentFiles(dir);
-        var all = again.Recover(0);
+        var all = Recover(again, 0);
         Assert.Equal([1L, 2, 3, 4], all.Select(r => r.Seq));
-        Assert.Equal("dddd", Encoding.UTF8.GetString(all[3].Packed));
-        Assert.Equal([3L, 4], again.Recover(2).Select(r => r.Seq));
+        Assert.Equal("dddd", all[3].Text);
+        Assert.Equal([3L, 4], Recover(again, 2).Select(r => r.Seq));
     }
 
     [Fact]
@@ -46,12 +53,12 @@ public sealed class SegmentFilesTests
         var bytes = File.ReadAllBytes(file);
         File.WriteAllBytes(file, bytes[..^5]); // the last frame's tail never reached the disk
         using (var torn = new SegmentFiles(dir))
-            Assert.Equal([1L], torn.Recover(0).Select(r => r.Seq));
+            Assert.Equal([1L], Recover(torn, 0).Select(r => r.Seq));
 
         bytes[^3] ^= 0xFF; // a flipped byte in the last frame's payload
         File.WriteAllBytes(file, bytes);
         using var corrupt = new SegmentFiles(dir);
-        Assert.Equal([1L], corrupt.Recover(0).Select(r => r.Seq));
+        Assert.Equal([1L], Recover(corrupt, 0).Select(r => r.Seq));
     }
 
     [Fact]
@@ -65,9 +72,9 @@ public sealed class SegmentFilesTests
         segments.Roll();
         segments.Append([Record(4, "d")]);
         segments.DeleteLoaded(2);
-        Assert.Equal([3L, 4], segments.Recover(0).Select(r => r.Seq));
+        Assert.Equal([3L, 4], Recover(segments, 0).Select(r => r.Seq));
         segments.DeleteLoaded(4); // the current (open) segment stays until it is closed
-        Assert.Equal([4L], segments.Recover(0).Select(r => r.Seq));
+        Assert.Equal([4L], Recover(segments, 0).Select(r => r.Seq));
     }
 
     [Fact]
