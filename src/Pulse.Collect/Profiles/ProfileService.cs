@@ -68,14 +68,8 @@ public sealed class ProfileService
             var ids = _db.Identities.Where(i => i.WorkspaceId == actor.WorkspaceId && i.Value.StartsWith(s)).Select(i => i.ProfileId);
             query = query.Where(p => ids.Contains(p.Id));
         }
-        if (page.Cursor is { } cursor)
-        {
-            var before = Cursor.DecodeGuid(CursorKind, cursor);
-            query = query.Where(p => p.Id < before);
-        }
-        var rows = await query.OrderByDescending(p => p.Id).Take(page.Limit + 1).ToListAsync(ct);
-        var items = rows.Take(page.Limit).Select(p => new ProfileSummaryDto(p.Id, p.UserId, Email(p), p.FirstSeen, p.LastSeen, p.EventCount, p.OptedOut)).ToList();
-        return new Page<ProfileSummaryDto>(items, rows.Count > page.Limit ? Cursor.Encode(CursorKind, items[^1].Id) : null);
+        return await query.PageAsync(p => p.Id, CursorKind, page,
+            p => new ProfileSummaryDto(p.Id, p.UserId, Email(p), p.FirstSeen, p.LastSeen, p.EventCount, p.OptedOut), ct);
     }
 
     /// <summary>Every id of the person who has <paramref name="anyId"/>, or just that id when no profile has it (yet).</summary>
@@ -252,15 +246,8 @@ public sealed class ProfileService
     public async Task<Page<ErasureDto>> ErasuresAsync(Actor actor, PageRequest page, CancellationToken ct)
     {
         actor.Demand(Permission.ProfilesManage);
-        var query = _db.Erasures.AsNoTracking().Where(r => r.WorkspaceId == actor.WorkspaceId);
-        if (page.Cursor is { } cursor)
-        {
-            var before = Cursor.DecodeGuid("erasures", cursor);
-            query = query.Where(r => r.Id < before);
-        }
-        var rows = await query.OrderByDescending(r => r.Id).Take(page.Limit + 1).ToListAsync(ct);
-        var items = rows.Take(page.Limit).Select(ToDto).ToList();
-        return new Page<ErasureDto>(items, rows.Count > page.Limit ? Cursor.Encode("erasures", items[^1].Id) : null);
+        return await _db.Erasures.AsNoTracking().Where(r => r.WorkspaceId == actor.WorkspaceId)
+            .PageAsync(r => r.Id, "erasures", page, ToDto, ct);
     }
 
     private static DataSubject Subject(Guid workspaceId, IReadOnlyList<IdentityDto> identities) => new(workspaceId,

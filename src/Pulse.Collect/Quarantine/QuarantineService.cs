@@ -53,14 +53,7 @@ public sealed class QuarantineService
                 throw new ValidationException("status", "status must be pending or replayed.");
             query = query.Where(q => q.Status == status);
         }
-        if (page.Cursor is { } cursor)
-        {
-            var before = Cursor.DecodeGuid(CursorKind, cursor);
-            query = query.Where(q => q.Id < before);
-        }
-        var rows = await query.OrderByDescending(q => q.Id).Take(page.Limit + 1).ToListAsync(ct);
-        var items = rows.Take(page.Limit).Select(ToDto).ToList();
-        return new Page<QuarantineDto>(items, rows.Count > page.Limit ? Cursor.Encode(CursorKind, items[^1].Id) : null);
+        return await query.PageAsync(q => q.Id, CursorKind, page, ToDto, ct);
     }
 
     public async Task<QuarantineDto> GetAsync(Actor actor, Guid id, CancellationToken ct)

@@ -108,14 +108,7 @@ public sealed class AlertService : IAlerts
             StateAll => query,
             _ => throw new ValidationException("state", "state must be open, cleared or all."),
         };
-        if (page.Cursor is { } cursor)
-        {
-            var before = Cursor.DecodeGuid(CursorKind, cursor);
-            query = query.Where(a => a.Id < before);
-        }
-        var rows = await query.OrderByDescending(a => a.Id).Take(page.Limit + 1).ToListAsync(ct);
-        var items = rows.Take(page.Limit).Select(ToDto).ToList();
-        return new Page<AlertDto>(items, rows.Count > page.Limit ? Cursor.Encode(CursorKind, items[^1].Id) : null);
+        return await query.PageAsync(a => a.Id, CursorKind, page, ToDto, ct);
     }
 
     /// <summary>How many alerts of the actor's workspace are open (the panel's badge).</summary>

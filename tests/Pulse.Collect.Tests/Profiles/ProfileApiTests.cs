@@ -28,6 +28,27 @@ public sealed class ProfileApiTests(CollectFixture fixture) : IClassFixture<Coll
         [.. profile.GetProperty("identities").EnumerateArray().Select(i => i.GetProperty("kind").GetString() + ":" + i.GetProperty("value").GetString()).Order()];
 
     [Fact]
+    public async Task TheProfileList_PagesNewestFirst_WithoutGapsOrRepeats()
+    {
+        var t = await fixture.TenantAsync();
+        await SendAsync(t, string.Join(",", Enumerable.Range(0, 5).Select(i => $$"""{"type":"identify","userId":"page-{{i}}"}""")));
+        await t.ProfilesCaughtUpAsync();
+        var seen = new List<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await t.GetAsync("/api/v1/profiles?limit=2" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)));
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(p => p.GetProperty("id").GetString()!));
+            cursor = page.GetProperty("nextCursor").GetString();
+            pages++;
+        } while (cursor is not null);
+        Assert.Equal(3, pages);
+        Assert.Equal(5, seen.Distinct().Count());
+        Assert.Equal(seen.OrderByDescending(id => Guid.Parse(id)), seen);
+    }
+
+    [Fact]
     public async Task Identify_StitchesTheAnonymousVisitorToTheUser_WithTraitsAndTimeline()
     {
         var t = await fixture.TenantAsync();
