@@ -18,10 +18,10 @@ internal static class LogAppend
         try
         {
             var options = Options.Create(new CollectOptions { CheckpointThreshold = Environment.GetEnvironmentVariable("CKPT") ?? "256MB" });
-            using var store = new EventStore(new DataDirectory(dir), options);
+            using var store = new DuckDbEventStore(new DataDirectory(dir), options);
             using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
             var meters = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(services);
-            var log = new Pulse.Collect.Log.EventLog(store, options, new CollectMetrics(meters), TimeProvider.System, NullLogger<Pulse.Collect.Log.EventLog>.Instance);
+            var log = new Pulse.Collect.Log.EmbeddedEventLog(store, options, new CollectMetrics(meters), TimeProvider.System, NullLogger<Pulse.Collect.Log.EventLog>.Instance);
             await log.StartAsync(default);
             var raw = System.Text.Encoding.UTF8.GetBytes(new string('x', Environment.GetEnvironmentVariable("RAWLEN") is { } rl ? int.Parse(rl, System.Globalization.CultureInfo.InvariantCulture) : 900));
             var source = Guid.CreateVersion7();

@@ -113,7 +113,7 @@ internal static class StagesDuck
                         cmd.CommandText = "SET threads = 2; SET memory_limit='512MB'";
                         cmd.ExecuteNonQuery();
                     }
-                    var store = new EventStore(new Pulse.Platform.Storage.DataDirectory(dir + "/x"), Microsoft.Extensions.Options.Options.Create(new Pulse.Collect.CollectOptions()));
+                    var store = new DuckDbEventStore(new Pulse.Platform.Storage.DataDirectory(dir + "/x"), Microsoft.Extensions.Options.Options.Create(new Pulse.Collect.CollectOptions()));
                     // Same schema as the store.
                     store.EnsureOpen();
                     store.Dispose();
@@ -166,7 +166,7 @@ internal static class StagesDuck
                         {
                             using var app = c.CreateAppender("events");
                             foreach (var p in chunk)
-                                EventStore.AppendPacked(app, ++seq, p);
+                                DuckDbEventStore.AppendPacked(app, ++seq, p);
                         }
                         else if (mode == "noraw")
                         {
@@ -179,7 +179,7 @@ internal static class StagesDuck
                                 var q = new byte[cut + 2];
                                 p.AsSpan(0, cut).CopyTo(q);
                                 q[cut] = (byte)'{'; q[cut + 1] = (byte)'}';
-                                EventStore.AppendPacked(app, ++seq, q);
+                                DuckDbEventStore.AppendPacked(app, ++seq, q);
                             }
                         }
                         else if (mode == "nulls")
@@ -211,7 +211,7 @@ internal static class StagesDuck
                     if (mode == "inbox+compact")
                     {
                         using var tx = c.BeginTransaction();
-                        Exec(c, EventStore.InboxToEvents + "; DELETE FROM inbox;");
+                        Exec(c, DuckDbEventStore.InboxToEvents + "; DELETE FROM inbox;");
                         tx.Commit();
                     }
                     var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu0;

@@ -22,15 +22,20 @@ public static class CollectModule
     public static IServiceCollection AddCollectCore(this IServiceCollection services, IConfiguration config)
     {
         services.AddOptions<CollectOptions>().Bind(config.GetSection(CollectOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddModuleStore<CollectDbContext>("Collect", CollectDbContext.HistoryTable);
+        services.AddModuleStore<CollectDbContext, PostgresCollectDbContext>("Collect", CollectDbContext.HistoryTable);
         services.AddScoped(sp => new SourceService(
             sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetService<SourceDirectory>()));
-        services.AddSingleton<EventStore>();
+        var mode = services.Select(d => d.ImplementationInstance).OfType<StorageMode>().Single();
+        services.AddPostgresSchema<PostgresLogSchema>("EventLog", PostgresLogSchema.HistoryTable);
+        if (mode.IsPostgres)
+            services.AddSingleton<EventStore>(sp => new PostgresEventStore(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
+        else
+            services.AddSingleton<EventStore>(sp => new DuckDbEventStore(sp.GetRequiredService<DataDirectory>(), sp.GetRequiredService<IOptions<CollectOptions>>()));
         services.AddSingleton<CollectMetrics>();
         services.AddSingleton(sp => new Events.EventQueries(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
         services.AddSingleton(sp => new Events.EventExporter(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
-        services.AddModuleStore<ProfilesDbContext>("Profiles", ProfilesDbContext.HistoryTable);
+        services.AddModuleStore<ProfilesDbContext, PostgresProfilesDbContext>("Profiles", ProfilesDbContext.HistoryTable);
         services.AddSingleton<ProfileGate>();
         services.AddScoped(sp => new ProfileService(
             sp.GetRequiredService<ProfilesDbContext>(), sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(),
@@ -52,7 +57,7 @@ public static class CollectModule
     public static IServiceCollection AddCollectWeb(this IServiceCollection services)
     {
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, CollectJsonContext.Default));
-        services.AddSingleton(sp => new EventLog(
+        services.AddSingleton(sp => EventLog.Create(
             sp.GetRequiredService<EventStore>(), sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<CollectMetrics>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<EventLog>>()));
         services.AddHostedService(sp => sp.GetRequiredService<EventLog>());

@@ -27,9 +27,21 @@ public static class PlatformModule
         services.AddOptions<SecurityOptions>().Bind(config.GetSection(SecurityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var security = SecurityOptions.From(config);
 
+        var storage = StorageOptions.From(config);
         services.AddSingleton(data);
+        services.AddSingleton(new StorageMode(storage));
         services.AddSingleton(TimeProvider.System);
-        services.AddDbContext<PulseDbContext>(o => o.UseSqlite(data.SqliteConnectionString));
+        if (storage.IsPostgres)
+        {
+            // One pool per process for EF Core and the modules' own SQL (the event log's COPY).
+            services.AddSingleton(_ => PostgresStore.CreateDataSource(storage.Postgres!));
+            services.AddDbContext<PulseDbContext, PostgresPulseDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
+            services.AddScoped(sp => (PostgresPulseDbContext)sp.GetRequiredService<PulseDbContext>());
+        }
+        else
+        {
+            services.AddDbContext<PulseDbContext>(o => o.UseSqlite(data.SqliteConnectionString));
+        }
         services.AddSingleton<Database>();
         services.AddMetrics();
         services.AddSingleton<PlatformMetrics>();
@@ -47,11 +59,14 @@ public static class PlatformModule
             sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<AlertNotifier>()));
         services.AddScoped<IAlerts>(sp => sp.GetRequiredService<AlertService>());
 
-        // Keys for sign-in cookies and account tokens live in the data directory, shared by the server
-        // and the CLI (whose `user add` and `reset-password` need them) and kept across restarts.
-        services.AddDataProtection()
-            .SetApplicationName("Pulse")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.Path, "keys")));
+        // Keys for sign-in cookies and account tokens are shared by the server and the CLI (whose
+        // `user add` and `reset-password` need them) and kept across restarts: in the data directory,
+        // or in PostgreSQL, where every node of a cluster finds the same keys.
+        var protection = services.AddDataProtection().SetApplicationName("Pulse");
+        if (storage.IsPostgres)
+            protection.PersistKeysToDbContext<PostgresPulseDbContext>();
+        else
+            protection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.Path, "keys")));
 
         services.AddIdentityCore<PulseUser>(o =>
             {
@@ -78,10 +93,42 @@ public static class PlatformModule
     /// context's connection within a scope (so <see cref="AuditTrail"/> can commit a module's change
     /// with its audit entries), with its own migration history table, migrated by <see cref="Database"/>.
     /// </summary>
-    public static IServiceCollection AddModuleStore<TContext>(this IServiceCollection services, string module, string historyTable)
+    /// <typeparam name="TContext">The module's context: the embedded (SQLite) model and migrations.</typeparam>
+    /// <typeparam name="TPostgresContext">Its subclass for cluster mode, holding the PostgreSQL migrations.</typeparam>
+    public static IServiceCollection AddModuleStore<TContext, TPostgresContext>(this IServiceCollection services, string module, string historyTable)
+        where TContext : DbContext
+        where TPostgresContext : TContext
+    {
+        var mode = services.Select(d => d.ImplementationInstance).OfType<StorageMode>().SingleOrDefault()
+            ?? throw new InvalidOperationException("AddPlatformCore must be called before a module adds its store.");
+        if (mode.IsPostgres)
+        {
+            services.AddDbContext<TContext, TPostgresContext>((sp, o) => o.UseNpgsql(
+                sp.GetRequiredService<PulseDbContext>().Database.GetDbConnection(),
+                x => x.MigrationsHistoryTable(historyTable)));
+        }
+        else
+        {
+            services.AddDbContext<TContext>((sp, o) => o.UseSqlite(
+                sp.GetRequiredService<PulseDbContext>().Database.GetDbConnection(),
+                x => x.MigrationsHistoryTable(historyTable)));
+        }
+        services.AddSingleton<IModuleSchema>(new ModuleSchema<TContext>(module));
+        return services;
+    }
+
+    /// <summary>
+    /// A module's tables that exist only in cluster mode (on PostgreSQL), versioned by
+    /// <typeparamref name="TContext"/>'s migrations and applied by <c>pulse migrate</c>; nothing in embedded mode.
+    /// </summary>
+    public static IServiceCollection AddPostgresSchema<TContext>(this IServiceCollection services, string module, string historyTable)
         where TContext : DbContext
     {
-        services.AddDbContext<TContext>((sp, o) => o.UseSqlite(
+        var mode = services.Select(d => d.ImplementationInstance).OfType<StorageMode>().SingleOrDefault()
+            ?? throw new InvalidOperationException("AddPlatformCore must be called before a module adds its store.");
+        if (!mode.IsPostgres)
+            return services;
+        services.AddDbContext<TContext>((sp, o) => o.UseNpgsql(
             sp.GetRequiredService<PulseDbContext>().Database.GetDbConnection(),
             x => x.MigrationsHistoryTable(historyTable)));
         services.AddSingleton<IModuleSchema>(new ModuleSchema<TContext>(module));

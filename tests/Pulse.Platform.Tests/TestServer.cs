@@ -15,8 +15,9 @@ namespace Pulse.Platform.Tests;
 /// <summary>A real Pulse server on a loopback port over a fresh data directory.</summary>
 public sealed class TestServer : IAsyncDisposable
 {
-    private TestServer(WebApplication app, string dataDir, Uri address)
+    private TestServer(WebApplication app, string dataDir, Uri address, string? postgres)
     {
+        Postgres = postgres;
         App = app;
         DataDir = dataDir;
         Address = address;
@@ -27,6 +28,9 @@ public sealed class TestServer : IAsyncDisposable
     public string DataDir { get; }
     public Uri Address { get; }
     public HttpClient Client { get; }
+
+    /// <summary>Cluster mode: the test's own PostgreSQL database (dropped at the end); null in embedded mode.</summary>
+    public string? Postgres { get; }
 
     /// <param name="customize">Changes to the host before it is built (a fake <see cref="TimeProvider"/> …).</param>
     public static async Task<TestServer> StartAsync(Dictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? customize = null)
@@ -41,13 +45,43 @@ public sealed class TestServer : IAsyncDisposable
             ["Security:ApiBurst"] = "100000",
             ["Security:LoginAttemptsPerMinute"] = "1000",
         };
+        // The second pass of ./test.sh runs every storage-level test in cluster mode, each server on
+        // a database of its own, migrated as `pulse migrate` would.
+        string? postgres = null;
+        if (Pulse.Tests.Shared.ClusterServices.ClusterPass)
+        {
+            postgres = await Pulse.Tests.Shared.ClusterServices.CreateDatabaseAsync();
+            flags["Storage:Mode"] = "postgres";
+            flags["Storage:Postgres"] = postgres;
+            flags["Storage:Redis"] = Pulse.Tests.Shared.ClusterServices.Redis;
+        }
         foreach (var (k, v) in settings ?? [])
             flags[k] = v;
         var app = PulseHost.Build(flags, customize);
+        if (postgres is not null)
+            await app.Services.GetRequiredService<Pulse.Platform.Storage.Database>().MigrateAsync();
         await app.Services.GetRequiredService<Bootstrap>().PrepareAsync(default);
         await app.StartAsync();
         var address = new Uri(PulseHost.Addresses(app)[0]);
-        return new TestServer(app, dir, address);
+        return new TestServer(app, dir, address, postgres);
+    }
+
+    public bool IsCluster => Postgres is not null;
+
+    /// <summary>
+    /// Runs SQL straight on the server's metadata database, as someone with access to the database
+    /// would (behind Pulse's back): <paramref name="sqlite"/> in embedded mode, <paramref name="postgres"/>
+    /// in cluster mode. Returns the first column of the first row, if any.
+    /// </summary>
+    public async Task<object?> SqlAsync(string sqlite, string postgres)
+    {
+        await using System.Data.Common.DbConnection c = IsCluster
+            ? new Npgsql.NpgsqlConnection(Postgres)
+            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(DataDir, "pulse.db")};Pooling=False");
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = IsCluster ? postgres : sqlite;
+        return await cmd.ExecuteScalarAsync();
     }
 
     public async Task<T> WithScopeAsync<TService, T>(Func<TService, Task<T>> work) where TService : notnull
@@ -92,6 +126,8 @@ public sealed class TestServer : IAsyncDisposable
         await App.StopAsync();
         await App.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Postgres is not null)
+            await Pulse.Tests.Shared.ClusterServices.DropDatabaseAsync(Postgres);
         try
         {
             Directory.Delete(DataDir, recursive: true);

@@ -19,8 +19,7 @@ public sealed class AlertsPanelTests(PanelFixture fixture) : IClassFixture<Panel
             "Order Completed fell to 0 in 14:00–15:00 UTC (source Web), usually 118.",
             new Dictionary<string, double> { ["expected"] = 118, ["observed"] = 0 }), default));
 
-        var page = await fixture.LoginAsync(PanelFixture.OwnerEmail);
-        await page.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal));
+        var page = await fixture.SignInAsync(PanelFixture.OwnerEmail);
         await page.Locator("[data-testid=alert-count]").WaitForAsync();
         await page.GotoAsync("/alerts");
         var row = page.Locator("[data-testid=alerts-table] tr", new() { HasText = title });
@@ -40,8 +39,7 @@ public sealed class AlertsPanelTests(PanelFixture fixture) : IClassFixture<Panel
         await PanelFixture.ShotAsync(page, "alerts");
         await page.Context.CloseAsync();
 
-        var viewer = await fixture.LoginAsync(PanelFixture.ViewerEmail);
-        await viewer.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal));
+        var viewer = await fixture.SignInAsync(PanelFixture.ViewerEmail);
         await viewer.GotoAsync("/alerts");
         await viewer.Locator("[data-testid=alerts-table] tr", new() { HasText = title }).WaitForAsync();
         Assert.Equal(0, await viewer.Locator("[data-testid=acknowledge]").CountAsync());
@@ -51,8 +49,7 @@ public sealed class AlertsPanelTests(PanelFixture fixture) : IClassFixture<Panel
         // The one role without AlertsRead: a partner sees neither the page nor the menu entry.
         var partnerEmail = $"pat.partner-{Guid.NewGuid():N}@example.com";
         await fixture.Server.WithScopeAsync<MemberService, AddedMember>(m => m.AddAsync(Actor.Cli(fixture.Acme.Id), partnerEmail, "Partner", "Pat Partner", TestData.Password, default));
-        var partner = await fixture.LoginAsync(partnerEmail);
-        await partner.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal));
+        var partner = await fixture.SignInAsync(partnerEmail);
         await partner.GotoAsync("/alerts");
         await partner.GetByText("partner portal", new() { Exact = false }).First.WaitForAsync();
         Assert.Equal(0, await partner.Locator("[data-testid=alerts-table]").CountAsync());

@@ -12,8 +12,7 @@ public sealed class CollectPanelTests(PanelFixture fixture) : IClassFixture<Pane
     [Fact]
     public async Task Owner_AddsASource_SeesItsEventsLive_WithMarkupShownAsText()
     {
-        var page = await fixture.LoginAsync(PanelFixture.OwnerEmail);
-        await page.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal));
+        var page = await fixture.SignInAsync(PanelFixture.OwnerEmail);
         await page.GotoAsync("/sources");
         var name = "Web " + Guid.NewGuid().ToString("N")[..6];
         await page.Locator("[data-testid=source-name] input, input[data-testid=source-name]").First.FillAsync(name);
@@ -48,8 +47,7 @@ public sealed class CollectPanelTests(PanelFixture fixture) : IClassFixture<Pane
     [Fact]
     public async Task Viewer_SeesSources_ButNotEvents()
     {
-        var page = await fixture.LoginAsync(PanelFixture.ViewerEmail);
-        await page.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal));
+        var page = await fixture.SignInAsync(PanelFixture.ViewerEmail);
         await page.GotoAsync("/sources");
         await page.Locator("[data-testid=sources-table]").WaitForAsync();
         Assert.Equal(0, await page.Locator("[data-testid=create-source]").CountAsync());

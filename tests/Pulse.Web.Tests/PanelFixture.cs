@@ -61,6 +61,18 @@ public sealed class PanelFixture : IAsyncLifetime
         return page;
     }
 
+    /// <summary>
+    /// Logs in and waits until the browser has left the login page. Only the navigation's commit is
+    /// awaited: the panel keeps a circuit open, so waiting for the page's "load" event after the
+    /// redirect sometimes timed out although the page was there.
+    /// </summary>
+    public async Task<IPage> SignInAsync(string email, string password = TestData.Password)
+    {
+        var page = await LoginAsync(email, password);
+        await page.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        return page;
+    }
+
     public static Task ShotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true });
 

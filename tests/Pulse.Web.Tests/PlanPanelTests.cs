@@ -26,8 +26,7 @@ public sealed class PlanPanelTests(PanelFixture fixture) : IClassFixture<PanelFi
             """{"userId":"u-9","event":"Order Completed","properties":{"revenue":"<b>12</b>"}}""", Encoding.UTF8, "application/json"));
         Assert.True(res.IsSuccessStatusCode);
 
-        var page = await fixture.LoginAsync(PanelFixture.OwnerEmail);
-        await page.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal));
+        var page = await fixture.SignInAsync(PanelFixture.OwnerEmail);
         await page.GotoAsync("/quarantine");
         var row = page.Locator("[data-testid=quarantine-table] tr", new() { HasText = name });
         await row.WaitForAsync();
@@ -62,8 +61,7 @@ public sealed class PlanPanelTests(PanelFixture fixture) : IClassFixture<PanelFi
     [Fact]
     public async Task Viewer_SeesPlans_WithoutPublishing_AndIsRefusedTheQuarantine()
     {
-        var page = await fixture.LoginAsync(PanelFixture.ViewerEmail);
-        await page.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal));
+        var page = await fixture.SignInAsync(PanelFixture.ViewerEmail);
         await page.GotoAsync("/tracking-plans");
         await page.Locator("[data-testid=plan-source]").WaitForAsync();
         Assert.Equal(0, await page.Locator("[data-testid=plan-publish]").CountAsync());

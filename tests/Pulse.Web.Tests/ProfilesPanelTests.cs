@@ -33,8 +33,7 @@ public sealed class ProfilesPanelTests(PanelFixture fixture) : IClassFixture<Pan
         var services = fixture.Server.App.Services;
         await services.GetRequiredService<ProfileBuilder>().CaughtUpAsync(services.GetRequiredService<EventLog>().Head, default).WaitAsync(TimeSpan.FromSeconds(30));
 
-        var page = await fixture.LoginAsync(PanelFixture.OwnerEmail);
-        await page.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal));
+        var page = await fixture.SignInAsync(PanelFixture.OwnerEmail);
         await page.GotoAsync("/profiles");
         await page.Locator("[data-testid=profile-search] input, input[data-testid=profile-search]").First.FillAsync(user + "-device");
         await page.ClickAsync("[data-testid=profile-search-go]");
@@ -64,8 +63,7 @@ public sealed class ProfilesPanelTests(PanelFixture fixture) : IClassFixture<Pan
     [Fact]
     public async Task Viewer_IsRefusedTheProfilesPage()
     {
-        var page = await fixture.LoginAsync(PanelFixture.ViewerEmail);
-        await page.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal));
+        var page = await fixture.SignInAsync(PanelFixture.ViewerEmail);
         await page.GotoAsync("/profiles");
         await page.GetByText("may not", new() { Exact = false }).First.WaitForAsync();
         Assert.Equal(0, await page.Locator("[data-testid=profile-search]").CountAsync());

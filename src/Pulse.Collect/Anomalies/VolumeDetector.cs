@@ -119,19 +119,20 @@ internal sealed partial class VolumeDetector(
     {
         using var c = store.Open();
         using var cmd = c.CreateCommand();
-        // (end - t - 1) // week is the week back; (end - t - 1) % week < hour keeps the same hour-of-week.
-        cmd.CommandText = """
+        // floor((end - t - 1) / week) is the week back; (end - t - 1) % week < hour keeps the same hour-of-week.
+        var age = $"($end - {store.EpochMs("received_at")} - 1)";
+        cmd.CommandText = store.Sql($"""
             SELECT workspace_id, source_id, type, CASE WHEN type = 'track' THEN coalesce(event, '') END AS name,
-                   ($end - epoch_ms(received_at) - 1) // 604800000 AS w, count(*) AS n
+                   CAST(floor({age} / 604800000.0) AS BIGINT) AS w, count(*) AS n
             FROM all_events
             WHERE received_at >= $from AND received_at < $to
-              AND ($end - epoch_ms(received_at) - 1) % 604800000 < 3600000
+              AND {age} % 604800000 < 3600000
               AND NOT is_bot
-            GROUP BY ALL
-            """;
-        cmd.Parameters.Add(EventStore.Parameter("end", hourEnd));
-        cmd.Parameters.Add(EventStore.Parameter("from", DateTimeOffset.FromUnixTimeMilliseconds(hourEnd - HourMs - weeks * WeekMs).UtcDateTime));
-        cmd.Parameters.Add(EventStore.Parameter("to", DateTimeOffset.FromUnixTimeMilliseconds(hourEnd).UtcDateTime));
+            GROUP BY 1, 2, 3, 4, 5
+            """);
+        EventStore.Add(cmd, "end", hourEnd);
+        EventStore.Add(cmd, "from", DateTimeOffset.FromUnixTimeMilliseconds(hourEnd - HourMs - weeks * WeekMs).UtcDateTime);
+        EventStore.Add(cmd, "to", DateTimeOffset.FromUnixTimeMilliseconds(hourEnd).UtcDateTime);
         using var reader = cmd.ExecuteReader();
         var counts = new Dictionary<VolumeKey, long[]>();
         while (reader.Read())

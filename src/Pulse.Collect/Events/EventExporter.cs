@@ -35,7 +35,7 @@ public sealed class EventExporter
     {
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT count(*) FROM all_events WHERE {filter.Where(cmd)}";
+        cmd.CommandText = _store.Sql($"SELECT count(*) FROM all_events WHERE {filter.Where(cmd)}");
         return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
@@ -46,7 +46,7 @@ public sealed class EventExporter
             await _log.CaughtUpAsync(TimeSpan.FromSeconds(30), ct);
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {EventStore.Columns} FROM all_events WHERE {filter.Where(cmd)} ORDER BY seq";
+        cmd.CommandText = _store.Sql($"SELECT {EventStore.Columns} FROM all_events WHERE {filter.Where(cmd)} ORDER BY seq");
         using var reader = cmd.ExecuteReader();
         IEnumerable<LoggedEvent> Rows()
         {

@@ -19,31 +19,31 @@ public sealed record EventFilter(
     internal string Where(DbCommand cmd)
     {
         var sql = new StringBuilder("workspace_id = $ws");
-        cmd.Parameters.Add(EventStore.Parameter("ws", WorkspaceId));
+        EventStore.Add(cmd, "ws", WorkspaceId);
         if (SourceId is { } s)
         {
             sql.Append(" AND source_id = $source");
-            cmd.Parameters.Add(EventStore.Parameter("source", s));
+            EventStore.Add(cmd, "source", s);
         }
         if (Type is not null)
         {
             sql.Append(" AND type = $type");
-            cmd.Parameters.Add(EventStore.Parameter("type", Type));
+            EventStore.Add(cmd, "type", Type);
         }
         if (Event is not null)
         {
             sql.Append(" AND event = $event");
-            cmd.Parameters.Add(EventStore.Parameter("event", Event));
+            EventStore.Add(cmd, "event", Event);
         }
         if (From is { } f)
         {
             sql.Append(" AND ts >= $from");
-            cmd.Parameters.Add(EventStore.Parameter("from", f.UtcDateTime));
+            EventStore.Add(cmd, "from", f.UtcDateTime);
         }
         if (To is { } t)
         {
             sql.Append(" AND ts < $to");
-            cmd.Parameters.Add(EventStore.Parameter("to", t.UtcDateTime));
+            EventStore.Add(cmd, "to", t.UtcDateTime);
         }
         if (Ids is { Count: > 0 } ids)
         {
@@ -52,7 +52,7 @@ public sealed record EventFilter(
             for (var i = 0; i < ids.Count; i++)
             {
                 names.Append(i == 0 ? "$id0" : $", $id{i}");
-                cmd.Parameters.Add(EventStore.Parameter("id" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), ids[i]));
+                EventStore.Add(cmd, "id" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), ids[i]);
             }
             sql.Append($" AND (user_id IN ({names}) OR anonymous_id IN ({names}) OR previous_id IN ({names}))");
         }

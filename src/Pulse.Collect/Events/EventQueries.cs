@@ -31,11 +31,11 @@ public sealed class EventQueries
         if (page.Cursor is { } cursor)
         {
             where += " AND seq < $before";
-            cmd.Parameters.Add(EventStore.Parameter("before", Cursor.DecodeLong(CursorKind, cursor)));
+            EventStore.Add(cmd, "before", Cursor.DecodeLong(CursorKind, cursor));
         }
         // Two steps: the positions first (a narrow scan), then the wide rows of just those, so a page
         // does not read the stored JSON of every event that matches.
-        cmd.CommandText = $"SELECT seq FROM all_events WHERE {where} ORDER BY seq DESC LIMIT {page.Limit + 1}";
+        cmd.CommandText = _store.Sql($"SELECT seq FROM all_events WHERE {where} ORDER BY seq DESC LIMIT {page.Limit + 1}");
         var seqs = new List<long>(page.Limit + 1);
         using (var reader = cmd.ExecuteReader())
         {
@@ -46,9 +46,9 @@ public sealed class EventQueries
         if (seqs.Count > 0)
         {
             using var rowsCmd = c.CreateCommand();
-            rowsCmd.CommandText = $"SELECT {EventStore.Columns} FROM all_events WHERE seq BETWEEN $lo AND $hi AND seq IN ({string.Join(", ", seqs)}) ORDER BY seq DESC";
-            rowsCmd.Parameters.Add(EventStore.Parameter("lo", seqs[^1]));
-            rowsCmd.Parameters.Add(EventStore.Parameter("hi", seqs[0]));
+            rowsCmd.CommandText = _store.Sql($"SELECT {EventStore.Columns} FROM all_events WHERE seq BETWEEN $lo AND $hi AND seq IN ({string.Join(", ", seqs)}) ORDER BY seq DESC");
+            EventStore.Add(rowsCmd, "lo", seqs[^1]);
+            EventStore.Add(rowsCmd, "hi", seqs[0]);
             using var reader = rowsCmd.ExecuteReader();
             while (reader.Read())
                 rows.Add(EventLog.Map(reader));
@@ -64,12 +64,12 @@ public sealed class EventQueries
         ct.ThrowIfCancellationRequested();
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT date_trunc('hour', received_at) AS h, count(*) FROM all_events WHERE workspace_id = $ws AND received_at >= $since"
-            + (sourceId is null ? "" : " AND source_id = $source") + " GROUP BY 1 ORDER BY 1";
-        cmd.Parameters.Add(EventStore.Parameter("ws", actor.WorkspaceId));
-        cmd.Parameters.Add(EventStore.Parameter("since", since.UtcDateTime));
+        cmd.CommandText = _store.Sql("SELECT date_trunc('hour', received_at) AS h, count(*) FROM all_events WHERE workspace_id = $ws AND received_at >= $since"
+            + (sourceId is null ? "" : " AND source_id = $source") + " GROUP BY 1 ORDER BY 1");
+        EventStore.Add(cmd, "ws", actor.WorkspaceId);
+        EventStore.Add(cmd, "since", since.UtcDateTime);
         if (sourceId is { } s)
-            cmd.Parameters.Add(EventStore.Parameter("source", s));
+            EventStore.Add(cmd, "source", s);
         using var reader = cmd.ExecuteReader();
         var list = new List<(DateTimeOffset, long)>();
         while (reader.Read())

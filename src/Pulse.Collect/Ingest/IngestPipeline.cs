@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Pulse.Collect.Enrichment;
 using Pulse.Collect.Log;
@@ -139,7 +138,7 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
             // Packing and hashing are done here, on the request's thread, so the one writer thread
             // only checks the filter and copies bytes.
             foreach (var r in records)
-                r.Prepare();
+                log.Prepare(r);
             var duplicates = 0;
             try
             {
@@ -175,7 +174,7 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
             await quarantine.WriteAsync(rows, CancellationToken.None);
             return true;
         }
-        catch (Exception e) when (e is DbUpdateException or SqliteException)
+        catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException)
         {
             return false;
         }

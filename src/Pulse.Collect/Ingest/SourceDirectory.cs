@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -66,7 +65,7 @@ internal sealed class SourceDirectory(IServiceScopeFactory scopes, IOptions<Coll
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException e) when (e.InnerException is SqliteException)
+        catch (DbUpdateException e) when (e.InnerException is System.Data.Common.DbException)
         {
             // Made at the same moment by another request: take that one.
             db.ChangeTracker.Clear();

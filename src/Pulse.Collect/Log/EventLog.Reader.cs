@@ -1,8 +1,10 @@
 using System.Data.Common;
+using System.Text.Json;
+using Pulse.Collect.Events;
 
 namespace Pulse.Collect.Log;
 
-public sealed partial class EventLog
+public abstract partial class EventLog
 {
     /// <summary>Events after <paramref name="afterSeq"/> in log order, at most <paramref name="max"/>.</summary>
     public Task<IReadOnlyList<LoggedEvent>> ReadAsync(long afterSeq, int max, CancellationToken ct)
@@ -10,9 +12,9 @@ public sealed partial class EventLog
         ct.ThrowIfCancellationRequested();
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {EventStore.Columns} FROM all_events WHERE seq > $after ORDER BY seq LIMIT $max";
-        cmd.Parameters.Add(EventStore.Parameter("after", afterSeq));
-        cmd.Parameters.Add(EventStore.Parameter("max", max));
+        cmd.CommandText = _store.Sql($"SELECT {EventStore.Columns} FROM all_events WHERE seq > $after ORDER BY seq LIMIT $max");
+        EventStore.Add(cmd, "after", afterSeq);
+        EventStore.Add(cmd, "max", max);
         using var reader = cmd.ExecuteReader();
         var list = new List<LoggedEvent>();
         while (reader.Read())
@@ -26,8 +28,8 @@ public sealed partial class EventLog
         ct.ThrowIfCancellationRequested();
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT seq FROM consumer_checkpoints WHERE consumer = $c";
-        cmd.Parameters.Add(EventStore.Parameter("c", consumer));
+        cmd.CommandText = _store.Sql("SELECT seq FROM consumer_checkpoints WHERE consumer = $c");
+        EventStore.Add(cmd, "c", consumer);
         return Task.FromResult(cmd.ExecuteScalar() is { } v and not DBNull ? Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) : 0L);
     }
 
@@ -36,11 +38,31 @@ public sealed partial class EventLog
         ct.ThrowIfCancellationRequested();
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "INSERT OR REPLACE INTO consumer_checkpoints VALUES ($c, $s, $t)";
-        cmd.Parameters.Add(EventStore.Parameter("c", consumer));
-        cmd.Parameters.Add(EventStore.Parameter("s", seq));
-        cmd.Parameters.Add(EventStore.Parameter("t", _time.GetUtcNow().UtcDateTime));
+        cmd.CommandText = _store.Sql("INSERT INTO consumer_checkpoints VALUES ($c, $s, $t) ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at");
+        EventStore.Add(cmd, "c", consumer);
+        EventStore.Add(cmd, "s", seq);
+        EventStore.Add(cmd, "t", _time.GetUtcNow().UtcDateTime);
         cmd.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Writes every event of the workspace sent with one of <paramref name="ids"/> as a JSON array, oldest first.</summary>
+    internal Task ExportAsync(Guid workspaceId, IReadOnlyList<string> ids, Utf8JsonWriter writer, CancellationToken ct)
+    {
+        writer.WriteStartArray();
+        if (ids.Count > 0)
+        {
+            using var c = _store.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = _store.Sql($"SELECT {EventStore.Columns} FROM all_events WHERE {new EventFilter(workspaceId, Ids: ids).Where(cmd)} ORDER BY seq");
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                ct.ThrowIfCancellationRequested();
+                EventExporter.WriteJson(writer, Map(reader));
+            }
+        }
+        writer.WriteEndArray();
         return Task.CompletedTask;
     }
 

@@ -1,26 +1,25 @@
-using System.Diagnostics;
 using System.Collections.Concurrent;
-using DuckDB.NET.Data;
+using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Pulse.Collect.Log;
 
 /// <summary>
-/// The durable event log. Appends go through one writer thread that groups every request waiting
-/// at that moment into one frame of an append-only segment file (group commit), synced to disk
-/// before any request in it is answered. A loader thread then moves the records into DuckDB in
-/// large transactions, where readers see them. Each stored event gets the next sequence number;
-/// consumers read from their own checkpoint.
+/// The durable event log. Appends go through one writer thread per process that groups every
+/// request waiting at that moment into one durable write (group commit) before any request in it
+/// is answered. Each stored event gets the next sequence number of the log; consumers read from
+/// their own checkpoint. How the write is made durable is the store's: segment files and a DuckDB
+/// loader in embedded mode (<see cref="EmbeddedEventLog"/>), a PostgreSQL transaction with binary
+/// COPY in cluster mode (<see cref="PostgresEventLog"/>).
 /// </summary>
-public sealed partial class EventLog : IHostedService, IDisposable
+public abstract partial class EventLog : IHostedService, IDisposable
 {
-    private readonly EventStore _store;
-    private readonly CollectOptions _options;
-    private readonly CollectMetrics _metrics;
-    private readonly TimeProvider _time;
-    private readonly ILogger<EventLog> _log;
+    private protected readonly EventStore _store;
+    private protected readonly CollectOptions _options;
+    private protected readonly CollectMetrics _metrics;
+    private protected readonly TimeProvider _time;
+    private protected readonly ILogger _log;
     // Requests waiting for the writer: a lock-free queue, and an event the writer sleeps on only
     // when it found the queue empty (so a busy writer costs producers no system call).
     private readonly ConcurrentQueue<Pending> _queue = new();
@@ -28,58 +27,50 @@ public sealed partial class EventLog : IHostedService, IDisposable
     private int _writerIdle;
     private int _queued;
     private const int MaxQueuedRequests = 20_000;
-    private volatile bool _closed;
-    private readonly DedupFilter _dedup;
+    private protected volatile bool _closed;
     private Thread? _writer;
-    private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private protected readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _newData = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _head;
-    private long _readable;
-    private volatile bool _started;
-    private readonly SegmentFiles _segments;
+    private protected long _head;
+    private protected long _readable;
+    private protected volatile bool _started;
 
-    internal EventLog(EventStore store, IOptions<CollectOptions> options, CollectMetrics metrics, TimeProvider time, ILogger<EventLog> log)
+    private protected EventLog(EventStore store, CollectOptions options, CollectMetrics metrics, TimeProvider time, ILogger log)
     {
         _store = store;
-        _options = options.Value;
+        _options = options;
         _metrics = metrics;
         _time = time;
         _log = log;
-        _dedup = new DedupFilter(_options.DedupWindowDays, _options.DedupExpectedPerDay);
-        _segments = new SegmentFiles(System.IO.Path.GetDirectoryName(store.Path)!);
     }
+
+    /// <summary>The log over <paramref name="store"/>: embedded or cluster, as the store is.</summary>
+    internal static EventLog Create(EventStore store, Microsoft.Extensions.Options.IOptions<CollectOptions> options, CollectMetrics metrics, TimeProvider time, ILogger<EventLog> log) =>
+        store switch
+        {
+            PostgresEventStore pg => new PostgresEventLog(pg, options, metrics, time, log),
+            DuckDbEventStore duck => new EmbeddedEventLog(duck, options, metrics, time, log),
+            _ => throw new InvalidOperationException($"No event log for {store.GetType().Name}."),
+        };
 
     /// <summary>The consumer name under which the loader's lag (acknowledged, not yet in the store) is reported.</summary>
     public const string StoreConsumer = "store";
 
-    /// <summary>Sequence number of the last durably stored (acknowledged) event (0 when the log is empty).</summary>
+    /// <summary>Sequence number of the last durably stored (acknowledged) event known to this process (0 when the log is empty).</summary>
     public long Head => Interlocked.Read(ref _head);
 
-    /// <summary>Sequence number up to which readers of the store see every event (a few milliseconds behind <see cref="Head"/>).</summary>
+    /// <summary>Sequence number up to which readers of the store see every event (at most a little behind <see cref="Head"/>).</summary>
     public long ReadableHead => Interlocked.Read(ref _readable);
 
-    private sealed record Pending(IReadOnlyList<LogRecord> Records, TaskCompletionSource<int> Done);
+    private protected sealed record Pending(IReadOnlyList<LogRecord> Records, TaskCompletionSource<int> Done);
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _store.EnsureOpen();
-        using (var c = _store.Open())
-        {
-            var recovered = _store.Recovered;
-            _head = EventStore.ReadHead(c);
-            _readable = _head;
-            var remembered = RebuildDedup(c);
-            LogOpened(_log, _store.Path, _head, remembered, _dedup.CapacityBytes / (1024 * 1024));
-            if (recovered > 0)
-                LogRecovered(_log, recovered);
-        }
-        // The loader is a consumer of the log like any other: its lag is how far the store is behind.
-        _metrics.ObserveConsumer(StoreConsumer, () => Math.Max(0, Head - ReadableHead));
+        await OpenAsync(cancellationToken);
         _writer = new Thread(WriterLoop) { Name = "pulse-log-writer", IsBackground = true };
         _writer.Start();
-        StartLoader();
+        StartBackground();
         _started = true;
-        return Task.CompletedTask;
     }
 
     /// <summary>Stops taking appends, commits what is queued, and waits for the writer.</summary>
@@ -90,8 +81,20 @@ public sealed partial class EventLog : IHostedService, IDisposable
         _closed = true;
         _wakeWriter.Set();
         await _writerDone.Task.WaitAsync(cancellationToken);
-        StopLoader();
+        await StopBackgroundAsync();
     }
+
+    /// <summary>Opens the store and sets <see cref="Head"/> and <see cref="ReadableHead"/>, before the writer starts.</summary>
+    private protected abstract Task OpenAsync(CancellationToken ct);
+
+    /// <summary>Starts the store's own background work (the embedded loader, the cluster's head listener).</summary>
+    private protected abstract void StartBackground();
+
+    /// <summary>Stops it, after the writer has committed what was queued.</summary>
+    private protected abstract Task StopBackgroundAsync();
+
+    /// <summary>Work done on the request's thread so the single writer does not: what the store needs of each record.</summary>
+    internal abstract void Prepare(LogRecord record);
 
     /// <summary>
     /// Stores <paramref name="records"/> durably; completes when they are on disk. Records whose
@@ -106,7 +109,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
             throw new LogUnavailableException("The server is shutting down.");
         ct.ThrowIfCancellationRequested();
         // Requests wait for the writer in memory: past a bound (a writer that cannot keep up or is
-        // waiting for the loader), new ones are answered 503 at once instead of piling up.
+        // waiting for the store), new ones are answered 503 at once instead of piling up.
         if (Interlocked.Increment(ref _queued) > MaxQueuedRequests)
         {
             Interlocked.Decrement(ref _queued);
@@ -150,27 +153,32 @@ public sealed partial class EventLog : IHostedService, IDisposable
         }
     }
 
-
-    private long RebuildDedup(DuckDBConnection c)
+    /// <summary>Readers now see every event up to <paramref name="seq"/>: wakes whoever waits for new events.</summary>
+    private protected void PublishReadable(long seq)
     {
-        var since = _time.GetUtcNow().UtcDateTime.AddDays(-_options.DedupWindowDays);
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT source_id, message_id, received_at FROM all_events WHERE received_at >= $since";
-        cmd.Parameters.Add(EventStore.Parameter("since", since));
-        using var reader = cmd.ExecuteReader();
-        long n = 0;
-        while (reader.Read())
+        long seen;
+        while ((seen = Interlocked.Read(ref _readable)) < seq)
         {
-            _dedup.Add(DedupFilter.Hash(reader.GetGuid(0), reader.GetString(1)), DedupFilter.DayOf(reader.GetDateTime(2)));
-            n++;
+            if (Interlocked.CompareExchange(ref _readable, seq, seen) == seen)
+                break;
         }
-        return n;
+        Interlocked.Exchange(ref _newData, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>Raises <see cref="Head"/> to <paramref name="seq"/> if it is lower (another node's commit, seen late).</summary>
+    private protected void RaiseHead(long seq)
+    {
+        long seen;
+        while ((seen = Interlocked.Read(ref _head)) < seq)
+        {
+            if (Interlocked.CompareExchange(ref _head, seq, seen) == seen)
+                break;
+        }
     }
 
     private void WriterLoop()
     {
         var group = new List<Pending>();
-        using var connection = _store.Open();
         try
         {
             while (true)
@@ -185,7 +193,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
                 }
                 if (group.Count > 0)
                 {
-                    Commit(connection, group);
+                    Commit(group);
                     continue;
                 }
                 if (_closed)
@@ -211,6 +219,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
         {
             _writerDone.TrySetResult();
             FailQueued(null);
+            CloseWriter();
         }
     }
 
@@ -227,55 +236,30 @@ public sealed partial class EventLog : IHostedService, IDisposable
     }
 
     private readonly HashSet<(Guid, string)> _inCommit = [];
-    private readonly List<LogRecord> _candidates = [];
-    private readonly List<LogRecord> _frame = [];
+    private readonly List<LogRecord> _unique = [];
 
-    private void Commit(DuckDBConnection c, List<Pending> group)
+    private void Commit(List<Pending> group)
     {
         var started = Stopwatch.GetTimestamp();
         var now = _time.GetUtcNow().UtcDateTime;
-        var today = DedupFilter.DayOf(now);
         _inCommit.Clear();
-        _candidates.Clear();
+        _unique.Clear();
         foreach (var p in group)
         {
             foreach (var r in p.Records)
             {
-                r.Duplicate = false;
-                if (!_inCommit.Add((r.SourceId, r.MessageId)))
-                {
-                    r.Duplicate = true;
-                    continue;
-                }
-                if (r.Packed is null)
-                    r.Prepare();
-                if (_dedup.MaybeContains(r.DedupHash, today))
-                    _candidates.Add(r);
+                r.Duplicate = !_inCommit.Add((r.SourceId, r.MessageId));
+                if (!r.Duplicate)
+                    _unique.Add(r);
             }
         }
-
-        var head = _assigned;
-        _frame.Clear();
         try
         {
-            if (_candidates.Count > 0)
-                MarkStored(c, _candidates, now.AddDays(-_options.DedupWindowDays));
-            foreach (var p in group)
-            {
-                foreach (var r in p.Records)
-                {
-                    if (r.Duplicate)
-                        continue;
-                    r.Seq = ++head;
-                    _frame.Add(r);
-                }
-            }
-            // Numbers once given are never given again, even if this frame fails.
-            _assigned = head;
-            WaitForLoaderRoom();
-            _segments.Append(_frame);
+            // Marks the records the log already holds as duplicates, gives the others their
+            // sequence numbers in order, and stores them durably, or throws having stored none.
+            Store(_unique, now);
         }
-        catch (Exception e) when (e is DuckDBException or InvalidOperationException or IOException or UnauthorizedAccessException or LogUnavailableException)
+        catch (Exception e) when (e is LogUnavailableException || IsStoreFailure(e))
         {
             LogCommitFailed(_log, e, group.Count);
             var failure = e as LogUnavailableException ?? new LogUnavailableException("The event log could not store the request: " + e.Message, e);
@@ -283,8 +267,6 @@ public sealed partial class EventLog : IHostedService, IDisposable
                 p.Done.TrySetException(failure);
             return;
         }
-        Interlocked.Exchange(ref _head, head);
-        HandToLoader(_frame);
 
         var stored = 0;
         var duplicates = 0;
@@ -294,11 +276,7 @@ public sealed partial class EventLog : IHostedService, IDisposable
             foreach (var r in p.Records)
             {
                 if (r.Duplicate)
-                {
                     d++;
-                    continue;
-                }
-                _dedup.Add(r.DedupHash, DedupFilter.DayOf(r.ReceivedAt));
             }
             stored += p.Records.Count - d;
             duplicates += d;
@@ -307,51 +285,40 @@ public sealed partial class EventLog : IHostedService, IDisposable
         _metrics.Committed(stored, duplicates, Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
-    /// <summary>The exact check behind the filter's "maybe": marks records whose id the log holds (loaded or still on its way to the store).</summary>
-    private void MarkStored(DuckDBConnection c, List<LogRecord> candidates, DateTime since)
+    /// <summary>
+    /// The store's part of a group commit, on the writer thread: <paramref name="records"/> (no two
+    /// with the same source and message id) are checked against the log's deduplication window
+    /// (setting <see cref="LogRecord.Duplicate"/>), numbered after the head in order, and made
+    /// durable. On return every one not marked duplicate is stored and <see cref="Head"/> covers
+    /// it; on a throw none is.
+    /// </summary>
+    private protected abstract void Store(List<LogRecord> records, DateTime now);
+
+    /// <summary>Whether <paramref name="e"/> is the store failing (answered 503), rather than a defect that stops the writer.</summary>
+    private protected abstract bool IsStoreFailure(Exception e);
+
+    /// <summary>Releases what the writer thread held (its connection).</summary>
+    private protected virtual void CloseWriter()
     {
-        lock (_loadGate)
-        {
-            foreach (var r in candidates)
-            {
-                if (_unloaded.Contains(r.DedupHash))
-                    r.Duplicate = true;
-            }
-        }
-        foreach (var bySource in candidates.Where(r => !r.Duplicate).GroupBy(r => r.SourceId))
-        {
-            var ids = bySource.Select(r => r.MessageId).Distinct().ToList();
-            var found = new HashSet<string>(StringComparer.Ordinal);
-            using (var cmd = c.CreateCommand())
-            {
-                cmd.CommandText = "SELECT message_id FROM all_events WHERE source_id = $source AND received_at >= $since AND message_id = ANY($ids)";
-                cmd.Parameters.Add(EventStore.Parameter("source", bySource.Key));
-                cmd.Parameters.Add(EventStore.Parameter("since", since));
-                cmd.Parameters.Add(EventStore.Parameter("ids", ids));
-                using var reader = cmd.ExecuteReader();
-                while (reader.Read())
-                    found.Add(reader.GetString(0));
-            }
-            foreach (var r in bySource)
-            {
-                if (found.Contains(r.MessageId))
-                    r.Duplicate = true;
-            }
-        }
     }
 
-    public void Dispose()
+    /// <summary>
+    /// Deletes every event of the workspace sent with one of <paramref name="ids"/> (as user,
+    /// anonymous or previous id) so that no copy stays readable; returns how many.
+    /// </summary>
+    internal abstract Task<long> EraseAsync(Guid workspaceId, IReadOnlyList<string> ids, CancellationToken ct);
+
+    /// <summary>
+    /// Bulk-loads records (demo data, imports) before the server starts taking events: sequence
+    /// numbers continue the log. Message ids are not checked against the log; the caller gives unique ones.
+    /// </summary>
+    internal abstract Task<long> ImportAsync(IEnumerable<LogRecord> records, IProgress<long>? progress, CancellationToken ct);
+
+    public virtual void Dispose()
     {
         _closed = true;
-        _loadNow.Dispose();
-        _segments.Dispose();
+        GC.SuppressFinalize(this);
     }
-
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Recovered {Count} acknowledged events from the log's segments after an unclean stop.")]
-    private static partial void LogRecovered(ILogger logger, long count);
-
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Event log {Path} open at sequence {Head}; {Remembered} message ids of the dedup window loaded ({FilterMiB} MiB filter).")]
-    private static partial void LogOpened(ILogger logger, string path, long head, long remembered, long filterMiB);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "A group commit of {Requests} request(s) failed; they were answered 503.")]
     private static partial void LogCommitFailed(ILogger logger, Exception e, int requests);

@@ -1,25 +1,17 @@
-using System.Buffers.Text;
 using System.Data.Common;
-using System.Runtime.InteropServices;
-using DuckDB.NET.Data;
-using Microsoft.Extensions.Options;
-using Pulse.Platform.Storage;
 
 namespace Pulse.Collect.Log;
 
 /// <summary>
-/// The DuckDB file that holds the event log (<c>events.duckdb</c> in the data directory). One
-/// process opens it read-write; the server keeps one connection open for its lifetime so that
-/// further connections share the same database instance.
+/// Where readers find stored events: the view <see cref="AllEvents"/> with <see cref="Columns"/>,
+/// the log's head and the consumers' checkpoints. Embedded mode keeps them in a DuckDB file
+/// (<see cref="DuckDbEventStore"/>), cluster mode in PostgreSQL (<see cref="PostgresEventStore"/>).
+/// Readers write their SQL once, in the subset both engines share, with <c>$name</c> parameters
+/// passed through <see cref="Sql"/>.
 /// </summary>
-internal sealed class EventStore : IDisposable
+internal abstract class EventStore : IDisposable
 {
-    public const string FileName = "events.duckdb";
-
-    /// <summary>
-    /// Columns of <c>events</c> in table order; readers select them in this order from
-    /// <see cref="AllEvents"/>.
-    /// </summary>
+    /// <summary>Columns of <c>events</c> in table order; readers select them in this order from <see cref="AllEvents"/>.</summary>
     public const string Columns =
         "seq, workspace_id, source_id, message_id, type, event, user_id, anonymous_id, group_id, previous_id, " +
         "ts, original_ts, sent_at, received_at, " +
@@ -31,227 +23,38 @@ internal sealed class EventStore : IDisposable
     /// <summary>Every stored event (a view over <c>events</c>, so that readers do not depend on how the table is laid out).</summary>
     public const string AllEvents = "all_events";
 
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS events (
-            seq BIGINT NOT NULL,
-            workspace_id UUID NOT NULL,
-            source_id UUID NOT NULL,
-            message_id VARCHAR NOT NULL,
-            type VARCHAR NOT NULL,
-            event VARCHAR,
-            user_id VARCHAR,
-            anonymous_id VARCHAR,
-            group_id VARCHAR,
-            previous_id VARCHAR,
-            ts TIMESTAMP NOT NULL,
-            original_ts TIMESTAMP,
-            sent_at TIMESTAMP,
-            received_at TIMESTAMP NOT NULL,
-            utm_source VARCHAR, utm_medium VARCHAR, utm_campaign VARCHAR, utm_term VARCHAR, utm_content VARCHAR,
-            fbclid VARCHAR, ttclid VARCHAR, li_fat_id VARCHAR, gclid VARCHAR, msclkid VARCHAR,
-            referrer_domain VARCHAR, referrer_type VARCHAR, referrer_name VARCHAR, page_host VARCHAR, page_path VARCHAR,
-            browser VARCHAR, browser_version VARCHAR, os VARCHAR, os_version VARCHAR, device_type VARCHAR,
-            is_bot BOOLEAN NOT NULL, bot_name VARCHAR, ip VARCHAR, country VARCHAR,
-            consent VARCHAR, violations VARCHAR, plan_version VARCHAR,
-            raw VARCHAR NOT NULL
-        );
-        CREATE OR REPLACE VIEW all_events AS SELECT * FROM events;
-        CREATE TABLE IF NOT EXISTS log_head (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS consumer_checkpoints (consumer VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, updated_at TIMESTAMP NOT NULL);
-        """;
+    /// <summary>Where the store is, for logs and messages (a file path, or the PostgreSQL host and database).</summary>
+    public abstract string Describe { get; }
 
-    private readonly string _connectionString;
-    private readonly CollectOptions _options;
-    private DuckDBConnection? _anchor;
-    private readonly Lock _gate = new();
+    /// <summary>Makes the store ready for reading (opens the file and recovers it; for PostgreSQL, nothing: <c>pulse migrate</c> made it).</summary>
+    public abstract void EnsureOpen();
 
-    public EventStore(DataDirectory data, IOptions<CollectOptions> options)
+    /// <summary>A new open connection (the caller disposes it).</summary>
+    public abstract DbConnection Open();
+
+    /// <summary>Turns shared SQL (with <c>$name</c> parameters) into the engine's own.</summary>
+    public virtual string Sql(string text) => text;
+
+    /// <summary>An expression for the Unix milliseconds of a timestamp column.</summary>
+    public abstract string EpochMs(string column);
+
+    /// <summary>Adds a named parameter (<c>$name</c> in the SQL) to <paramref name="cmd"/>.</summary>
+    public static void Add(DbCommand cmd, string name, object? value)
     {
-        Path = System.IO.Path.Combine(data.Path, FileName);
-        _connectionString = $"Data Source={Path}";
-        _options = options.Value;
-    }
-
-    public string Path { get; }
-
-    /// <summary>Opens (creating if needed) the log file and its tables; idempotent.</summary>
-    public void EnsureOpen()
-    {
-        lock (_gate)
+        if (cmd is Npgsql.NpgsqlCommand)
         {
-            if (_anchor is not null)
-                return;
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-            var anchor = new DuckDBConnection(_connectionString);
-            anchor.Open();
-            Execute(anchor, $"SET memory_limit = '{_options.DuckDbMemoryLimit}'");
-            Execute(anchor, $"SET checkpoint_threshold = '{_options.CheckpointThreshold}'");
-            Execute(anchor, "SET threads = 2");
-            Execute(anchor, Schema);
-            MoveOldInbox(anchor);
-            Recovered = RecoverSegments(anchor);
-            _anchor = anchor;
-        }
-    }
-
-    /// <summary>
-    /// Data directories written before the loader appended straight to <c>events</c> may still
-    /// hold rows in the narrow <c>inbox</c> table: they are moved once and the table dropped.
-    /// </summary>
-    /// <summary>Moves every row of the old packed <c>inbox</c> table into <c>events</c> (also the benchmark's comparison).</summary>
-    internal const string InboxToEvents = """
-        INSERT INTO events
-        SELECT seq, s[1]::UUID, s[2]::UUID, s[3], s[4], nullif(s[5], ''), nullif(s[6], ''), nullif(s[7], ''), nullif(s[8], ''), nullif(s[9], ''),
-            make_timestamp(s[10]::BIGINT), make_timestamp(nullif(s[11], '')::BIGINT), make_timestamp(nullif(s[12], '')::BIGINT), make_timestamp(s[13]::BIGINT),
-            nullif(s[14], ''), nullif(s[15], ''), nullif(s[16], ''), nullif(s[17], ''), nullif(s[18], ''),
-            nullif(s[19], ''), nullif(s[20], ''), nullif(s[21], ''), nullif(s[22], ''), nullif(s[23], ''),
-            nullif(s[24], ''), nullif(s[25], ''), nullif(s[26], ''), nullif(s[27], ''), nullif(s[28], ''),
-            nullif(s[29], ''), nullif(s[30], ''), nullif(s[31], ''), nullif(s[32], ''), nullif(s[33], ''), s[34] = '1',
-            nullif(s[35], ''), nullif(s[36], ''), nullif(s[37], ''), nullif(s[38], ''), nullif(s[39], ''), nullif(s[40], ''), s[41]
-        FROM (SELECT seq, string_split(decode(packed), chr(31)) AS s FROM inbox)
-        """;
-
-    private static void MoveOldInbox(DuckDBConnection c)
-    {
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'inbox'";
-            if (Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
-                return;
-        }
-        using var tx = c.BeginTransaction();
-        Execute(c, InboxToEvents + """
-            ;
-            DROP VIEW IF EXISTS inbox_events;
-            DROP TABLE inbox;
-            """);
-        tx.Commit();
-    }
-
-    /// <summary>
-    /// Appends one packed record (<see cref="LogRecord.Pack"/>) as a row of <c>events</c>, straight
-    /// from its bytes: text columns are handed to DuckDB as UTF-8 without becoming strings.
-    /// </summary>
-    public static void AppendPacked(DuckDBAppender appender, long seq, ReadOnlySpan<byte> packed)
-    {
-        var row = appender.CreateRow().AppendValue(seq);
-        var rest = packed;
-        for (var field = 0; field < LogRecord.PackedFields; field++)
-        {
-            var end = rest.IndexOf(LogRecord.Separator);
-            if (end < 0)
-                throw new InvalidDataException($"A packed log record (sequence {seq}) has {field} fields of {LogRecord.PackedFields}.");
-            var value = rest[..end];
-            rest = rest[(end + 1)..];
-            switch (field)
+            // Stored text never holds U+0000 in PostgreSQL (see PostgresText); compare as stored.
+            value = value switch
             {
-                case 0 or 1:
-                    if (!Utf8Parser.TryParse(value, out Guid id, out _, 'D'))
-                        throw new InvalidDataException($"A packed log record (sequence {seq}) has a malformed id.");
-                    row.AppendValue(id);
-                    break;
-                case >= 9 and <= 12:
-                    if (value.IsEmpty)
-                        row.AppendNullValue();
-                    else if (Utf8Parser.TryParse(value, out long micros, out _))
-                        row.AppendValue(new DateTime(DateTime.UnixEpoch.Ticks + micros * 10, DateTimeKind.Utc));
-                    else
-                        throw new InvalidDataException($"A packed log record (sequence {seq}) has a malformed time.");
-                    break;
-                case 33:
-                    row.AppendValue(value.Length == 1 && value[0] == (byte)'1');
-                    break;
-                default:
-                    if (value.IsEmpty)
-                        row.AppendNullValue();
-                    else
-                        row.AppendValue(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(value), value.Length));
-                    break;
-            }
+                string s => Platform.Storage.PostgresText.Clean(s),
+                IEnumerable<string> list => list.Select(Platform.Storage.PostgresText.Clean).ToList(),
+                _ => value,
+            };
         }
-        row.AppendValue(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(rest), rest.Length)).EndRow();
-    }
-
-    /// <summary>Acknowledged records found in segment files at open (after an unclean stop) and loaded.</summary>
-    public long Recovered { get; private set; }
-
-    /// <summary>
-    /// Loads what the segment files hold beyond the store, which happens after an unclean stop of
-    /// the server, and deletes them; every process that opens the store does this first, so the
-    /// CLI reading a stopped server's data sees every acknowledged event too.
-    /// </summary>
-    private long RecoverSegments(DuckDBConnection c)
-    {
-        var segments = new SegmentFiles(System.IO.Path.GetDirectoryName(Path)!);
-        var head = ReadHead(c);
-        long total = 0;
-        var pending = 0;
-        DuckDBTransaction? tx = null;
-        DuckDBAppender? appender = null;
-        void Commit()
-        {
-            appender!.Dispose();
-            appender = null;
-            WriteHead(c, head);
-            tx!.Commit();
-            tx.Dispose();
-            tx = null;
-            pending = 0;
-        }
-        try
-        {
-            segments.RecoverInto(head, (seq, packed) =>
-            {
-                // Files are read in order and frames never overlap; anything at or below the head is stored.
-                if (seq <= head)
-                    return;
-                tx ??= c.BeginTransaction();
-                appender ??= c.CreateAppender("events");
-                AppendPacked(appender, seq, packed);
-                head = seq;
-                total++;
-                if (++pending == RecoveryChunk)
-                    Commit();
-            });
-            if (tx is not null)
-                Commit();
-        }
-        finally
-        {
-            appender?.Dispose();
-            tx?.Dispose();
-        }
-        segments.DeleteAll();
-        segments.Dispose();
-        return total;
-    }
-
-    private const int RecoveryChunk = 131_072;
-
-    /// <summary>The last sequence number given: the recorded head, or the newest stored event if that is newer.</summary>
-    public static long ReadHead(DuckDBConnection c)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT greatest((SELECT coalesce(max(seq), 0) FROM log_head), (SELECT coalesce(max(seq), 0) FROM events))";
-        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Records <paramref name="seq"/> as the log's head (inside the caller's transaction); it survives an erasure of the newest events, so sequence numbers are never reused.</summary>
-    public static void WriteHead(DuckDBConnection c, long seq)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "INSERT OR REPLACE INTO log_head VALUES (1, $seq)";
-        cmd.Parameters.Add(Parameter("seq", seq));
-        cmd.ExecuteNonQuery();
-    }
-
-    /// <summary>A new connection to the log (the caller disposes it).</summary>
-    public DuckDBConnection Open()
-    {
-        EnsureOpen();
-        var c = new DuckDBConnection(_connectionString);
-        c.Open();
-        return c;
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        cmd.Parameters.Add(p);
     }
 
     public static void Execute(DbConnection c, string sql)
@@ -261,14 +64,5 @@ internal sealed class EventStore : IDisposable
         cmd.ExecuteNonQuery();
     }
 
-    public static DbParameter Parameter(string name, object? value) => new DuckDBParameter(name, value ?? DBNull.Value);
-
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _anchor?.Dispose();
-            _anchor = null;
-        }
-    }
+    public abstract void Dispose();
 }

@@ -268,12 +268,12 @@ public sealed class TrackingPlanService
         using (var conn = _events.Open())
         using (var cmd = conn.CreateCommand())
         {
-            cmd.CommandText = "SELECT type, event, plan_version, violations FROM all_events WHERE workspace_id = $ws AND source_id = $source "
-                + "AND received_at >= $from AND received_at < $to AND violations IS NOT NULL";
-            cmd.Parameters.Add(EventStore.Parameter("ws", actor.WorkspaceId));
-            cmd.Parameters.Add(EventStore.Parameter("source", s.Id));
-            cmd.Parameters.Add(EventStore.Parameter("from", start.UtcDateTime));
-            cmd.Parameters.Add(EventStore.Parameter("to", end.UtcDateTime));
+            cmd.CommandText = _events.Sql("SELECT type, event, plan_version, violations FROM all_events WHERE workspace_id = $ws AND source_id = $source "
+                + "AND received_at >= $from AND received_at < $to AND violations IS NOT NULL");
+            EventStore.Add(cmd, "ws", actor.WorkspaceId);
+            EventStore.Add(cmd, "source", s.Id);
+            EventStore.Add(cmd, "from", start.UtcDateTime);
+            EventStore.Add(cmd, "to", end.UtcDateTime);
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
                 Add(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3), false);

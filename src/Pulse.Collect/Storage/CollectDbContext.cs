@@ -10,8 +10,18 @@ namespace Pulse.Collect.Storage;
 /// The Collect module's tables in the metadata store (sources, workspace settings, tracking plans, quarantine). It shares the
 /// connection of the Platform's context in a scope, so a change and its audit entry commit together.
 /// </summary>
-internal sealed class CollectDbContext(DbContextOptions<CollectDbContext> options) : DbContext(options)
+internal class CollectDbContext : DbContext
 {
+    public CollectDbContext(DbContextOptions<CollectDbContext> options)
+        : base(options)
+    {
+    }
+
+    protected CollectDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public const string HistoryTable = "__collect_migrations";
 
     public DbSet<Source> Sources => Set<Source>();

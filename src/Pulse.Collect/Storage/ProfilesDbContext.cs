@@ -8,8 +8,18 @@ namespace Pulse.Collect.Storage;
 /// The identity graph and profiles in the metadata store: written by the profile builder (a log
 /// consumer) and by admins' merges, consent changes and erasures.
 /// </summary>
-internal sealed class ProfilesDbContext(DbContextOptions<ProfilesDbContext> options) : DbContext(options)
+internal class ProfilesDbContext : DbContext
 {
+    public ProfilesDbContext(DbContextOptions<ProfilesDbContext> options)
+        : base(options)
+    {
+    }
+
+    protected ProfilesDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public const string HistoryTable = "__profiles_migrations";
 
     public DbSet<Profile> Profiles => Set<Profile>();

@@ -13,7 +13,8 @@ namespace Pulse.Platform.Audit;
 public sealed class AuditTrail(TimeProvider time, PlatformMetrics metrics)
 {
     // One writer at a time per database inside this process; across processes (CLI beside the
-    // server) SQLite's write lock, taken by BEGIN IMMEDIATE, does the same.
+    // server) SQLite's write lock, taken by BEGIN IMMEDIATE, does the same, and across the nodes of a
+    // cluster a PostgreSQL advisory lock held until commit.
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -31,6 +32,8 @@ public sealed class AuditTrail(TimeProvider time, PlatformMetrics metrics)
         try
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
+            if (db is PostgresPulseDbContext)
+                await db.Database.ExecuteSqlRawAsync(PostgresStore.LockSql(AdvisoryLock.AuditChain), ct);
             var (result, records) = await work(ct);
             await db.SaveChangesAsync(ct);
             await AppendAsync(db, actor, records, ct);

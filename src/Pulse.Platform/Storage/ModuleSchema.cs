@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Pulse.Platform.Storage;
@@ -11,11 +12,24 @@ internal sealed class ModuleSchema<TContext>(string module) : IModuleSchema wher
     public async Task<IReadOnlyList<string>> MigrateAsync(IServiceProvider scoped, CancellationToken ct)
     {
         var db = scoped.GetRequiredService<TContext>();
-        var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+        var pending = await Pending(db, ct);
         await db.Database.MigrateAsync(ct);
         return pending;
     }
 
-    public async Task<IReadOnlyList<string>> PendingAsync(IServiceProvider scoped, CancellationToken ct) =>
-        (await scoped.GetRequiredService<TContext>().Database.GetPendingMigrationsAsync(ct)).ToList();
+    public Task<IReadOnlyList<string>> PendingAsync(IServiceProvider scoped, CancellationToken ct) =>
+        Pending(scoped.GetRequiredService<TContext>(), ct);
+
+    /// <summary>
+    /// Migrations the code has and the database lacks. A database that has no history table yet
+    /// lacks them all; asking EF Core then would first run a failing query against the missing
+    /// table (logged as an error on PostgreSQL).
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> Pending(DbContext db, CancellationToken ct)
+    {
+        var history = db.GetService<Microsoft.EntityFrameworkCore.Migrations.IHistoryRepository>();
+        if (!await db.Database.CanConnectAsync(ct) || !await history.ExistsAsync(ct))
+            return db.Database.GetMigrations().ToList();
+        return (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+    }
 }

@@ -9,9 +9,23 @@ using Pulse.Platform.Workspaces;
 namespace Pulse.Platform.Storage;
 
 /// <summary>Metadata of the Platform module: workspaces, people, memberships, API keys, audit trail.</summary>
-public sealed class PulseDbContext(DbContextOptions<PulseDbContext> options)
-    : IdentityUserContext<PulseUser, Guid>(options)
+/// <remarks>
+/// This type is the embedded (SQLite) model and owns the SQLite migrations;
+/// <see cref="PostgresPulseDbContext"/> derives from it for cluster mode with its own migrations,
+/// so one model serves both providers (EF Core's "one context type per provider").
+/// </remarks>
+public class PulseDbContext : IdentityUserContext<PulseUser, Guid>
 {
+    public PulseDbContext(DbContextOptions<PulseDbContext> options)
+        : base(options)
+    {
+    }
+
+    protected PulseDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     internal DbSet<Workspace> Workspaces => Set<Workspace>();
     internal DbSet<Membership> Memberships => Set<Membership>();
     internal DbSet<ApiKey> ApiKeys => Set<ApiKey>();

@@ -9,6 +9,15 @@ namespace Pulse.Cli;
 
 internal static class BackupCommands
 {
+    private const string ClusterBackups =
+        "backup and restore copy an embedded data directory. In cluster mode back up PostgreSQL with pg_dump or a base backup with WAL archiving (docs/operations.md); Redis holds nothing that a restore needs.";
+
+    private static void RefuseCluster(System.CommandLine.ParseResult parsed)
+    {
+        if (PulseCli.StorageFrom(PulseConfiguration.Build(PulseCli.Flags(parsed))).IsPostgres)
+            throw new CliException(ClusterBackups, 2);
+    }
+
     public static Command Backup()
     {
         var file = new Argument<string>("file") { Description = "The archive to write (a .zip outside the data directory)." };
@@ -16,6 +25,7 @@ internal static class BackupCommands
         var cmd = new Command("backup", "Write a consistent copy of the data directory, also while the server runs.") { file, force };
         cmd.SetAction(PulseCli.Guarded(async (parsed, ct) =>
         {
+            RefuseCluster(parsed);
             await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
             BackupManifest? manifest = null;
             await WithProgressAsync("Backing up", p => async () =>
@@ -34,6 +44,7 @@ internal static class BackupCommands
         var cmd = new Command("restore", "Replace the data directory with a backup. The server must be stopped.") { file, force };
         cmd.SetAction(PulseCli.Guarded(async (parsed, ct) =>
         {
+            RefuseCluster(parsed);
             var config = PulseConfiguration.Build(PulseCli.Flags(parsed));
             var data = DataDirectory.From(config);
             if (ServerLock.IsHeld(data))

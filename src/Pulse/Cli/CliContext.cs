@@ -16,35 +16,43 @@ internal sealed class CliContext : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    private CliContext(ServiceProvider services, DataDirectory data)
+    private CliContext(ServiceProvider services, DataDirectory data, StorageOptions storage)
     {
         _services = services;
         Data = data;
+        Storage = storage;
     }
 
     public DataDirectory Data { get; }
+    public StorageOptions Storage { get; }
+
+    /// <summary>
+    /// A server runs on this embedded data directory and holds the event log (DuckDB) open, so log
+    /// commands go through it. In cluster mode every process reaches the log in PostgreSQL itself.
+    /// </summary>
+    public bool ServerHoldsLog => !Storage.IsPostgres && ServerLock.IsHeld(Data);
     public IServiceProvider Services => _services;
 
     /// <summary>Messages for the person at the terminal (standard error).</summary>
     public static IAnsiConsole Messages { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
-    /// <param name="migrate">Bring the schema up to date on opening (every command but <c>migrate</c>, which reports what it applied).</param>
+    /// <param name="migrate">Prepare the schema on opening (every command but <c>migrate</c>, which reports what it applied):
+    /// the embedded store is brought up to date, a cluster's database must already be (see <see cref="Database.PrepareAsync"/>).</param>
     public static async Task<CliContext> OpenAsync(IReadOnlyDictionary<string, string?> flags, CancellationToken ct, bool migrate = true)
     {
         var config = PulseConfiguration.Build(flags);
         var data = DataDirectory.From(config);
-        var mode = config["Storage:Mode"];
-        if (mode is not null and not "embedded")
-            throw new CliException($"Storage:Mode '{mode}' is not supported; use 'embedded'.", 2);
-        data.EnsureExists();
+        var storage = PulseCli.StorageFrom(config);
+        if (!storage.IsPostgres)
+            data.EnsureExists();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddPlatformCore(config, data);
         services.AddCollectCore(config);
         var provider = services.BuildServiceProvider();
-        var context = new CliContext(provider, data);
+        var context = new CliContext(provider, data, storage);
         if (migrate)
-            await provider.GetRequiredService<Database>().MigrateAsync(ct);
+            await provider.GetRequiredService<Database>().PrepareAsync(ct);
         return context;
     }
 

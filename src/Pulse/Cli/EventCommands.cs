@@ -41,7 +41,7 @@ internal static class EventCommands
 
             await using var target = path is null ? Console.OpenStandardOutput() : new FileStream(path + ".partial", FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
             long written;
-            if (ServerLock.IsHeld(cli.Data))
+            if (cli.ServerHoldsLog)
                 written = await ThroughServerAsync(cli.Data, workspace.Id, parsed.GetValue(source), fromText, toText, fmt, target, ct);
             else
             {

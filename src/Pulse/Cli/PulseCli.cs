@@ -17,15 +17,42 @@ internal static class PulseCli
 
     public static readonly Option<string> Storage = new("--storage")
     {
-        Description = "Storage mode: embedded (default; also PULSE_Storage__Mode).",
+        Description = "Storage mode: embedded (default: files in --data) or postgres (cluster mode; also PULSE_Storage__Mode).",
         Recursive = true,
     };
+
+    public static readonly Option<string> Postgres = new("--postgres")
+    {
+        Description = "Cluster mode: PostgreSQL connection string, e.g. \"Host=db;Database=pulse;Username=pulse;Password=…\" (also PULSE_Storage__Postgres).",
+        Recursive = true,
+    };
+
+    public static readonly Option<string> Redis = new("--redis")
+    {
+        Description = "Cluster mode: Redis server, e.g. redis:6379 or \"redis:6379,password=…\" (also PULSE_Storage__Redis).",
+        Recursive = true,
+    };
+
+    /// <summary>The storage settings of <paramref name="config"/>, or a usage error (exit 2) naming what is wrong.</summary>
+    public static Platform.Storage.StorageOptions StorageFrom(Microsoft.Extensions.Configuration.IConfiguration config)
+    {
+        try
+        {
+            return Platform.Storage.StorageOptions.From(config);
+        }
+        catch (Platform.Storage.StorageConfigurationException e)
+        {
+            throw new CliException(e.Message, 2);
+        }
+    }
 
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("Pulse: self-hosted social-media marketing platform.");
         root.Options.Add(Data);
         root.Options.Add(Storage);
+        root.Options.Add(Postgres);
+        root.Options.Add(Redis);
         root.Subcommands.Add(ServerCommands.Serve());
         root.Subcommands.Add(ServerCommands.Demo());
         root.Subcommands.Add(ServerCommands.Migrate());
@@ -66,6 +93,10 @@ internal static class PulseCli
             flags["Storage:DataDirectory"] = data;
         if (parsed.GetValue(Storage) is { } storage)
             flags["Storage:Mode"] = storage;
+        if (parsed.GetValue(Postgres) is { } postgres)
+            flags["Storage:Postgres"] = postgres;
+        if (parsed.GetValue(Redis) is { } redis)
+            flags["Storage:Redis"] = redis;
         if (urls is not null && parsed.GetValue(urls) is { } u)
             flags["urls"] = u;
         return flags;
@@ -78,6 +109,16 @@ internal static class PulseCli
             try
             {
                 return await body(parsed, ct);
+            }
+            catch (Platform.Storage.StorageConfigurationException e)
+            {
+                CliContext.Messages.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return 2;
+            }
+            catch (Platform.Storage.SchemaBehindException e)
+            {
+                CliContext.Messages.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return 1;
             }
             catch (CliException e)
             {
@@ -100,7 +141,7 @@ internal static class PulseCli
                 CliContext.Messages.MarkupLine("[yellow]cancelled[/]");
                 return 1;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or InvalidDataException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException or InvalidDataException)
             {
                 CliContext.Messages.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
                 return 1;

@@ -71,7 +71,7 @@ internal static class QuarantineCommands
                 throw new CliException("Give --id or --source.", 2);
             await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
             var workspace = await cli.WorkspaceAsync(parsed.GetValue(ws2)!, ct);
-            var result = ServerLock.IsHeld(cli.Data)
+            var result = cli.ServerHoldsLog
                 ? await ThroughServerAsync(cli.Data, workspace.Id, request, ct)
                 : await OfflineAsync(cli, Actor.Cli(workspace.Id), request, ct);
             CliOutput.Ok($"{result.Replayed} replayed into the log ({result.Duplicates} already there), {result.StillFailing} still failing.");
@@ -88,7 +88,7 @@ internal static class QuarantineCommands
     {
         var options = cli.Get<IOptions<CollectOptions>>();
         var time = cli.Get<TimeProvider>();
-        using var log = new EventLog(cli.Get<EventStore>(), options, cli.Get<CollectMetrics>(), time, NullLogger<EventLog>.Instance);
+        using var log = EventLog.Create(cli.Get<EventStore>(), options, cli.Get<CollectMetrics>(), time, NullLogger<EventLog>.Instance);
         await log.StartAsync(ct);
         try
         {

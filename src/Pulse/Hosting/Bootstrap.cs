@@ -13,7 +13,7 @@ internal sealed partial class Bootstrap(IServiceScopeFactory scopes, Database da
 
     public async Task PrepareAsync(CancellationToken ct)
     {
-        var applied = await database.MigrateAsync(ct);
+        var applied = await database.PrepareAsync(ct);
         if (applied.Count > 0)
             LogMigrated(log, applied.Count, string.Join(", ", applied));
 

@@ -17,7 +17,7 @@ internal sealed class ReadinessCheck(Database database) : IHealthCheck
                 ? HealthCheckResult.Healthy("Storage reachable, schema up to date.")
                 : HealthCheckResult.Unhealthy($"{pending.Count} migration(s) not applied: {string.Join(", ", pending)}");
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or IOException or System.Net.Sockets.SocketException or TimeoutException)
         {
             return HealthCheckResult.Unhealthy("The metadata store failed: " + e.Message);
         }

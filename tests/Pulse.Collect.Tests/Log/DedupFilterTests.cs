@@ -2,6 +2,7 @@ using Pulse.Collect.Log;
 
 namespace Pulse.Collect.Tests.Log;
 
+[Trait("Storage", "embedded")]
 public sealed class DedupFilterTests
 {
     private static readonly Guid Source = Guid.Parse("0193a5c0-0000-7000-8000-000000000001");

@@ -10,6 +10,7 @@ using Pulse.Platform.Storage;
 
 namespace Pulse.Collect.Tests.Log;
 
+[Trait("Storage", "embedded")]
 public sealed class DemoEventsTests
 {
     private static readonly DateTimeOffset Today = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
@@ -40,11 +41,11 @@ public sealed class DemoEventsTests
         try
         {
             var options = Options.Create(new CollectOptions { DuckDbMemoryLimit = "256MB" });
-            using var store = new EventStore(new DataDirectory(dir), options);
+            using var store = new DuckDbEventStore(new DataDirectory(dir), options);
             await using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
-            var log = new EventLog(store, options, new CollectMetrics(meters.GetRequiredService<IMeterFactory>()), TimeProvider.System, NullLogger<EventLog>.Instance);
+            var log = new EmbeddedEventLog(store, options, new CollectMetrics(meters.GetRequiredService<IMeterFactory>()), TimeProvider.System, NullLogger<EventLog>.Instance);
             await using var services = new ServiceCollection()
-                .AddSingleton(log)
+                .AddSingleton<EventLog>(log)
                 .AddSingleton(new Enricher(new UserAgentParser(), new ReferrerClassifier(), new GeoLookup(null)))
                 .BuildServiceProvider();
             var ws = Guid.Parse("01a21b35-0000-7000-8000-000000000001");

@@ -5,6 +5,7 @@ using Pulse.Platform.Storage;
 
 namespace Pulse.Collect.Tests.Log;
 
+[Trait("Storage", "embedded")]
 public sealed class EventStoreTests
 {
     private static LogRecord Record(string messageId) => new()
@@ -25,7 +26,7 @@ public sealed class EventStoreTests
     public void OpeningADataDirectoryOfTheOldLayout_MovesInboxRowsIntoEvents_AndDropsTheInbox()
     {
         var dir = Directory.CreateTempSubdirectory("pulse-store-").FullName;
-        using (var old = new DuckDBConnection($"Data Source={Path.Combine(dir, EventStore.FileName)}"))
+        using (var old = new DuckDBConnection($"Data Source={Path.Combine(dir, DuckDbEventStore.FileName)}"))
         {
             old.Open();
             using var cmd = old.CreateCommand();
@@ -34,7 +35,7 @@ public sealed class EventStoreTests
             cmd.ExecuteNonQuery();
         }
 
-        using var store = new EventStore(new DataDirectory(dir), Options.Create(new CollectOptions()));
+        using var store = new DuckDbEventStore(new DataDirectory(dir), Options.Create(new CollectOptions()));
         using var c = store.Open();
         using var read = c.CreateCommand();
         read.CommandText = "SELECT seq, message_id, event, utm_source, is_bot, page_host, raw, (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'inbox') FROM all_events";

@@ -3,6 +3,7 @@ using Pulse.Collect.Log;
 
 namespace Pulse.Collect.Tests.Log;
 
+[Trait("Storage", "embedded")]
 public sealed class SegmentFilesTests
 {
     private static LogRecord Record(long seq, string text) => new()

@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Pulse.Platform.Access;
 using Pulse.Platform.Audit;
@@ -65,20 +64,15 @@ public sealed class AuditTests
             await s.CreateKeyAsync(ws.Id, WorkspaceRole.Viewer, "k" + i);
         Assert.True((await VerifyAsync(s)).Intact);
 
-        var connection = $"Data Source={Path.Combine(s.DataDir, "pulse.db")};Pooling=False";
-        await using (var c = new SqliteConnection(connection))
-        {
-            await c.OpenAsync();
-            await using var update = c.CreateCommand();
-            update.CommandText = "UPDATE audit_entries SET ActorName = 'someone else' WHERE Id = 4";
-            var refused = await Assert.ThrowsAsync<SqliteException>(() => update.ExecuteNonQueryAsync());
-            Assert.Contains("append-only", refused.Message);
+        var refused = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => s.SqlAsync(
+            "UPDATE audit_entries SET ActorName = 'someone else' WHERE Id = 4",
+            "UPDATE audit_entries SET \"ActorName\" = 'someone else' WHERE \"Id\" = 4"));
+        Assert.Contains("append-only", refused.Message);
 
-            // An attacker with file access removes the guard first.
-            await using var drop = c.CreateCommand();
-            drop.CommandText = "DROP TRIGGER audit_entries_no_update; UPDATE audit_entries SET ActorName = 'someone else' WHERE Id = 4;";
-            await drop.ExecuteNonQueryAsync();
-        }
+        // An attacker with access to the database removes the guard first.
+        await s.SqlAsync(
+            "DROP TRIGGER audit_entries_no_update; UPDATE audit_entries SET ActorName = 'someone else' WHERE Id = 4;",
+            "DROP TRIGGER audit_entries_no_change ON audit_entries; UPDATE audit_entries SET \"ActorName\" = 'someone else' WHERE \"Id\" = 4;");
         var result = await VerifyAsync(s);
         Assert.False(result.Intact);
         Assert.Equal(4, result.FirstBadEntryId);
@@ -92,13 +86,9 @@ public sealed class AuditTests
         var ws = await s.CreateWorkspaceAsync();
         for (var i = 0; i < 4; i++)
             await s.CreateKeyAsync(ws.Id, WorkspaceRole.Viewer, "k" + i);
-        await using (var c = new SqliteConnection($"Data Source={Path.Combine(s.DataDir, "pulse.db")};Pooling=False"))
-        {
-            await c.OpenAsync();
-            await using var cmd = c.CreateCommand();
-            cmd.CommandText = "DROP TRIGGER audit_entries_no_delete; DELETE FROM audit_entries WHERE Id = 3;";
-            await cmd.ExecuteNonQueryAsync();
-        }
+        await s.SqlAsync(
+            "DROP TRIGGER audit_entries_no_delete; DELETE FROM audit_entries WHERE Id = 3;",
+            "DROP TRIGGER audit_entries_no_change ON audit_entries; DELETE FROM audit_entries WHERE \"Id\" = 3;");
         var result = await VerifyAsync(s);
         Assert.Equal(3, result.FirstBadEntryId);
         Assert.Contains("missing", result.Problem);

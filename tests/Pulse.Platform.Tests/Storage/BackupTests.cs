@@ -5,6 +5,8 @@ using Pulse.Platform.Storage;
 
 namespace Pulse.Platform.Tests.Storage;
 
+/// <summary>Backups of an embedded data directory (cluster mode uses PostgreSQL's own tools; the CLI says so).</summary>
+[Trait("Storage", "embedded")]
 public sealed class BackupTests
 {
     [Fact]

@@ -1,6 +1,6 @@
 namespace Pulse.Collect.Log;
 
-public sealed partial class EventLog
+public sealed partial class EmbeddedEventLog
 {
     /// <summary>Rows per import transaction: more than a DuckDB row group, so the data goes to the file compressed, not through the WAL.</summary>
     private const int ImportChunk = 131_072;
@@ -10,13 +10,13 @@ public sealed partial class EventLog
     /// numbers continue the log, rows go straight to the wide table in large transactions. Message
     /// ids are not checked against the log; the caller gives unique ones.
     /// </summary>
-    internal Task<long> ImportAsync(IEnumerable<LogRecord> records, IProgress<long>? progress, CancellationToken ct)
+    internal override Task<long> ImportAsync(IEnumerable<LogRecord> records, IProgress<long>? progress, CancellationToken ct)
     {
         if (_started)
             throw new InvalidOperationException("Import runs before the log starts taking events.");
-        _store.EnsureOpen();
-        using var c = _store.Open();
-        var head = EventStore.ReadHead(c);
+        _duck.EnsureOpen();
+        using var c = _duck.Open();
+        var head = DuckDbEventStore.ReadHead(c);
         long done = 0;
         var chunk = new List<LogRecord>(ImportChunk);
         void Flush()
@@ -30,7 +30,7 @@ public sealed partial class EventLog
                     foreach (var r in chunk)
                     {
                         r.Seq = ++head;
-                        EventStore.AppendPacked(appender, r.Seq, r.Packed ?? r.Pack());
+                        DuckDbEventStore.AppendPacked(appender, r.Seq, r.Packed ?? r.Pack());
                     }
                 }
                 tx.Commit();
@@ -47,7 +47,7 @@ public sealed partial class EventLog
                 Flush();
         }
         Flush();
-        EventStore.WriteHead(c, head);
+        DuckDbEventStore.WriteHead(c, head);
         return Task.FromResult(done);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging;
 using Pulse.Platform.Access;
@@ -6,14 +5,14 @@ using Pulse.Collect.Events;
 
 namespace Pulse.Collect.Log;
 
-public sealed partial class EventLog
+public sealed partial class EmbeddedEventLog
 {
     /// <summary>
     /// Deletes every event of the workspace sent with one of <paramref name="ids"/> (as user,
     /// anonymous or previous id), then checkpoints so the rows leave the WAL
     /// too, and drops the segment files already loaded.
     /// </summary>
-    internal async Task<long> EraseAsync(Guid workspaceId, IReadOnlyList<string> ids, CancellationToken ct)
+    internal override async Task<long> EraseAsync(Guid workspaceId, IReadOnlyList<string> ids, CancellationToken ct)
     {
         if (ids.Count == 0)
             return 0L;
@@ -22,7 +21,7 @@ public sealed partial class EventLog
         var target = Head;
         await CaughtUpAsync(TimeSpan.FromMinutes(2), ct);
         long removed = 0;
-        using var c = _store.Open();
+        using var c = _duck.Open();
         lock (_moveGate)
         {
             if (ReadableHead < target)
@@ -59,26 +58,6 @@ public sealed partial class EventLog
         _segments.Roll();
         _segments.DeleteLoaded(ReadableHead);
         return removed;
-    }
-
-    /// <summary>Writes every event of the workspace sent with one of <paramref name="ids"/> as a JSON array, oldest first.</summary>
-    internal Task ExportAsync(Guid workspaceId, IReadOnlyList<string> ids, Utf8JsonWriter writer, CancellationToken ct)
-    {
-        writer.WriteStartArray();
-        if (ids.Count > 0)
-        {
-            using var c = _store.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = $"SELECT {EventStore.Columns} FROM all_events WHERE {new EventFilter(workspaceId, Ids: ids).Where(cmd)} ORDER BY seq";
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read())
-            {
-                ct.ThrowIfCancellationRequested();
-                EventExporter.WriteJson(writer, Map(reader));
-            }
-        }
-        writer.WriteEndArray();
-        return Task.CompletedTask;
     }
 
     [LoggerMessage(EventId = 4008, Level = LogLevel.Debug, Message = "The checkpoint after an erasure waits for readers: {Reason}")]

@@ -4,7 +4,7 @@ using Pulse.Platform.Threading;
 
 namespace Pulse.Collect.Log;
 
-public sealed partial class EventLog
+public sealed partial class EmbeddedEventLog
 {
     // The loader reads acknowledged frames back from the segment files (the page cache holds them)
     // and appends their records straight into DuckDB's "events" table in large transactions (a
@@ -87,7 +87,7 @@ public sealed partial class EventLog
     {
         // Requests come first; under a burst the records wait safely in the segment files.
         BackgroundPriority.LowerCurrentThread();
-        using var c = _store.Open();
+        using var c = _duck.Open();
         var lastRoll = _time.GetTimestamp();
         var cursor = new SegmentFiles.Cursor(0, 0);
         while (true)
@@ -147,7 +147,7 @@ public sealed partial class EventLog
                         // Records already loaded come again only after a failed round; skip them.
                         if (seq <= after)
                             return;
-                        EventStore.AppendPacked(appender, seq, packed);
+                        DuckDbEventStore.AppendPacked(appender, seq, packed);
                         last = seq;
                     });
                 }
@@ -156,7 +156,7 @@ public sealed partial class EventLog
                     tx.Rollback();
                     return count;
                 }
-                EventStore.WriteHead(c, last);
+                DuckDbEventStore.WriteHead(c, last);
                 tx.Commit();
             }
         }
@@ -177,7 +177,7 @@ public sealed partial class EventLog
             Interlocked.Exchange(ref _readable, last);
             Monitor.PulseAll(_loadGate);
         }
-        Interlocked.Exchange(ref _newData, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        PublishReadable(last);
         return count;
     }
 

@@ -1,0 +1,385 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Pulse.Platform.Storage;
+
+namespace Pulse.Collect.Log;
+
+/// <summary>
+/// The event log of cluster mode: every node appends to the same PostgreSQL tables.
+/// <para>
+/// A group commit is one transaction: (1) the message ids go into <c>log_message_ids</c> with
+/// <c>ON CONFLICT DO NOTHING</c>, and those already there (within the window) are the duplicates;
+/// (2) the row of <c>log_head</c> is locked (<c>FOR UPDATE</c>) and the new records are numbered
+/// after it; (3) they are sent with binary <c>COPY</c>; (4) the head is updated and a notification
+/// queued; (5) commit, which returns once PostgreSQL has flushed its WAL, and only then are the
+/// requests answered.
+/// </para>
+/// <para>
+/// Because the head row stays locked until commit, transactions that take sequence numbers commit
+/// in the order of their numbers: a reader that has seen number N has seen every number below it,
+/// so a consumer's checkpoint "everything up to N" never skips a row of a transaction that was
+/// still in flight. The price is that the numbered part of commits (COPY and WAL flush) runs one at
+/// a time across the cluster; the deduplication step runs before the lock, in parallel.
+/// </para>
+/// </summary>
+public sealed partial class PostgresEventLog : EventLog
+{
+    /// <summary>The channel on which a commit announces the new head to every node.</summary>
+    public const string Channel = "pulse_log";
+
+    private const string CopyCommand = "COPY events (" + EventStore.Columns + ") FROM STDIN (FORMAT BINARY)";
+    private readonly PostgresEventStore _pg;
+    private NpgsqlConnection? _writer;
+    private readonly HashSet<DateOnly> _partitions = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _listener;
+
+    internal PostgresEventLog(PostgresEventStore store, IOptions<CollectOptions> options, CollectMetrics metrics, TimeProvider time, ILogger<EventLog> log)
+        : base(store, options.Value, metrics, time, log)
+    {
+        _pg = store;
+    }
+
+    private protected override async Task OpenAsync(CancellationToken ct)
+    {
+        await using var c = await _pg.Source.OpenConnectionAsync(ct);
+        _head = await ReadHeadAsync(c, ct);
+        _readable = _head;
+        var today = DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
+        LogPartitions.Ensure(c, [today, today.AddDays(1)]);
+        _partitions.UnionWith([today, today.AddDays(1)]);
+        LogOpened(_log, _pg.Describe, _head);
+        // Commits are readable as soon as they are acknowledged: the store never lags here.
+        _metrics.ObserveConsumer(StoreConsumer, () => Math.Max(0, Head - ReadableHead));
+    }
+
+    private static async Task<long> ReadHeadAsync(NpgsqlConnection c, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT seq FROM log_head WHERE id = 1", c);
+        return await cmd.ExecuteScalarAsync(ct) is long v ? v : 0L;
+    }
+
+    private protected override void StartBackground() => _listener = Task.Run(() => ListenAsync(_stopping.Token));
+
+    private protected override async Task StopBackgroundAsync()
+    {
+        await _stopping.CancelAsync();
+        if (_listener is not null)
+        {
+            try
+            {
+                await _listener;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// Follows other nodes' commits: a LISTEN on <see cref="Channel"/> wakes consumers at once, and a
+    /// read of the head every second covers notifications lost while the connection was down.
+    /// </summary>
+    private async Task ListenAsync(CancellationToken ct)
+    {
+        var failures = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var c = await _pg.Source.OpenConnectionAsync(ct);
+                c.Notification += (_, e) =>
+                {
+                    if (long.TryParse(e.Payload, NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
+                        Advance(seq);
+                };
+                await using (var listen = new NpgsqlCommand("LISTEN " + Channel, c))
+                    await listen.ExecuteNonQueryAsync(ct);
+                failures = 0;
+                while (!ct.IsCancellationRequested)
+                {
+                    if (!await c.WaitAsync(TimeSpan.FromSeconds(1), ct))
+                        Advance(await ReadHeadAsync(c, ct));
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or SocketException or TimeoutException or InvalidOperationException)
+            {
+                if (failures++ == 0)
+                    LogListenFailed(_log, e);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 250 * failures)), ct);
+            }
+        }
+    }
+
+    private void Advance(long seq)
+    {
+        if (seq <= ReadableHead)
+            return;
+        RaiseHead(seq);
+        PublishReadable(seq);
+    }
+
+    internal override void Prepare(LogRecord record)
+    {
+        // Nothing to pack: the writer sends the record's fields with COPY as they are.
+    }
+
+    private readonly List<Guid> _sources = [];
+    private readonly List<string> _ids = [];
+    private readonly List<DateTime> _times = [];
+    private readonly HashSet<(Guid, string)> _fresh = [];
+
+    private protected override void Store(List<LogRecord> records, DateTime now)
+    {
+        if (records.Count == 0)
+            return;
+        EnsurePartitions(records);
+        try
+        {
+            var c = _writer ??= _pg.Source.OpenConnection();
+            using var tx = c.BeginTransaction();
+            MarkDuplicates(c, tx, records, now);
+
+            long head;
+            using (var lockHead = new NpgsqlCommand("SELECT seq FROM log_head WHERE id = 1 FOR UPDATE", c, tx))
+                head = (long)lockHead.ExecuteScalar()!;
+            var first = head;
+            using (var copy = c.BeginBinaryImport(CopyCommand))
+            {
+                foreach (var r in records)
+                {
+                    if (r.Duplicate)
+                        continue;
+                    r.Seq = ++head;
+                    WriteRow(copy, r);
+                }
+                copy.Complete();
+            }
+            if (head > first)
+            {
+                using var advance = new NpgsqlCommand($"WITH h AS (UPDATE log_head SET seq = $1 WHERE id = 1 RETURNING seq) SELECT pg_notify('{Channel}', seq::text) FROM h", c, tx);
+                advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head });
+                advance.ExecuteNonQuery();
+            }
+            tx.Commit();
+            if (head > first)
+                Advance(head);
+        }
+        catch
+        {
+            // The connection may be broken (the database restarted): the next commit opens another.
+            _writer?.Dispose();
+            _writer = null;
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Inserts the records' message ids into the window; those that were there (received within
+    /// <see cref="CollectOptions.DedupWindowDays"/>) are duplicates. An id older than the window is
+    /// taken as new and its time renewed. The ids go in sorted order, so two nodes inserting
+    /// overlapping batches wait for each other instead of deadlocking.
+    /// </summary>
+    private void MarkDuplicates(NpgsqlConnection c, NpgsqlTransaction tx, List<LogRecord> records, DateTime now)
+    {
+        _sources.Clear();
+        _ids.Clear();
+        _times.Clear();
+        foreach (var r in records)
+        {
+            _sources.Add(r.SourceId);
+            _ids.Add(PostgresText.Clean(r.MessageId)!);
+            _times.Add(DateTime.SpecifyKind(r.ReceivedAt, DateTimeKind.Utc));
+        }
+        using var cmd = new NpgsqlCommand("""
+            INSERT INTO log_message_ids (source_id, message_id, received_at)
+            SELECT s, m, t FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(s, m, t) ORDER BY s, m
+            ON CONFLICT (source_id, message_id) DO UPDATE SET received_at = excluded.received_at
+                WHERE log_message_ids.received_at < $4
+            RETURNING source_id, message_id
+            """, c, tx);
+        cmd.Parameters.Add(new NpgsqlParameter<List<Guid>> { TypedValue = _sources });
+        cmd.Parameters.Add(new NpgsqlParameter<List<string>> { TypedValue = _ids });
+        cmd.Parameters.Add(new NpgsqlParameter<List<DateTime>> { TypedValue = _times });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.SpecifyKind(now.AddDays(-_options.DedupWindowDays), DateTimeKind.Utc) });
+        _fresh.Clear();
+        using (var reader = cmd.ExecuteReader())
+        {
+            while (reader.Read())
+                _fresh.Add((reader.GetGuid(0), reader.GetString(1)));
+        }
+        if (_fresh.Count == records.Count)
+            return;
+        foreach (var r in records)
+            r.Duplicate = !_fresh.Contains((r.SourceId, PostgresText.Clean(r.MessageId)!));
+    }
+
+    private void EnsurePartitions(List<LogRecord> records)
+    {
+        List<DateOnly>? missing = null;
+        foreach (var r in records)
+        {
+            var day = DateOnly.FromDateTime(r.ReceivedAt);
+            if (!_partitions.Contains(day) && !(missing ??= []).Contains(day))
+                missing.Add(day);
+        }
+        if (missing is null)
+            return;
+        using var c = _pg.Source.OpenConnection();
+        LogPartitions.Ensure(c, missing);
+        _partitions.UnionWith(missing);
+    }
+
+    private static void WriteRow(NpgsqlBinaryImporter w, LogRecord r)
+    {
+        var e = r.Enrichment;
+        w.StartRow();
+        w.Write(r.Seq, NpgsqlDbType.Bigint);
+        w.Write(r.WorkspaceId, NpgsqlDbType.Uuid);
+        w.Write(r.SourceId, NpgsqlDbType.Uuid);
+        w.Write(PostgresText.Clean(r.MessageId)!, NpgsqlDbType.Text);
+        w.Write(PostgresText.Clean(r.Type)!, NpgsqlDbType.Text);
+        Text(w, r.Event);
+        Text(w, r.UserId);
+        Text(w, r.AnonymousId);
+        Text(w, r.GroupId);
+        Text(w, r.PreviousId);
+        Time(w, r.Timestamp);
+        Time(w, r.OriginalTimestamp);
+        Time(w, r.SentAt);
+        Time(w, r.ReceivedAt);
+        Text(w, e.UtmSource);
+        Text(w, e.UtmMedium);
+        Text(w, e.UtmCampaign);
+        Text(w, e.UtmTerm);
+        Text(w, e.UtmContent);
+        Text(w, e.Fbclid);
+        Text(w, e.Ttclid);
+        Text(w, e.LiFatId);
+        Text(w, e.Gclid);
+        Text(w, e.Msclkid);
+        Text(w, e.ReferrerDomain);
+        Text(w, e.ReferrerType);
+        Text(w, e.ReferrerName);
+        Text(w, e.PageHost);
+        Text(w, e.PagePath);
+        Text(w, e.Browser);
+        Text(w, e.BrowserVersion);
+        Text(w, e.Os);
+        Text(w, e.OsVersion);
+        Text(w, e.DeviceType);
+        w.Write(e.IsBot, NpgsqlDbType.Boolean);
+        Text(w, e.BotName);
+        Text(w, e.Ip);
+        Text(w, e.Country);
+        Text(w, r.Consent);
+        Text(w, r.Violations);
+        Text(w, r.PlanVersion);
+        w.Write(Encoding.UTF8.GetString(r.Raw), NpgsqlDbType.Text);
+    }
+
+    private static void Text(NpgsqlBinaryImporter w, string? value)
+    {
+        if (value is null)
+            w.WriteNull();
+        else
+            w.Write(PostgresText.Clean(value)!, NpgsqlDbType.Text);
+    }
+
+    private static void Time(NpgsqlBinaryImporter w, DateTime? value)
+    {
+        if (value is { } v)
+            w.Write(DateTime.SpecifyKind(v, DateTimeKind.Utc), NpgsqlDbType.TimestampTz);
+        else
+            w.WriteNull();
+    }
+
+    private protected override bool IsStoreFailure(Exception e) =>
+        e is NpgsqlException or InvalidOperationException or IOException or SocketException or TimeoutException;
+
+    private protected override void CloseWriter()
+    {
+        _writer?.Dispose();
+        _writer = null;
+    }
+
+    internal override async Task<long> EraseAsync(Guid workspaceId, IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0)
+            return 0L;
+        await using var c = await _pg.Source.OpenConnectionAsync(ct);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = _pg.Sql("DELETE FROM events WHERE " + new Events.EventFilter(workspaceId, Ids: ids).Where(cmd));
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    internal override async Task<long> ImportAsync(IEnumerable<LogRecord> records, IProgress<long>? progress, CancellationToken ct)
+    {
+        if (_started)
+            throw new InvalidOperationException("Import runs before the log starts taking events.");
+        const int chunkSize = 50_000;
+        var chunk = new List<LogRecord>(chunkSize);
+        long done = 0;
+        async Task FlushAsync()
+        {
+            if (chunk.Count == 0)
+                return;
+            EnsurePartitions(chunk);
+            await using var c = await _pg.Source.OpenConnectionAsync(ct);
+            await using var tx = await c.BeginTransactionAsync(ct);
+            long head;
+            await using (var lockHead = new NpgsqlCommand("SELECT seq FROM log_head WHERE id = 1 FOR UPDATE", c, tx))
+                head = (long)(await lockHead.ExecuteScalarAsync(ct))!;
+            await using (var copy = await c.BeginBinaryImportAsync(CopyCommand, ct))
+            {
+                foreach (var r in chunk)
+                {
+                    r.Seq = ++head;
+                    WriteRow(copy, r);
+                }
+                await copy.CompleteAsync(ct);
+            }
+            await using (var advance = new NpgsqlCommand("UPDATE log_head SET seq = $1 WHERE id = 1", c, tx))
+            {
+                advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head });
+                await advance.ExecuteNonQueryAsync(ct);
+            }
+            await tx.CommitAsync(ct);
+            Interlocked.Exchange(ref _head, head);
+            Interlocked.Exchange(ref _readable, head);
+            done += chunk.Count;
+            chunk.Clear();
+            progress?.Report(done);
+        }
+        foreach (var r in records)
+        {
+            ct.ThrowIfCancellationRequested();
+            chunk.Add(r);
+            if (chunk.Count == chunkSize)
+                await FlushAsync();
+        }
+        await FlushAsync();
+        return done;
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Event log on {Store} open at sequence {Head}.")]
+    private static partial void LogOpened(ILogger logger, string store, long head);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "Following the log's head failed; retrying (consumers poll meanwhile).")]
+    private static partial void LogListenFailed(ILogger logger, Exception e);
+}
