@@ -36,7 +36,7 @@ public static class CollectModule
         services.AddSingleton(sp => new Events.EventQueries(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
         services.AddSingleton(sp => new Events.EventExporter(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
         services.AddModuleStore<ProfilesDbContext, PostgresProfilesDbContext>("Profiles", ProfilesDbContext.HistoryTable);
-        services.AddSingleton<ProfileGate>();
+        services.AddSingleton(sp => new ProfileGate(mode.IsPostgres ? sp.GetRequiredService<Npgsql.NpgsqlDataSource>() : null));
         services.AddScoped(sp => new ProfileService(
             sp.GetRequiredService<ProfilesDbContext>(), sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<Platform.Audit.AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ProfileGate>(),
@@ -72,7 +72,9 @@ public static class CollectModule
         services.AddSingleton<IDataSubjectStep>(sp => new EventsSubjectStep(sp.GetRequiredService<EventLog>()));
         services.AddSingleton(sp => new ProfileBuilder(
             sp.GetRequiredService<EventLog>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ProfileGate>(), sp.GetRequiredService<CollectMetrics>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ProfileBuilder>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ProfileBuilder>>(),
+            sp.GetRequiredService<Platform.Cluster.ILeases>(),
+            sp.GetRequiredService<StorageMode>().IsPostgres ? sp.GetRequiredService<IOptions<CollectOptions>>().Value.ProfilePartitions : 1));
         services.AddHostedService(sp => sp.GetRequiredService<ProfileBuilder>());
         services.AddSingleton(sp => new Anomalies.VolumeDetector(
             sp.GetRequiredService<EventStore>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>(),

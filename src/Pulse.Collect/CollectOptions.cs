@@ -62,6 +62,14 @@ public sealed class CollectOptions
     [Range(0, 3600)]
     public int SourceCacheSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// Cluster mode: partitions of the profile builder's work (by a hash of the workspace id), each
+    /// leased to one node at a time. More partitions spread the work over more nodes. Changing it
+    /// on a running cluster restarts the builder's partitions from the start of the log.
+    /// </summary>
+    [Range(1, 256, ErrorMessage = "Collect:ProfilePartitions must be between 1 and 256.")]
+    public int ProfilePartitions { get; set; } = 8;
+
     /// <summary>Minutes between volume anomaly checks of the last complete hour; 0 turns them off.</summary>
     [Range(0, 1440)]
     public int AnomalyCheckMinutes { get; set; } = 5;

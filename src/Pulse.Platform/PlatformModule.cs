@@ -31,6 +31,16 @@ public static class PlatformModule
         services.AddSingleton(data);
         services.AddSingleton(new StorageMode(storage));
         services.AddSingleton(TimeProvider.System);
+        services.AddOptions<Cluster.ClusterOptions>().Bind(config.GetSection(Cluster.ClusterOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        if (storage.IsPostgres)
+        {
+            services.AddSingleton<Cluster.PostgresLeases>();
+            services.AddSingleton<Cluster.ILeases>(sp => sp.GetRequiredService<Cluster.PostgresLeases>());
+        }
+        else
+        {
+            services.AddSingleton<Cluster.ILeases, Cluster.LocalLeases>();
+        }
         if (storage.IsPostgres)
         {
             // One pool per process for EF Core and the modules' own SQL (the event log's COPY).
@@ -162,6 +172,8 @@ public static class PlatformModule
         services.AddHttpClient(AlertDelivery.HttpClientName, c => c.DefaultRequestHeaders.UserAgent.ParseAdd("Pulse-Alerts/1"))
             .AddStandardResilienceHandler();
         services.AddHostedService<AlertDelivery>();
+        if (services.Select(d => d.ImplementationInstance).OfType<StorageMode>().Single().IsPostgres)
+            services.AddHostedService(sp => sp.GetRequiredService<Cluster.PostgresLeases>());
         return services;
     }
 

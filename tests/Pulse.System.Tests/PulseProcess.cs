@@ -12,9 +12,12 @@ public static class PulseProcess
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Result> RunAsync(params string[] args)
+    public static Task<Result> RunAsync(params string[] args) => RunWithAsync(null, args);
+
+    /// <param name="environment">Extra environment variables (PULSE_… settings).</param>
+    public static async Task<Result> RunWithAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var psi = Start(args);
+        var psi = Start(args, environment);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -24,10 +27,14 @@ public static class PulseProcess
     }
 
     /// <summary>Starts <c>pulse serve</c> and waits until /readyz answers 200.</summary>
-    public static async Task<(Process Process, Uri Address, StringBuilder Log)> ServeAsync(string dataDir)
+    public static Task<(Process Process, Uri Address, StringBuilder Log)> ServeAsync(string dataDir) => ServeAsync(dataDir, null);
+
+    /// <param name="environment">Extra environment variables (cluster settings …).</param>
+    /// <param name="port">The port to listen on (a free one when 0), so a restarted node keeps its address.</param>
+    public static async Task<(Process Process, Uri Address, StringBuilder Log)> ServeAsync(string dataDir, IReadOnlyDictionary<string, string>? environment, int port = 0)
     {
-        var port = FreePort();
-        var psi = Start(["serve", "--data", dataDir, "--urls", $"http://127.0.0.1:{port}"]);
+        port = port == 0 ? FreePort() : port;
+        var psi = Start(["serve", "--data", dataDir, "--urls", $"http://127.0.0.1:{port}"], environment);
         var p = Process.Start(psi)!;
         var log = new StringBuilder();
         p.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
@@ -66,7 +73,7 @@ public static class PulseProcess
         p.Dispose();
     }
 
-    private static ProcessStartInfo Start(IEnumerable<string> args)
+    private static ProcessStartInfo Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -80,6 +87,8 @@ public static class PulseProcess
             psi.ArgumentList.Add(a);
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["PULSE_Logging__LogLevel__Default"] = "Warning";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+            psi.Environment[k] = v;
         return psi;
     }
 

@@ -22,6 +22,41 @@ public abstract partial class EventLog
         return Task.FromResult<IReadOnlyList<LoggedEvent>>(list);
     }
 
+    /// <summary>
+    /// Events after <paramref name="afterSeq"/> of one partition of the workspaces (<paramref name="part"/> of
+    /// <paramref name="parts"/>, by a hash of the workspace id) in log order, at most <paramref name="max"/>, and
+    /// the head the read covers: when fewer than <paramref name="max"/> come back, the partition holds no
+    /// other event up to that head, so its reader may move its position there.
+    /// </summary>
+    public async Task<(IReadOnlyList<LoggedEvent> Events, long Head)> ReadPartitionAsync(long afterSeq, int max, int part, int parts, CancellationToken ct)
+    {
+        if (parts == 1)
+        {
+            var head = ReadableHead;
+            return (await ReadAsync(afterSeq, max, ct), head);
+        }
+        ct.ThrowIfCancellationRequested();
+        using var c = _store.Open();
+        long covered;
+        using (var h = c.CreateCommand())
+        {
+            // Every event up to the head read first is visible to the query that follows (commits are in number order).
+            h.CommandText = "SELECT seq FROM log_head WHERE id = 1";
+            covered = h.ExecuteScalar() is { } v and not DBNull ? Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) : 0L;
+        }
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = _store.Sql($"SELECT {EventStore.Columns} FROM all_events WHERE seq > $after AND {_store.PartitionOf("workspace_id")} = $part ORDER BY seq LIMIT $max");
+        EventStore.Add(cmd, "after", afterSeq);
+        EventStore.Add(cmd, "parts", parts);
+        EventStore.Add(cmd, "part", part);
+        EventStore.Add(cmd, "max", max);
+        using var reader = cmd.ExecuteReader();
+        var list = new List<LoggedEvent>();
+        while (reader.Read())
+            list.Add(Map(reader));
+        return (list, covered);
+    }
+
     /// <summary>The position a consumer has processed up to (0 when it never ran).</summary>
     public Task<long> CheckpointAsync(string consumer, CancellationToken ct)
     {

@@ -38,6 +38,9 @@ internal abstract class EventStore : IDisposable
     /// <summary>An expression for the Unix milliseconds of a timestamp column.</summary>
     public abstract string EpochMs(string column);
 
+    /// <summary>An expression numbering the partition (0 to <c>$parts</c> − 1) of a uuid column by a stable hash.</summary>
+    public abstract string PartitionOf(string column);
+
     /// <summary>Adds a named parameter (<c>$name</c> in the SQL) to <paramref name="cmd"/>.</summary>
     public static void Add(DbCommand cmd, string name, object? value)
     {

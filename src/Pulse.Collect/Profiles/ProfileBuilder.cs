@@ -1,10 +1,13 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pulse.Collect.Log;
 using Pulse.Collect.Storage;
+using Npgsql;
 using Pulse.Platform.Access;
+using Pulse.Platform.Cluster;
 using Pulse.Platform.Audit;
 using Pulse.Platform.Storage;
 using Pulse.Platform.Threading;
@@ -16,17 +19,42 @@ namespace Pulse.Collect.Profiles;
 /// from its checkpoint and applies each batch in one transaction together with the checkpoint,
 /// so every event counts exactly once even after a crash. The checkpoint is also mirrored into the
 /// log's consumer table, where the lag is visible.
+/// <para>
+/// The work is split into partitions by workspace (identities never cross workspaces), one in
+/// embedded mode and <see cref="CollectOptions.ProfilePartitions"/> in cluster mode, where each is
+/// leased to one node at a time (<see cref="ILeases"/>). A batch of a leased partition commits only
+/// while this node still holds the lease with the same epoch (the fence locks the lease row until
+/// the commit), and records which node committed which range of the log in <c>consumer_batches</c>.
+/// </para>
 /// </summary>
 internal sealed partial class ProfileBuilder(
-    EventLog log, IServiceScopeFactory scopes, ProfileGate gate, CollectMetrics metrics, TimeProvider time, ILogger<ProfileBuilder> logger) : BackgroundService
+    EventLog log, IServiceScopeFactory scopes, ProfileGate gate, CollectMetrics metrics, TimeProvider time, ILogger<ProfileBuilder> logger,
+    ILeases leases, int partitions) : BackgroundService
 {
     public const string ConsumerName = "profiles";
     private const int BatchSize = 2000;
     private static readonly TimeSpan MirrorEvery = TimeSpan.FromSeconds(5);
+    private readonly Dictionary<int, PartState> _parts = [];
     private long _position;
+    private long _lowest = -1;
     private TaskCompletionSource _progressed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The last log position applied.</summary>
+    private sealed class PartState(int part, long epoch, long position)
+    {
+        public int Part { get; } = part;
+        public long Epoch { get; } = epoch;
+        public long Position { get; set; } = position;
+        public long Mirrored { get; set; } = -1;
+        public long MirroredAt { get; set; }
+    }
+
+    /// <summary>The checkpoint name of a partition ("profiles" when there is one, as before partitions existed).</summary>
+    public static string ConsumerOf(int part, int partitions) => partitions == 1 ? ConsumerName : $"{ConsumerName}/{part}";
+
+    /// <summary>
+    /// The log position up to which this node has applied every partition, or 0 while it does not
+    /// hold them all (in a cluster, the lowest of the partitions' checkpoints tells the whole story).
+    /// </summary>
     public long Position => Interlocked.Read(ref _position);
 
     /// <summary>Completes once every event up to <paramref name="seq"/> is applied.</summary>
@@ -54,42 +82,24 @@ internal sealed partial class ProfileBuilder(
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
-        metrics.ObserveConsumer(ConsumerName, () => Math.Max(0, log.Head - Position));
-        var mirrored = time.GetTimestamp();
-        var mirroredSeq = -1L;
+        var group = leases.Join(ConsumerName, partitions);
+        metrics.ObserveConsumer(ConsumerName, () => Lag());
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                Interlocked.Exchange(ref _position, await LoadPositionAsync(stoppingToken));
-                Signal();
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    var events = await log.ReadAsync(Position, BatchSize, stoppingToken);
-                    if (events.Count == 0)
-                    {
-                        if (mirroredSeq != Position)
-                        {
-                            await log.SaveCheckpointAsync(ConsumerName, Position, stoppingToken);
-                            mirroredSeq = Position;
-                            mirrored = time.GetTimestamp();
-                        }
-                        await log.WaitForAsync(Position, stoppingToken);
-                        continue;
-                    }
-                    await gate.RunAsync(() => ApplyAsync(events, stoppingToken), stoppingToken);
-                    Interlocked.Exchange(ref _position, events[^1].Seq);
-                    // The mirror in the log's table is for people and tools; it costs a store
-                    // commit, so it is written at most every few seconds (the real checkpoint
-                    // commits with each batch).
-                    if (time.GetElapsedTime(mirrored) >= MirrorEvery)
-                    {
-                        await log.SaveCheckpointAsync(ConsumerName, events[^1].Seq, stoppingToken);
-                        mirroredSeq = events[^1].Seq;
-                        mirrored = time.GetTimestamp();
-                    }
-                    Signal();
-                }
+                var changed = group.Changed;
+                await FollowLeasesAsync(group.Owned, stoppingToken);
+                var worked = false;
+                foreach (var part in _parts.Values.ToList())
+                    worked |= await StepAsync(part, stoppingToken);
+                Publish();
+                if (worked)
+                    continue;
+                var lowest = _parts.Count == 0 ? long.MaxValue : _parts.Values.Min(p => p.Position);
+                var wake = _parts.Count == 0 ? changed : Task.WhenAny(log.WaitForAsync(lowest, stoppingToken), changed);
+                // A partition's events may be fewer than the log's: a second look bounds the wait.
+                await wake.WaitAsync(TimeSpan.FromSeconds(1), time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -98,22 +108,84 @@ internal sealed partial class ProfileBuilder(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 LogBatchFailed(logger, e, Position);
+                // Read the checkpoints again: a failed batch left them where they were.
+                _parts.Clear();
                 await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }
 
-    private void Signal() =>
-        Interlocked.Exchange(ref _progressed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    private long Lag()
+    {
+        var lowest = Interlocked.Read(ref _lowest);
+        return lowest < 0 ? 0 : Math.Max(0, log.Head - lowest);
+    }
 
-    private async Task<long> LoadPositionAsync(CancellationToken ct)
+    /// <summary>Starts the partitions this node now holds (from their checkpoints) and forgets the others.</summary>
+    private async Task FollowLeasesAsync(IReadOnlyDictionary<int, long> owned, CancellationToken ct)
+    {
+        foreach (var part in _parts.Keys.ToList())
+        {
+            if (!owned.TryGetValue(part, out var epoch) || epoch != _parts[part].Epoch)
+                _parts.Remove(part);
+        }
+        foreach (var (part, epoch) in owned)
+        {
+            if (!_parts.ContainsKey(part))
+                _parts[part] = new PartState(part, epoch, await LoadPositionAsync(ConsumerOf(part, partitions), ct));
+        }
+    }
+
+    /// <summary>Reads and applies one batch of a partition; false when it had nothing to do.</summary>
+    private async Task<bool> StepAsync(PartState part, CancellationToken ct)
+    {
+        var (events, covered) = await log.ReadPartitionAsync(part.Position, BatchSize, part.Part, partitions, ct);
+        if (events.Count > 0)
+        {
+            try
+            {
+                await gate.RunAsync(events.Select(e => e.WorkspaceId), () => ApplyAsync(part, events, ct), ct);
+            }
+            catch (LeaseLostException)
+            {
+                // Another node holds the partition now; it goes on from the checkpoint this node committed last.
+                _parts.Remove(part.Part);
+                LogLeaseLost(logger, part.Part);
+                return false;
+            }
+        }
+        // Fewer than a batch: nothing else of this partition up to the head the read covered.
+        var reached = events.Count == BatchSize ? events[^1].Seq : Math.Max(covered, events.Count > 0 ? events[^1].Seq : 0);
+        if (reached > part.Position)
+            part.Position = reached;
+        // The mirror in the log's table is for people and tools; it costs a commit, so it is written
+        // at most every few seconds (the real checkpoint commits with each batch).
+        if (part.Mirrored != part.Position && (events.Count == 0 || time.GetElapsedTime(part.MirroredAt) >= MirrorEvery))
+        {
+            await log.SaveCheckpointAsync(ConsumerOf(part.Part, partitions), part.Position, ct);
+            part.Mirrored = part.Position;
+            part.MirroredAt = time.GetTimestamp();
+        }
+        return events.Count > 0;
+    }
+
+    /// <summary>Makes <see cref="Position"/> the lowest position of all partitions when this node holds them all.</summary>
+    private void Publish()
+    {
+        Interlocked.Exchange(ref _lowest, _parts.Count == 0 ? -1 : _parts.Values.Min(p => p.Position));
+        var all = _parts.Count == partitions ? _parts.Values.Min(p => p.Position) : 0;
+        if (Interlocked.Exchange(ref _position, all) != all)
+            Interlocked.Exchange(ref _progressed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    private async Task<long> LoadPositionAsync(string consumer, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProfilesDbContext>();
-        return await db.Progress.AsNoTracking().Where(p => p.Consumer == ConsumerName).Select(p => (long?)p.Seq).FirstOrDefaultAsync(ct) ?? 0;
+        return await db.Progress.AsNoTracking().Where(p => p.Consumer == consumer).Select(p => (long?)p.Seq).FirstOrDefaultAsync(ct) ?? 0;
     }
 
-    private async Task<bool> ApplyAsync(IReadOnlyList<LoggedEvent> events, CancellationToken ct)
+    private async Task<bool> ApplyAsync(PartState part, IReadOnlyList<LoggedEvent> events, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProfilesDbContext>();
@@ -121,6 +193,7 @@ internal sealed partial class ProfileBuilder(
         var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
         var graph = new IdentityGraph(db, time);
         var first = events[0].WorkspaceId;
+        var consumer = ConsumerOf(part.Part, partitions);
         // The batch, its checkpoint and the audit entries of the opt-outs and opt-ins it applied
         // commit together. An audit entry's workspace is its actor's, so entries of other workspaces
         // in the same batch (rare) are written right after the commit.
@@ -130,6 +203,8 @@ internal sealed partial class ProfileBuilder(
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         await audit.WriteAsync(platform, db, SystemActor(first), async c =>
         {
+            if (db is PostgresProfilesDbContext)
+                await FenceAsync(db, part, events, c);
             await graph.LoadAsync(events, c);
             foreach (var e in events)
             {
@@ -137,9 +212,9 @@ internal sealed partial class ProfileBuilder(
                     continue;
                 await graph.ApplyAsync(e, c);
             }
-            var progress = await db.Progress.FirstOrDefaultAsync(p => p.Consumer == ConsumerName, c);
+            var progress = await db.Progress.FirstOrDefaultAsync(p => p.Consumer == consumer, c);
             if (progress is null)
-                db.Progress.Add(new ConsumerProgress { Consumer = ConsumerName, Seq = events[^1].Seq });
+                db.Progress.Add(new ConsumerProgress { Consumer = consumer, Seq = events[^1].Seq });
             else
                 progress.Seq = events[^1].Seq;
             db.ChangeTracker.DetectChanges();
@@ -153,6 +228,36 @@ internal sealed partial class ProfileBuilder(
         return true;
     }
 
+    /// <summary>
+    /// Inside the batch's transaction: goes on only while this node holds the partition's lease with
+    /// the epoch it started with, keeping the lease row locked until the commit, and records the range.
+    /// </summary>
+    private async Task FenceAsync(ProfilesDbContext db, PartState part, IReadOnlyList<LoggedEvent> events, CancellationToken ct)
+    {
+        var c = (NpgsqlConnection)db.Database.GetDbConnection();
+        var tx = (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+        await using (var fence = new NpgsqlCommand(PostgresLeases.FenceSql, c, tx))
+        {
+            fence.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ConsumerName });
+            fence.Parameters.Add(new NpgsqlParameter<int> { TypedValue = part.Part });
+            fence.Parameters.Add(new NpgsqlParameter<string> { TypedValue = leases.Owner });
+            fence.Parameters.Add(new NpgsqlParameter<long> { TypedValue = part.Epoch });
+            if (await fence.ExecuteScalarAsync(ct) is null)
+                throw new LeaseLostException();
+        }
+        await using var record = new NpgsqlCommand(
+            "INSERT INTO consumer_batches (grp, part, first_seq, last_seq, node, epoch) VALUES ($1, $2, $3, $4, $5, $6)", c, tx);
+        record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ConsumerName });
+        record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = part.Part });
+        record.Parameters.Add(new NpgsqlParameter<long> { TypedValue = events[0].Seq });
+        record.Parameters.Add(new NpgsqlParameter<long> { TypedValue = events[^1].Seq });
+        record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = leases.Owner });
+        record.Parameters.Add(new NpgsqlParameter<long> { TypedValue = part.Epoch });
+        await record.ExecuteNonQueryAsync(ct);
+    }
+
+    private sealed class LeaseLostException() : Exception("This node no longer holds the partition's lease.");
+
     private static IReadOnlyList<AuditRecord> ConsentRecords(IdentityGraph graph, Guid workspace) =>
         graph.ConsentChanges.Where(x => x.Workspace == workspace)
             .Select(x => new AuditRecord(x.OptedOut ? "profile.opted_out" : "profile.opted_in", "profile", x.Profile.ToString(), null,
@@ -164,4 +269,7 @@ internal sealed partial class ProfileBuilder(
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "Applying events after position {Position} to profiles failed; retrying.")]
     private static partial void LogBatchFailed(ILogger logger, Exception e, long position);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Partition {Part} of the profiles moved to another node before this node's batch committed; the batch was rolled back.")]
+    private static partial void LogLeaseLost(ILogger logger, int part);
 }

@@ -107,7 +107,7 @@ public sealed class ProfileService
                     throw new ValidationException("categoryPreferences", $"Category names must be 1 to 100 printable characters; '{Clip(k)}' is not.");
             }
         }
-        await _gate.RunAsync(async () =>
+        await _gate.RunAsync(actor.WorkspaceId, async () =>
         {
             var profile = await FindAsync(actor.WorkspaceId, anyId, ct, tracking: true) ?? throw new NotFoundException($"A profile with the id '{anyId}'");
             var before = AuditSummary.Of(new { profile.OptedOut, categoryPreferences = profile.Consent });
@@ -136,7 +136,7 @@ public sealed class ProfileService
         actor.Demand(Permission.ProfilesManage);
         var fromId = CheckId("from", request.From);
         var intoId = CheckId("into", request.Into);
-        return await _gate.RunAsync(async () =>
+        return await _gate.RunAsync(actor.WorkspaceId, async () =>
         {
             var graph = new IdentityGraph(_db, _time);
             var from = await ResolveWithAsync(graph, actor.WorkspaceId, fromId, ct) ?? throw new NotFoundException($"A profile with the id '{fromId}'");
@@ -156,7 +156,7 @@ public sealed class ProfileService
     public async Task<MergeDto> UnmergeAsync(Actor actor, Guid mergeId, CancellationToken ct)
     {
         actor.Demand(Permission.ProfilesManage);
-        return await _gate.RunAsync(async () =>
+        return await _gate.RunAsync(actor.WorkspaceId, async () =>
         {
             var merge = await _db.Merges.FirstOrDefaultAsync(m => m.Id == mergeId && m.WorkspaceId == actor.WorkspaceId, ct)
                 ?? throw new NotFoundException($"The merge {mergeId}");
@@ -208,7 +208,7 @@ public sealed class ProfileService
     public async Task<ErasureDto> EraseAsync(Actor actor, string anyId, CancellationToken ct)
     {
         actor.Demand(Permission.ProfilesManage);
-        return await _gate.RunAsync(async () =>
+        return await _gate.RunAsync(actor.WorkspaceId, async () =>
         {
             var profile = await FindAsync(actor.WorkspaceId, anyId, ct) ?? throw new NotFoundException($"A profile with the id '{anyId}'");
             var family = new List<Guid> { profile.Id };

@@ -63,6 +63,8 @@ internal sealed class DuckDbEventStore : EventStore
 
     public override string EpochMs(string column) => $"epoch_ms({column})";
 
+    public override string PartitionOf(string column) => $"CAST(hash({column}) % CAST($parts AS UBIGINT) AS INTEGER)";
+
     /// <summary>Opens (creating if needed) the log file and its tables, loading what segment files hold beyond it; idempotent.</summary>
     public override void EnsureOpen()
     {

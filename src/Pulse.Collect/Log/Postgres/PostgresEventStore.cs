@@ -33,6 +33,8 @@ internal sealed partial class PostgresEventStore(NpgsqlDataSource source) : Even
 
     public override string EpochMs(string column) => $"(extract(epoch from {column}) * 1000)::bigint";
 
+    public override string PartitionOf(string column) => $"((hashtextextended({column}::text, 0) % $parts + $parts) % $parts)";
+
     public override void Dispose()
     {
         // The data source belongs to the container.
