@@ -25,7 +25,7 @@ public static class CollectModule
         services.AddModuleStore<CollectDbContext, PostgresCollectDbContext>("Collect", CollectDbContext.HistoryTable);
         services.AddScoped(sp => new SourceService(
             sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetService<SourceDirectory>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<Platform.Cluster.ICacheSignals>()));
         var mode = services.Select(d => d.ImplementationInstance).OfType<StorageMode>().Single();
         services.AddPostgresSchema<PostgresLogSchema>("EventLog", PostgresLogSchema.HistoryTable);
         if (mode.IsPostgres)
@@ -43,7 +43,7 @@ public static class CollectModule
             sp.GetRequiredService<Events.EventQueries>(), sp.GetServices<IDataSubjectStep>()));
         services.AddScoped(sp => new Plans.TrackingPlanService(
             sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(), sp.GetRequiredService<EventStore>(), sp.GetService<SourceDirectory>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(), sp.GetRequiredService<EventStore>(), sp.GetRequiredService<Platform.Cluster.ICacheSignals>(),
             sp.GetService<EventLog>()));
         services.AddScoped(sp => new Quarantine.QuarantineService(
             sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),

@@ -32,14 +32,22 @@ public static class PlatformModule
         services.AddSingleton(new StorageMode(storage));
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<Cluster.ClusterOptions>().Bind(config.GetSection(Cluster.ClusterOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Cluster.LocalRateGate>();
         if (storage.IsPostgres)
         {
             services.AddSingleton<Cluster.PostgresLeases>();
             services.AddSingleton<Cluster.ILeases>(sp => sp.GetRequiredService<Cluster.PostgresLeases>());
+            services.AddSingleton(sp => new Cluster.RedisConnection(storage.Redis!,
+                "pulse-" + sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Cluster.ClusterOptions>>().Value.ResolvedNodeName));
+            services.AddSingleton<Cluster.IRateGate, Cluster.RedisRateGate>();
+            services.AddSingleton<Cluster.RedisCacheSignals>();
+            services.AddSingleton<Cluster.ICacheSignals>(sp => sp.GetRequiredService<Cluster.RedisCacheSignals>());
         }
         else
         {
             services.AddSingleton<Cluster.ILeases, Cluster.LocalLeases>();
+            services.AddSingleton<Cluster.IRateGate>(sp => sp.GetRequiredService<Cluster.LocalRateGate>());
+            services.AddSingleton<Cluster.ICacheSignals, Cluster.LocalCacheSignals>();
         }
         if (storage.IsPostgres)
         {
@@ -173,7 +181,10 @@ public static class PlatformModule
             .AddStandardResilienceHandler();
         services.AddHostedService<AlertDelivery>();
         if (services.Select(d => d.ImplementationInstance).OfType<StorageMode>().Single().IsPostgres)
+        {
             services.AddHostedService(sp => sp.GetRequiredService<Cluster.PostgresLeases>());
+            services.AddHostedService<Cluster.RedisListener>();
+        }
         return services;
     }
 

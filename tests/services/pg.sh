@@ -22,7 +22,8 @@ port="${3:-}"
 
 start() {
   mkdir -p "$dir"
-  if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; chmod 700 "$dir"; fi
+  # The server runs as `postgres`, which must be able to reach the folder (temporary folders are often private).
+  if [ "$(id -u)" = 0 ]; then chmod a+x "$(dirname "$dir")"; chown postgres:postgres "$dir"; chmod 700 "$dir"; fi
   if [ ! -f "$dir/PG_VERSION" ]; then
     local pw; pw="$(mktemp)"; echo pulse > "$pw"; chmod 644 "$pw"
     as_owner "$bin/initdb" -D "$dir" -U pulse --pwfile="$pw" -A scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null

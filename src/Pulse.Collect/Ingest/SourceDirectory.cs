@@ -5,19 +5,33 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Pulse.Collect.Sources;
 using Pulse.Collect.Storage;
+using Pulse.Platform.Cluster;
 
 namespace Pulse.Collect.Ingest;
 
 /// <summary>
 /// Finds the source of a write key for ingest. Answers are kept for
 /// <see cref="CollectOptions.SourceCacheSeconds"/> (unknown keys for one second), so a source
-/// disabled by the panel or the CLI stops taking events within that time.
+/// disabled by the panel or the CLI stops taking events within that time. A change made anywhere in
+/// the cluster is announced under <see cref="Topic"/> and drops the cache at once.
 /// </summary>
-internal sealed class SourceDirectory(IServiceScopeFactory scopes, IOptions<CollectOptions> options, TimeProvider time)
+internal sealed class SourceDirectory
 {
+    /// <summary>The cache-change topic of sources and their tracking plans.</summary>
+    public const string Topic = "collect.sources";
     private const int Capacity = 100_000;
     private readonly ConcurrentDictionary<string, (IngestSource? Source, long Expires)> _cache = new(StringComparer.Ordinal);
-    private readonly CollectOptions _options = options.Value;
+    private readonly IServiceScopeFactory scopes;
+    private readonly CollectOptions _options;
+    private readonly TimeProvider time;
+
+    public SourceDirectory(IServiceScopeFactory scopes, IOptions<CollectOptions> options, TimeProvider time, ICacheSignals signals)
+    {
+        this.scopes = scopes;
+        _options = options.Value;
+        this.time = time;
+        signals.Subscribe(Topic, Forget);
+    }
 
     public async ValueTask<IngestSource?> FindAsync(string writeKey, CancellationToken ct)
     {
@@ -34,7 +48,7 @@ internal sealed class SourceDirectory(IServiceScopeFactory scopes, IOptions<Coll
         return found;
     }
 
-    /// <summary>Drops every cached answer (after a change made in this process).</summary>
+    /// <summary>Drops every cached answer (after a change announced under <see cref="Topic"/>).</summary>
     public void Forget() => _cache.Clear();
 
     private async Task<IngestSource?> LoadAsync(string writeKey, CancellationToken ct)

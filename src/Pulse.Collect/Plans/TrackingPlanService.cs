@@ -20,12 +20,12 @@ public sealed class TrackingPlanService
     private readonly TimeProvider _time;
     private readonly SourceService _sources;
     private readonly EventStore _events;
-    private readonly SourceDirectory? _directory;
+    private readonly Platform.Cluster.ICacheSignals _signals;
     private readonly EventLog? _log;
 
     /// <param name="directory">The server's write-key cache (which holds each source's plan), told of every change; none in the CLI.</param>
     /// <param name="log">The server's log, whose loader the violation report waits for (read-your-writes); none in the CLI.</param>
-    internal TrackingPlanService(CollectDbContext db, PulseDbContext platform, AuditTrail audit, TimeProvider time, SourceService sources, EventStore events, SourceDirectory? directory, EventLog? log = null)
+    internal TrackingPlanService(CollectDbContext db, PulseDbContext platform, AuditTrail audit, TimeProvider time, SourceService sources, EventStore events, Platform.Cluster.ICacheSignals signals, EventLog? log = null)
     {
         _log = log;
         _db = db;
@@ -34,7 +34,7 @@ public sealed class TrackingPlanService
         _time = time;
         _sources = sources;
         _events = events;
-        _directory = directory;
+        _signals = signals;
     }
 
     /// <summary>The plan in force for a source (its newest version), built; null when it has no plan or no version.</summary>
@@ -101,7 +101,7 @@ public sealed class TrackingPlanService
             var newest = await NewestAsync(plan.Id, c);
             return (ToDto(plan, s.Name, newest), (IReadOnlyList<AuditRecord>)[new AuditRecord(action, "tracking_plan", plan.Id.ToString(), before, Summary(plan, s.Name))]);
         }, ct);
-        _directory?.Forget();
+        _signals.Announce(Ingest.SourceDirectory.Topic);
         return result;
     }
 
@@ -119,7 +119,7 @@ public sealed class TrackingPlanService
             _db.TrackingPlans.Remove(plan);
             return (true, (IReadOnlyList<AuditRecord>)[new AuditRecord("tracking_plan.deleted", "tracking_plan", plan.Id.ToString(), Summary(plan, s.Name), null)]);
         }, ct);
-        _directory?.Forget();
+        _signals.Announce(Ingest.SourceDirectory.Topic);
     }
 
     /// <summary>Publishes a new version (creating the plan, in allow mode, if the source has none); it is in force at once.</summary>
@@ -199,7 +199,7 @@ public sealed class TrackingPlanService
                 AuditSummary.Of(new { source = s.Name, version = version.ToString(), definitions = Count(request.Definitions) })));
             return (new PlanVersionDto(version.ToString(), now, actor.Name, request.Definitions), (IReadOnlyList<AuditRecord>)records);
         }, ct);
-        _directory?.Forget();
+        _signals.Announce(Ingest.SourceDirectory.Topic);
         return result;
     }
 

@@ -18,12 +18,12 @@ public sealed class SourceService
     private readonly AuditTrail _audit;
     private readonly TimeProvider _time;
     private readonly CollectOptions _options;
-    private readonly SourceDirectory? _directory;
+    private readonly Platform.Cluster.ICacheSignals _signals;
 
     /// <param name="directory">The server's write-key cache, told of every change; none in the CLI (the server's cache expires by itself).</param>
-    internal SourceService(CollectDbContext db, PulseDbContext platform, AuditTrail audit, TimeProvider time, IOptions<CollectOptions> options, SourceDirectory? directory)
+    internal SourceService(CollectDbContext db, PulseDbContext platform, AuditTrail audit, TimeProvider time, IOptions<CollectOptions> options, Platform.Cluster.ICacheSignals signals)
     {
-        _directory = directory;
+        _signals = signals;
         _db = db;
         _platform = platform;
         _audit = audit;
@@ -108,7 +108,7 @@ public sealed class SourceService
             var action = request.Enabled switch { true => "source.enabled", false => "source.disabled", _ => "source.changed" };
             return (ToDto(row), (IReadOnlyList<AuditRecord>)[new AuditRecord(action, "source", row.Id.ToString(), before, Summary(row))]);
         }, ct);
-        _directory?.Forget();
+        _signals.Announce(SourceDirectory.Topic);
         return updated;
     }
 
@@ -122,7 +122,7 @@ public sealed class SourceService
             row.WriteKey = WriteKeys.New();
             return (ToDto(row), (IReadOnlyList<AuditRecord>)[new AuditRecord("source.write_key_rotated", "source", row.Id.ToString())]);
         }, ct);
-        _directory?.Forget();
+        _signals.Announce(SourceDirectory.Topic);
         return rotated;
     }
 
@@ -154,7 +154,7 @@ public sealed class SourceService
             return (dto, (IReadOnlyList<AuditRecord>)[new AuditRecord("collect.settings_changed", "workspace", actor.WorkspaceId.ToString(), before,
                 AuditSummary.Of(new { ipMode = dto.IpMode, consentDefault = dto.ConsentDefault }))]);
         }, ct);
-        _directory?.Forget();
+        _signals.Announce(SourceDirectory.Topic);
         return result;
     }
 

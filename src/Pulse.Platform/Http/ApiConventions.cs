@@ -41,21 +41,19 @@ public static class ApiConventions
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(ApiRateLimit, ctx => RateLimitPartition.GetTokenBucketLimiter(ClientKey(ctx), _ => new TokenBucketRateLimiterOptions
+            // Buckets through IRateGate: in memory in embedded mode, in Redis (shared by every node) in cluster mode.
+            o.AddPolicy(ApiRateLimit, ctx =>
             {
-                TokenLimit = security.ApiBurst,
-                TokensPerPeriod = security.ApiRequestsPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            }));
-            o.AddPolicy(LoginRateLimit, ctx => RateLimitPartition.GetFixedWindowLimiter(
-                "login:" + (ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown"), _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = security.LoginAttemptsPerMinute,
-                    Window = TimeSpan.FromMinutes(1),
-                    QueueLimit = 0,
-                }));
+                var key = ClientKey(ctx);
+                var gate = ctx.RequestServices.GetRequiredService<Cluster.IRateGate>();
+                return RateLimitPartition.Get(key, k => new GateRateLimiter(gate, "api:" + k, security.ApiRequestsPerSecond, security.ApiBurst));
+            });
+            o.AddPolicy(LoginRateLimit, ctx =>
+            {
+                var key = "login:" + (ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+                var gate = ctx.RequestServices.GetRequiredService<Cluster.IRateGate>();
+                return RateLimitPartition.Get(key, k => new GateRateLimiter(gate, k, security.LoginAttemptsPerMinute / 60.0, security.LoginAttemptsPerMinute));
+            });
             o.OnRejected = async (ctx, ct) =>
             {
                 var retry = ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);

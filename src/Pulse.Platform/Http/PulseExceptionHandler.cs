@@ -23,6 +23,10 @@ internal sealed partial class PulseExceptionHandler(IProblemDetailsService probl
             NotFoundException n => new ProblemDetails { Status = 404, Type = ProblemTypes.NotFound, Title = "Not found", Detail = n.Message },
             ConflictException c => new ProblemDetails { Status = 409, Type = ProblemTypes.Conflict, Title = "Conflict", Detail = c.Message },
             UnavailableException u => new ProblemDetails { Status = 503, Type = ProblemTypes.Unavailable, Title = "Temporarily unavailable", Detail = u.Message },
+            _ when Storage.PostgresStore.IsOutage(exception) => new ProblemDetails
+            {
+                Status = 503, Type = ProblemTypes.Unavailable, Title = "Temporarily unavailable", Detail = "The database cannot be reached just now; retry shortly.",
+            },
             OperationCanceledException when context.RequestAborted.IsCancellationRequested =>
                 new ProblemDetails { Status = 499, Type = ProblemTypes.BadRequest, Title = "Client closed the request" },
             _ => new ProblemDetails { Status = 500, Type = ProblemTypes.Internal, Title = "Internal error", Detail = "The server failed; the error is logged with this request's traceId." },
@@ -34,6 +38,8 @@ internal sealed partial class PulseExceptionHandler(IProblemDetailsService probl
         context.Response.StatusCode = problem.Status ?? 500;
         if (exception is UnavailableException unavailable)
             context.Response.Headers.RetryAfter = unavailable.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        else if (problem.Status == 503)
+            context.Response.Headers.RetryAfter = "5";
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 

@@ -94,7 +94,7 @@ internal static class QuarantineCommands
         {
             using var geo = new GeoLookup(options.Value.GeoIpDatabase);
             var enricher = new Enricher(new UserAgentParser(), new ReferrerClassifier(), geo);
-            var directory = new SourceDirectory(cli.Get<IServiceScopeFactory>(), options, time);
+            var directory = new SourceDirectory(cli.Get<IServiceScopeFactory>(), options, time, cli.Get<Pulse.Platform.Cluster.ICacheSignals>());
             await using var scope = cli.Services.CreateAsyncScope();
             var sp = scope.ServiceProvider;
             var service = new QuarantineService(sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<AuditTrail>(),

@@ -109,6 +109,7 @@ internal static class PulseHost
         {
             Predicate = c => c.Tags.Contains("ready"),
             ResultStatusCodes = { [HealthStatus.Unhealthy] = 503, [HealthStatus.Degraded] = 200, [HealthStatus.Healthy] = 200 },
+            ResponseWriter = WriteReadinessAsync,
         });
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi("/openapi/{documentName}.json");
@@ -118,6 +119,20 @@ internal static class PulseHost
         app.MapCollectIngest();
         app.MapPulseWeb();
         return app;
+    }
+
+    /// <summary><c>{"status":"Degraded","checks":{"storage":"…what is wrong…"}}</c>: the status and why.</summary>
+    private static async Task WriteReadinessAsync(HttpContext ctx, HealthReport report)
+    {
+        ctx.Response.ContentType = "application/json";
+        await using var json = new System.Text.Json.Utf8JsonWriter(ctx.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("status", report.Status.ToString());
+        json.WriteStartObject("checks");
+        foreach (var (name, entry) in report.Entries)
+            json.WriteString(name, entry.Description ?? entry.Status.ToString());
+        json.WriteEndObject();
+        json.WriteEndObject();
     }
 
     public static IReadOnlyList<string> Addresses(WebApplication app) =>

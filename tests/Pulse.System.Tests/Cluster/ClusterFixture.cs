@@ -10,28 +10,34 @@ namespace Pulse.System.Tests.Cluster;
 /// <summary>A PostgreSQL database of its own, migrated with `pulse migrate`, and N `pulse serve --storage postgres` nodes on it.</summary>
 public sealed partial class ClusterFixture : IAsyncDisposable
 {
-    private ClusterFixture(string postgres, Dictionary<string, string> environment)
+    private ClusterFixture(string postgres, Dictionary<string, string> environment, bool ownDatabase)
     {
         Postgres = postgres;
         Environment = environment;
+        _ownDatabase = ownDatabase;
     }
+
+    private readonly bool _ownDatabase;
 
     public string Postgres { get; }
     public Dictionary<string, string> Environment { get; }
     public List<Node> Nodes { get; } = [];
 
-    public static async Task<ClusterFixture> StartAsync(int nodes, int partitions)
+    /// <param name="postgres">A database of the test's own server (created by `pulse migrate`); by default a new database on the shared test server.</param>
+    /// <param name="redis">A Redis of the test's own; by default the shared test server.</param>
+    public static async Task<ClusterFixture> StartAsync(int nodes, int partitions, string? postgres = null, string? redis = null)
     {
-        var postgres = await ClusterServices.CreateDatabaseAsync("pulse_cluster");
+        var own = postgres is null;
+        postgres ??= await ClusterServices.CreateDatabaseAsync("pulse_cluster");
         var env = new Dictionary<string, string>
         {
             ["PULSE_Storage__Mode"] = "postgres",
             ["PULSE_Storage__Postgres"] = postgres,
-            ["PULSE_Storage__Redis"] = ClusterServices.Redis,
+            ["PULSE_Storage__Redis"] = redis ?? ClusterServices.Redis,
             ["PULSE_Collect__ProfilePartitions"] = partitions.ToString(CultureInfo.InvariantCulture),
             ["PULSE_Cluster__LeaseSeconds"] = "3",
         };
-        var fixture = new ClusterFixture(postgres, env);
+        var fixture = new ClusterFixture(postgres, env, own);
         var migrated = await PulseProcess.RunWithAsync(env, "migrate");
         Assert.True(migrated.ExitCode == 0, "pulse migrate failed: " + migrated.Stderr);
         for (var i = 1; i <= nodes; i++)
@@ -44,11 +50,14 @@ public sealed partial class ClusterFixture : IAsyncDisposable
     }
 
     /// <summary>A workspace and a source in it, made with the CLI; returns the write key.</summary>
-    public async Task<string> CreateSourceAsync(string workspace)
+    public async Task<string> CreateSourceAsync(string workspace, int rateLimit = 0)
     {
         var ws = await PulseProcess.RunWithAsync(Environment, "workspace", "add", "--name", workspace);
         Assert.True(ws.ExitCode == 0, ws.Stderr);
-        var source = await PulseProcess.RunWithAsync(Environment, "source", "create", "--workspace", workspace, "--name", "Web");
+        string[] args = ["source", "create", "--workspace", workspace, "--name", "Web"];
+        if (rateLimit > 0)
+            args = [.. args, "--rate-limit", rateLimit.ToString(CultureInfo.InvariantCulture)];
+        var source = await PulseProcess.RunWithAsync(Environment, args);
         Assert.True(source.ExitCode == 0, source.Stderr);
         return source.Stdout.Trim();
     }
@@ -68,7 +77,8 @@ public sealed partial class ClusterFixture : IAsyncDisposable
     {
         foreach (var n in Nodes)
             await n.StopAsync();
-        await ClusterServices.DropDatabaseAsync(Postgres);
+        if (_ownDatabase)
+            await ClusterServices.DropDatabaseAsync(Postgres);
         foreach (var n in Nodes)
         {
             try

@@ -16,6 +16,28 @@ public static class PostgresStore
     }
 
     /// <summary>
+    /// Whether <paramref name="e"/> (or what it wraps) says the database cannot be reached or is
+    /// restarting, rather than that the request was wrong: such failures are answered 503 with
+    /// Retry-After and the client tries again.
+    /// </summary>
+    public static bool IsOutage(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException p when p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("57P", StringComparison.Ordinal):
+                    return true;
+                case PostgresException:
+                    return false;
+                case NpgsqlException n when n.IsTransient || n.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException:
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
     /// A transaction-scoped advisory lock (released at commit or rollback) that serialises one kind of
     /// writer across every node: the audit chain, for instance, whose entries must each follow the last.
     /// </summary>
