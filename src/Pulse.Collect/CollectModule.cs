@@ -79,8 +79,11 @@ public static class CollectModule
         services.AddSingleton(sp => new Anomalies.VolumeDetector(
             sp.GetRequiredService<EventStore>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Anomalies.VolumeDetector>>(),
-            sp.GetRequiredService<EventLog>()));
+            sp.GetRequiredService<Platform.Cluster.ISingletonJobs>(), sp.GetRequiredService<EventLog>()));
         services.AddHostedService(sp => sp.GetRequiredService<Anomalies.VolumeDetector>());
+        if (services.Select(d => d.ImplementationInstance).OfType<StorageMode>().Single().IsPostgres)
+            services.AddHostedService(sp => new LogMaintenance((PostgresEventStore)sp.GetRequiredService<EventStore>(), sp.GetRequiredService<Platform.Cluster.ISingletonJobs>(),
+                sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<LogMaintenance>>()));
         return services;
     }
 

@@ -70,6 +70,17 @@ public sealed class CollectOptions
     [Range(1, 256, ErrorMessage = "Collect:ProfilePartitions must be between 1 and 256.")]
     public int ProfilePartitions { get; set; } = 8;
 
+    /// <summary>
+    /// Days of events kept in cluster mode: older days' partitions are dropped whole by the
+    /// maintenance job. 0 (the default) keeps everything.
+    /// </summary>
+    [Range(0, 36500, ErrorMessage = "Collect:RetentionDays must be between 0 (keep everything) and 36500.")]
+    public int RetentionDays { get; set; }
+
+    /// <summary>Cluster mode: seconds between runs of the log's maintenance job (partitions ahead, retention, the dedup window).</summary>
+    [Range(1, 86400, ErrorMessage = "Collect:MaintenanceSeconds must be between 1 and 86400.")]
+    public int MaintenanceSeconds { get; set; } = 600;
+
     /// <summary>Minutes between volume anomaly checks of the last complete hour; 0 turns them off.</summary>
     [Range(0, 1440)]
     public int AnomalyCheckMinutes { get; set; } = 5;

@@ -42,12 +42,14 @@ public static class PlatformModule
             services.AddSingleton<Cluster.IRateGate, Cluster.RedisRateGate>();
             services.AddSingleton<Cluster.RedisCacheSignals>();
             services.AddSingleton<Cluster.ICacheSignals>(sp => sp.GetRequiredService<Cluster.RedisCacheSignals>());
+            services.AddSingleton<Cluster.ISingletonJobs, Cluster.PostgresSingletonJobs>();
         }
         else
         {
             services.AddSingleton<Cluster.ILeases, Cluster.LocalLeases>();
             services.AddSingleton<Cluster.IRateGate>(sp => sp.GetRequiredService<Cluster.LocalRateGate>());
             services.AddSingleton<Cluster.ICacheSignals, Cluster.LocalCacheSignals>();
+            services.AddSingleton<Cluster.ISingletonJobs, Cluster.LocalSingletonJobs>();
         }
         if (storage.IsPostgres)
         {

@@ -23,9 +23,11 @@ internal sealed partial class VolumeDetector(
     TimeProvider time,
     IOptions<CollectOptions> options,
     ILogger<VolumeDetector> log,
+    Platform.Cluster.ISingletonJobs? jobs = null,
     EventLog? eventLog = null) : BackgroundService
 {
     public const string Kind = "collect.volume";
+    public const string JobName = "collect.volume-check";
     private const long WeekMs = 7L * 24 * 3600 * 1000;
     private const long HourMs = 3600 * 1000;
     private readonly CollectOptions _options = options.Value;
@@ -41,7 +43,11 @@ internal sealed partial class VolumeDetector(
             {
                 try
                 {
-                    await RunOnceAsync(time.GetUtcNow(), stoppingToken);
+                    // One node of a cluster checks each period (every node's timer ticks; the first to claim it runs).
+                    if (jobs is null)
+                        await RunOnceAsync(time.GetUtcNow(), stoppingToken);
+                    else
+                        await jobs.RunIfDueAsync(JobName, TimeSpan.FromMinutes(_options.AnomalyCheckMinutes) * 0.9, ct => RunOnceAsync(time.GetUtcNow(), ct), stoppingToken);
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {

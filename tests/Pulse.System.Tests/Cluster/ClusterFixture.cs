@@ -36,10 +36,20 @@ public sealed partial class ClusterFixture : IAsyncDisposable
             ["PULSE_Storage__Redis"] = redis ?? ClusterServices.Redis,
             ["PULSE_Collect__ProfilePartitions"] = partitions.ToString(CultureInfo.InvariantCulture),
             ["PULSE_Cluster__LeaseSeconds"] = "3",
+            ["PULSE_Collect__MaintenanceSeconds"] = "1",
+            ["PULSE_Collect__RetentionDays"] = "400",
         };
         var fixture = new ClusterFixture(postgres, env, own);
         var migrated = await PulseProcess.RunWithAsync(env, "migrate");
         Assert.True(migrated.ExitCode == 0, "pulse migrate failed: " + migrated.Stderr);
+        // A day long past the retention period, which the maintenance job must drop.
+        await using (var db = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(postgres) { Pooling = false }.ConnectionString))
+        {
+            await db.OpenAsync();
+            await using var old = new Npgsql.NpgsqlCommand(
+                "CREATE TABLE events_p20200101 PARTITION OF events FOR VALUES FROM ('2020-01-01 00:00:00+00') TO ('2020-01-02 00:00:00+00')", db);
+            await old.ExecuteNonQueryAsync();
+        }
         for (var i = 1; i <= nodes; i++)
         {
             var node = new Node(fixture, $"node{i}", Directory.CreateTempSubdirectory($"pulse-node{i}-").FullName);

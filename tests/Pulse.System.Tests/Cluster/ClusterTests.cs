@@ -132,6 +132,22 @@ public sealed class ClusterTests
         }
         Assert.True(batches.Select(b => b.Owner).Distinct().Count() >= 2, "the work was never handed over");
 
+        // The maintenance job ran once at a time, on whichever node claimed each period: it made the
+        // coming days' partitions and dropped the day past retention.
+        var runs = new List<(string Node, DateTime Started, DateTime Finished)>();
+        await using (var cmd = new NpgsqlCommand("SELECT node, started_at, finished_at FROM singleton_job_runs WHERE name = 'collect.log-maintenance' AND finished_at IS NOT NULL ORDER BY started_at", db))
+        await using (var r = await cmd.ExecuteReaderAsync())
+        {
+            while (await r.ReadAsync())
+                runs.Add((r.GetString(0), r.GetDateTime(1), r.GetDateTime(2)));
+        }
+        Assert.True(runs.Count >= 5, $"the maintenance job ran {runs.Count} times in the test");
+        for (var i = 1; i < runs.Count; i++)
+            Assert.True(runs[i].Started >= runs[i - 1].Finished, $"{runs[i].Node}'s run started at {runs[i].Started:O}, before {runs[i - 1].Node}'s ended at {runs[i - 1].Finished:O}");
+        var partitions = await ScalarAsync(db, "SELECT count(*) FROM pg_class WHERE relname IN ('events_p' || to_char(now() + interval '3 days', 'YYYYMMDD'), 'events_p20200101')");
+        Assert.Equal(1L, partitions);
+        Assert.Equal(0L, await ScalarAsync(db, "SELECT count(*) FROM pg_class WHERE relname = 'events_p20200101'"));
+
         // Every user of every workspace has one profile.
         var users = await ScalarAsync(db, "SELECT count(*) FROM (SELECT DISTINCT workspace_id, user_id FROM events) u");
         var profiles = await ScalarAsync(db, "SELECT count(*) FROM profiles WHERE \"UserId\" IS NOT NULL AND \"MergedInto\" IS NULL");

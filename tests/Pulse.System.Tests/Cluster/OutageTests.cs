@@ -155,7 +155,8 @@ public sealed class OutageTests
     /// <summary>Every acknowledged message id is in the log exactly once.</summary>
     private static async Task AssertStoredAsync(string postgres, ICollection<string> acked)
     {
-        await using var db = new NpgsqlConnection(postgres);
+        // Not from the pool: connections made before the outage died with the server.
+        await using var db = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres) { Pooling = false }.ConnectionString);
         await db.OpenAsync();
         var stored = new Dictionary<string, long>(StringComparer.Ordinal);
         await using var cmd = new NpgsqlCommand("SELECT message_id, count(*) FROM events GROUP BY message_id", db);
