@@ -122,24 +122,4 @@ internal static class EventCommands
         progress.Done(total);
         return total;
     }
-
-    /// <summary>Progress on standard error: a line every two seconds and one at the end.</summary>
-    private sealed class ProgressLine(string verb, long total) : IProgress<long>
-    {
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private TimeSpan _last = TimeSpan.Zero;
-
-        public void Report(long value)
-        {
-            if (_clock.Elapsed - _last < TimeSpan.FromSeconds(2))
-                return;
-            _last = _clock.Elapsed;
-            Console.Error.WriteLine(total > 0
-                ? $"{verb} {value:N0} of {total:N0} events ({100.0 * value / total:F0}%)"
-                : $"{verb} {value:N0} events");
-        }
-
-        public void Done(long value) =>
-            Console.Error.WriteLine($"{verb} {value:N0} events in {_clock.Elapsed.TotalSeconds:F1} s");
-    }
 }

@@ -67,6 +67,7 @@ internal static class PulseCli
         root.Subcommands.Add(AuditCommands.Audit());
         root.Subcommands.Add(BackupCommands.Backup());
         root.Subcommands.Add(BackupCommands.Restore());
+        root.Subcommands.Add(ClusterCommands.ExportToCluster());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

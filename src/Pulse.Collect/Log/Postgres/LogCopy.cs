@@ -1,0 +1,116 @@
+using System.Data.Common;
+using Npgsql;
+using NpgsqlTypes;
+using Pulse.Platform.Storage;
+
+namespace Pulse.Collect.Log;
+
+/// <summary>
+/// Copies an embedded event log (DuckDB) into a cluster's PostgreSQL log with binary COPY, keeping
+/// every event's sequence number, so consumers' checkpoints stay true; then the head, and the message
+/// ids of the deduplication window.
+/// </summary>
+internal static class LogCopy
+{
+    private const string Columns = EventStore.Columns;
+
+    /// <summary>Events in the source (for progress and the check afterwards).</summary>
+    public static long Count(EventStore store)
+    {
+        using var c = store.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM all_events";
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public static long MaxSeq(EventStore store)
+    {
+        using var c = store.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT coalesce(max(seq), 0) FROM all_events";
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <returns>Events copied.</returns>
+    public static async Task<long> CopyAsync(DuckDbEventStore source, PostgresEventStore target, int dedupWindowDays, IProgress<long>? progress, CancellationToken ct)
+    {
+        source.EnsureOpen();
+        await using var pg = await target.Source.OpenConnectionAsync(ct);
+        using var duck = source.Open();
+
+        var days = new List<DateOnly>();
+        using (var cmd = duck.CreateCommand())
+        {
+            cmd.CommandText = "SELECT DISTINCT CAST(received_at AS DATE) FROM all_events ORDER BY 1";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+                days.Add(DateOnly.FromDateTime(r.GetDateTime(0)));
+        }
+        LogPartitions.Ensure(pg, days);
+
+        long copied = 0;
+        using (var cmd = duck.CreateCommand())
+        {
+            cmd.CommandText = $"SELECT {Columns} FROM all_events ORDER BY seq";
+            using var r = cmd.ExecuteReader();
+            await using var copy = await pg.BeginBinaryImportAsync($"COPY events ({Columns}) FROM STDIN (FORMAT BINARY)", ct);
+            while (r.Read())
+            {
+                ct.ThrowIfCancellationRequested();
+                copy.StartRow();
+                for (var i = 0; i < r.FieldCount; i++)
+                    Write(copy, r, i);
+                if (++copied % 10_000 == 0)
+                    progress?.Report(copied);
+            }
+            await copy.CompleteAsync(ct);
+        }
+        progress?.Report(copied);
+
+        var head = DuckDbEventStore.ReadHead(duck);
+        await using (var setHead = new NpgsqlCommand("UPDATE log_head SET seq = GREATEST(seq, $1) WHERE id = 1", pg))
+        {
+            setHead.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head });
+            await setHead.ExecuteNonQueryAsync(ct);
+        }
+        await using (var window = new NpgsqlCommand("""
+            INSERT INTO log_message_ids (source_id, message_id, received_at)
+            SELECT source_id, message_id, max(received_at) FROM events WHERE received_at >= now() - make_interval(days => $1)
+            GROUP BY source_id, message_id
+            ON CONFLICT DO NOTHING
+            """, pg))
+        {
+            window.Parameters.Add(new NpgsqlParameter<int> { TypedValue = dedupWindowDays });
+            window.CommandTimeout = 0;
+            await window.ExecuteNonQueryAsync(ct);
+        }
+        return copied;
+    }
+
+    private static void Write(NpgsqlBinaryImporter copy, DbDataReader r, int i)
+    {
+        if (r.IsDBNull(i))
+        {
+            copy.WriteNull();
+            return;
+        }
+        switch (i)
+        {
+            case 0:
+                copy.Write(r.GetInt64(i), NpgsqlDbType.Bigint);
+                break;
+            case 1 or 2:
+                copy.Write(r.GetGuid(i), NpgsqlDbType.Uuid);
+                break;
+            case >= 10 and <= 13:
+                copy.Write(DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc), NpgsqlDbType.TimestampTz);
+                break;
+            case 34:
+                copy.Write(r.GetBoolean(i), NpgsqlDbType.Boolean);
+                break;
+            default:
+                copy.Write(PostgresText.Clean(r.GetString(i))!, NpgsqlDbType.Text);
+                break;
+        }
+    }
+}
