@@ -189,7 +189,7 @@ internal static class IngestLoad
             Percentile(all, 0.50), Percentile(all, 0.99), Math.Max(peak[0], Rss(server)) / (1024 * 1024), 0, (long)warm.Latencies.Count * eventsPerRequest, Math.Round(sw.Elapsed.TotalSeconds, 1));
     }
 
-    private static async Task<(List<double> Latencies, long Errors)> WorkAsync(HttpClient client, string url, Template[] templates, int connections, TimeSpan duration)
+    internal static async Task<(List<double> Latencies, long Errors)> WorkAsync(HttpClient client, string url, Template[] templates, int connections, TimeSpan duration)
     {
         var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var errors = 0L;
@@ -197,6 +197,9 @@ internal static class IngestLoad
         {
             var mine = new List<double>(200_000);
             var t = w;
+            // Several servers (a cluster's nodes) are given as one string separated by spaces: workers take them in turn.
+            var targets = url.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var target = targets[w % targets.Length];
             while (Stopwatch.GetTimestamp() < end)
             {
                 var template = templates[t++ % templates.Length];
@@ -209,7 +212,7 @@ internal static class IngestLoad
                 var start = Stopwatch.GetTimestamp();
                 try
                 {
-                    using var response = await client.PostAsync(url, content);
+                    using var response = await client.PostAsync(target, content);
                     await response.Content.ReadAsByteArrayAsync();
                     if (response.StatusCode != HttpStatusCode.OK)
                     {
@@ -301,7 +304,7 @@ internal static class IngestLoad
         };
     }
 
-    private static long Rss(Process p)
+    internal static long Rss(Process p)
     {
         try
         {
@@ -317,10 +320,10 @@ internal static class IngestLoad
         return 0;
     }
 
-    private static double Percentile(double[] sorted, double p) =>
+    internal static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))], 2);
 
-    private static Process Start(string file, string[] args, Dictionary<string, string> env)
+    internal static Process Start(string file, string[] args, Dictionary<string, string> env)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args)
@@ -339,7 +342,7 @@ internal static class IngestLoad
         return p;
     }
 
-    private static async Task<string> RunToEndAsync(string dll, string[] args, Dictionary<string, string> env)
+    internal static async Task<string> RunToEndAsync(string dll, string[] args, Dictionary<string, string> env)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(dll);
@@ -356,7 +359,7 @@ internal static class IngestLoad
         return output;
     }
 
-    private static async Task WaitReadyAsync(string url)
+    internal static async Task WaitReadyAsync(string url)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         for (var i = 0; i < 300; i++)
@@ -377,14 +380,14 @@ internal static class IngestLoad
         throw new TimeoutException(url + " did not come up.");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Pulse.slnx")))

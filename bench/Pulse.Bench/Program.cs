@@ -32,9 +32,30 @@ if (mode == "pageurl")
     StagesPageUrl.Run();
     return 0;
 }
+if (mode == "drive")
+{
+    // drive SECONDS CONNECTIONS WRITEKEY URL [URL…]: 100-event batches at running servers (for profiling them).
+    var writeKey = args[3];
+    var target = string.Join(' ', args.Skip(4).Select(u => u.TrimEnd('/') + "/v1/batch"));
+    using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.Parse(args[2], CultureInfo.InvariantCulture) };
+    using var client = new HttpClient(handler);
+    client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(writeKey + ":")));
+    var sw = System.Diagnostics.Stopwatch.StartNew();
+    var run = await IngestLoad.WorkAsync(client, target, IngestLoad.BuildBatches(writeKey, 100), int.Parse(args[2], CultureInfo.InvariantCulture), TimeSpan.FromSeconds(seconds));
+    var sorted = run.Latencies.Order().ToArray();
+    Console.WriteLine($"{sorted.Length * 100 / sw.Elapsed.TotalSeconds:F0} events/s, p50 {IngestLoad.Percentile(sorted, 0.5)} ms, p99 {IngestLoad.Percentile(sorted, 0.99)} ms, errors {run.Errors}");
+    return 0;
+}
+if (mode == "cluster")
+{
+    // Durable ingest on 1, 2 and 3 cluster nodes against one PostgreSQL, the embedded mode, and a plain COPY of the same rows.
+    var clusterConnections = args.Length > 2 && int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var cc) ? cc : 32;
+    await ClusterLoad.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? seconds : 30), clusterConnections);
+    return 0;
+}
 if (mode is not ("all" or "micro" or "http" or "ingest" or "log"))
 {
-    Console.Error.WriteLine("usage: Pulse.Bench [all|micro|http|ingest|log|stages|duck|pageurl] [seconds|count] [connections]");
+    Console.Error.WriteLine("usage: Pulse.Bench [all|micro|http|ingest|cluster|log|stages|duck|pageurl] [seconds|count] [connections]");
     return 2;
 }
 if (mode == "log")

@@ -25,10 +25,13 @@ public sealed class CollectMetrics
         _rejected = meter.CreateCounter<long>("pulse.collect.events.rejected", description: "Events refused at ingest, by reason.");
         _stored = meter.CreateCounter<long>("pulse.collect.events.stored", description: "Events committed to the log.");
         _duplicates = meter.CreateCounter<long>("pulse.collect.events.duplicate", description: "Events acknowledged but not stored again (message id seen).");
-        _commitSize = meter.CreateHistogram<int>("pulse.collect.commit.events", description: "Events per group commit.");
+        _commitSize = meter.CreateHistogram<int>("pulse.collect.commit.events", unit: null, description: "Events per group commit.", tags: null,
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 10, 50, 100, 500, 1000, 2000, 5000, 10000, 20000, 50000] });
         _violations = meter.CreateCounter<long>("pulse.collect.plan.violations", description: "Tracking-plan violations found at ingest, by type and plan mode.");
         _quarantined = meter.CreateCounter<long>("pulse.collect.events.quarantined", description: "Messages kept in quarantine, by kind (blocked, invalid).");
-        _commitSeconds = meter.CreateHistogram<double>("pulse.collect.commit.duration", unit: "s", description: "Time to write and sync one group commit.");
+        // Commits take milliseconds: the default buckets (0, 5, 10 … seconds) would put every one in the first.
+        _commitSeconds = meter.CreateHistogram<double>("pulse.collect.commit.duration", unit: "s", description: "Time to write and sync one group commit.", tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
         meter.CreateObservableGauge("pulse.collect.consumer.lag", () => _consumerLag.Select(c => new Measurement<long>(c.Value(), new KeyValuePair<string, object?>("consumer", c.Key))),
             unit: "{event}", description: "Events in the log that a consumer has not applied yet.");
     }

@@ -7,11 +7,13 @@ namespace Pulse.Platform.Cluster;
 /// Cluster mode: a job runs while its node holds a PostgreSQL session advisory lock on the job's
 /// name, on a connection kept open for the whole run, so no second node can run it at the same time
 /// (a node that dies drops its connection and with it the lock). Under that lock the node claims the
-/// period in <c>singleton_jobs</c> (due when the last run started at least a period ago, by the
-/// database's clock), so each period runs once however many nodes tick. Every run is recorded in
+/// period in <c>singleton_jobs</c> (due when the last run started at least a period ago), so each
+/// period runs once however many nodes tick. Periods are measured on the nodes' clocks (the
+/// application's <see cref="TimeProvider"/>), which should agree to within a small part of the
+/// shortest period (NTP). Every run is recorded in
 /// <c>singleton_job_runs</c> (node, start, end, outcome).
 /// </summary>
-public sealed partial class PostgresSingletonJobs(NpgsqlDataSource source, ILeases leases, ILogger<PostgresSingletonJobs> log) : ISingletonJobs
+public sealed partial class PostgresSingletonJobs(NpgsqlDataSource source, ILeases leases, TimeProvider time, ILogger<PostgresSingletonJobs> log) : ISingletonJobs
 {
     /// <summary>The first key of the two-key advisory locks on job names ("PJOB").</summary>
     private const int LockClass = 0x504A4F42;
@@ -31,9 +33,9 @@ public sealed partial class PostgresSingletonJobs(NpgsqlDataSource source, ILeas
             long run;
             await using (var claim = new NpgsqlCommand("""
                 WITH claimed AS (
-                    INSERT INTO singleton_jobs AS j (name, last_started_at, node) VALUES ($1, now(), $3)
-                    ON CONFLICT (name) DO UPDATE SET last_started_at = now(), node = $3
-                        WHERE j.last_started_at <= now() - make_interval(secs => $2)
+                    INSERT INTO singleton_jobs AS j (name, last_started_at, node) VALUES ($1, $4, $3)
+                    ON CONFLICT (name) DO UPDATE SET last_started_at = $4, node = $3
+                        WHERE j.last_started_at <= $4 - make_interval(secs => $2)
                     RETURNING name)
                 INSERT INTO singleton_job_runs (name, node, started_at) SELECT name, $3, clock_timestamp() FROM claimed RETURNING id
                 """, c))
@@ -41,6 +43,7 @@ public sealed partial class PostgresSingletonJobs(NpgsqlDataSource source, ILeas
                 claim.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
                 claim.Parameters.Add(new NpgsqlParameter<double> { TypedValue = every.TotalSeconds });
                 claim.Parameters.Add(new NpgsqlParameter<string> { TypedValue = leases.Owner });
+                claim.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = time.GetUtcNow().UtcDateTime });
                 if (await claim.ExecuteScalarAsync(ct) is not long id)
                     return false;
                 run = id;

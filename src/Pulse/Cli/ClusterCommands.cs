@@ -58,7 +58,7 @@ internal static class ClusterCommands
             var total = LogCopy.Count(source);
             var progress = new ProgressLine("Copied", total);
             var options = cluster.Get<IOptions<CollectOptions>>().Value;
-            var copied = await LogCopy.CopyAsync((DuckDbEventStore)source, target, options.DedupWindowDays, progress, ct);
+            var copied = await LogCopy.CopyAsync((DuckDbEventStore)source, target, options.DedupWindowDays, cluster.Get<TimeProvider>().GetUtcNow().UtcDateTime, progress, ct);
             progress.Done(copied);
 
             var ok = await VerifyAsync(embedded, cluster, ct);

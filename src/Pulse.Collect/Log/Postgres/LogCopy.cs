@@ -32,7 +32,7 @@ internal static class LogCopy
     }
 
     /// <returns>Events copied.</returns>
-    public static async Task<long> CopyAsync(DuckDbEventStore source, PostgresEventStore target, int dedupWindowDays, IProgress<long>? progress, CancellationToken ct)
+    public static async Task<long> CopyAsync(DuckDbEventStore source, PostgresEventStore target, int dedupWindowDays, DateTime now, IProgress<long>? progress, CancellationToken ct)
     {
         source.EnsureOpen();
         await using var pg = await target.Source.OpenConnectionAsync(ct);
@@ -73,16 +73,31 @@ internal static class LogCopy
             setHead.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head });
             await setHead.ExecuteNonQueryAsync(ct);
         }
-        await using (var window = new NpgsqlCommand("""
-            INSERT INTO log_message_ids (source_id, message_id, received_at)
-            SELECT source_id, message_id, max(received_at) FROM events WHERE received_at >= now() - make_interval(days => $1)
-            GROUP BY source_id, message_id
-            ON CONFLICT DO NOTHING
-            """, pg))
+        // The window's keys are hashes computed here, as the writer computes them.
+        var since = now.AddDays(-dedupWindowDays);
+        var keys = new Dictionary<Guid, DateTime>();
+        using (var cmd = duck.CreateCommand())
         {
-            window.Parameters.Add(new NpgsqlParameter<int> { TypedValue = dedupWindowDays });
-            window.CommandTimeout = 0;
-            await window.ExecuteNonQueryAsync(ct);
+            cmd.CommandText = "SELECT source_id, message_id, received_at FROM all_events WHERE received_at >= $since";
+            EventStore.Add(cmd, "since", since);
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                var key = PostgresEventLog.DedupKey(DedupFilter.Hash(r.GetGuid(0), r.GetString(1)));
+                var at = DateTime.SpecifyKind(r.GetDateTime(2), DateTimeKind.Utc);
+                if (!keys.TryGetValue(key, out var seen) || seen < at)
+                    keys[key] = at;
+            }
+        }
+        await using (var window = await pg.BeginBinaryImportAsync("COPY log_message_ids (id, received_at) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            foreach (var (key, at) in keys)
+            {
+                window.StartRow();
+                window.Write(key, NpgsqlDbType.Uuid);
+                window.Write(at, NpgsqlDbType.TimestampTz);
+            }
+            await window.CompleteAsync(ct);
         }
         return copied;
     }

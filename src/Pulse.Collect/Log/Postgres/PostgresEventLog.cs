@@ -130,13 +130,23 @@ public sealed partial class PostgresEventLog : EventLog
 
     internal override void Prepare(LogRecord record)
     {
-        // Nothing to pack: the writer sends the record's fields with COPY as they are.
+        // Nothing to pack (the writer sends the fields with COPY as they are); the dedup key is
+        // hashed here, on the request's thread.
+        record.DedupHash = DedupFilter.Hash(record.SourceId, record.MessageId);
     }
 
-    private readonly List<Guid> _sources = [];
-    private readonly List<string> _ids = [];
+    /// <summary>The 128-bit dedup hash of (source, message id) as the uuid that keys <c>log_message_ids</c>.</summary>
+    internal static Guid DedupKey((ulong H1, ulong H2) hash)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes, hash.H1);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], hash.H2);
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    private readonly List<Guid> _keys = [];
     private readonly List<DateTime> _times = [];
-    private readonly HashSet<(Guid, string)> _fresh = [];
+    private readonly HashSet<Guid> _fresh = [];
 
     private protected override void Store(List<LogRecord> records, DateTime now)
     {
@@ -184,43 +194,43 @@ public sealed partial class PostgresEventLog : EventLog
     }
 
     /// <summary>
-    /// Inserts the records' message ids into the window; those that were there (received within
-    /// <see cref="CollectOptions.DedupWindowDays"/>) are duplicates. An id older than the window is
-    /// taken as new and its time renewed. The ids go in sorted order, so two nodes inserting
-    /// overlapping batches wait for each other instead of deadlocking.
+    /// Inserts the records' dedup keys (a 128-bit hash of source and message id, as a uuid) into the
+    /// window; those that were there (received within <see cref="CollectOptions.DedupWindowDays"/>)
+    /// are duplicates. A key older than the window is taken as new and its time renewed. The keys go
+    /// in sorted order, so two nodes inserting overlapping batches wait for each other instead of
+    /// deadlocking.
     /// </summary>
     private void MarkDuplicates(NpgsqlConnection c, NpgsqlTransaction tx, List<LogRecord> records, DateTime now)
     {
-        _sources.Clear();
-        _ids.Clear();
+        _keys.Clear();
         _times.Clear();
         foreach (var r in records)
         {
-            _sources.Add(r.SourceId);
-            _ids.Add(PostgresText.Clean(r.MessageId)!);
+            if (r.DedupHash == default)
+                r.DedupHash = DedupFilter.Hash(r.SourceId, r.MessageId);
+            _keys.Add(DedupKey(r.DedupHash));
             _times.Add(DateTime.SpecifyKind(r.ReceivedAt, DateTimeKind.Utc));
         }
         using var cmd = new NpgsqlCommand("""
-            INSERT INTO log_message_ids (source_id, message_id, received_at)
-            SELECT s, m, t FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(s, m, t) ORDER BY s, m
-            ON CONFLICT (source_id, message_id) DO UPDATE SET received_at = excluded.received_at
-                WHERE log_message_ids.received_at < $4
-            RETURNING source_id, message_id
+            INSERT INTO log_message_ids (id, received_at)
+            SELECT k, t FROM unnest($1::uuid[], $2::timestamptz[]) AS u(k, t) ORDER BY k
+            ON CONFLICT (id) DO UPDATE SET received_at = excluded.received_at
+                WHERE log_message_ids.received_at < $3
+            RETURNING id
             """, c, tx);
-        cmd.Parameters.Add(new NpgsqlParameter<List<Guid>> { TypedValue = _sources });
-        cmd.Parameters.Add(new NpgsqlParameter<List<string>> { TypedValue = _ids });
+        cmd.Parameters.Add(new NpgsqlParameter<List<Guid>> { TypedValue = _keys });
         cmd.Parameters.Add(new NpgsqlParameter<List<DateTime>> { TypedValue = _times });
         cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.SpecifyKind(now.AddDays(-_options.DedupWindowDays), DateTimeKind.Utc) });
         _fresh.Clear();
         using (var reader = cmd.ExecuteReader())
         {
             while (reader.Read())
-                _fresh.Add((reader.GetGuid(0), reader.GetString(1)));
+                _fresh.Add(reader.GetGuid(0));
         }
         if (_fresh.Count == records.Count)
             return;
-        foreach (var r in records)
-            r.Duplicate = !_fresh.Contains((r.SourceId, PostgresText.Clean(r.MessageId)!));
+        for (var i = 0; i < records.Count; i++)
+            records[i].Duplicate = !_fresh.Contains(_keys[i]);
     }
 
     private void EnsurePartitions(List<LogRecord> records)

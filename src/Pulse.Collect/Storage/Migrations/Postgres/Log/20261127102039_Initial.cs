@@ -47,12 +47,11 @@ namespace Pulse.Collect.Storage.Migrations.Postgres.Log
                 CREATE TABLE consumer_checkpoints (consumer text PRIMARY KEY, seq bigint NOT NULL, updated_at timestamptz NOT NULL);
 
                 -- The deduplication window: one row per (source, message id) received in the last
-                -- Collect:DedupWindowDays; written in the same transaction as the events.
+                -- Collect:DedupWindowDays, keyed by their 128-bit hash (16 bytes, as a uuid);
+                -- written in the same transaction as the events.
                 CREATE TABLE log_message_ids (
-                    source_id uuid NOT NULL,
-                    message_id text NOT NULL,
-                    received_at timestamptz NOT NULL,
-                    PRIMARY KEY (source_id, message_id)
+                    id uuid PRIMARY KEY,
+                    received_at timestamptz NOT NULL
                 );
                 CREATE INDEX log_message_ids_received_at ON log_message_ids (received_at);
                 """);
