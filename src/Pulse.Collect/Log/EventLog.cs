@@ -314,6 +314,24 @@ public abstract partial class EventLog : IHostedService, IDisposable
     /// </summary>
     internal abstract Task<long> ImportAsync(IEnumerable<LogRecord> records, IProgress<long>? progress, CancellationToken ct);
 
+    /// <summary>The records in lists of <paramref name="size"/> (the last one shorter), for imports that commit a chunk at a time.</summary>
+    private protected static IEnumerable<List<LogRecord>> InChunks(IEnumerable<LogRecord> records, int size, CancellationToken ct)
+    {
+        var chunk = new List<LogRecord>(size);
+        foreach (var r in records)
+        {
+            ct.ThrowIfCancellationRequested();
+            chunk.Add(r);
+            if (chunk.Count == size)
+            {
+                yield return chunk;
+                chunk = new List<LogRecord>(size);
+            }
+        }
+        if (chunk.Count > 0)
+            yield return chunk;
+    }
+
     public virtual void Dispose()
     {
         _closed = true;

@@ -18,11 +18,8 @@ public sealed partial class EmbeddedEventLog
         using var c = _duck.Open();
         var head = DuckDbEventStore.ReadHead(c);
         long done = 0;
-        var chunk = new List<LogRecord>(ImportChunk);
-        void Flush()
+        foreach (var chunk in InChunks(records, ImportChunk, ct))
         {
-            if (chunk.Count == 0)
-                return;
             using (var tx = c.BeginTransaction())
             {
                 using (var appender = c.CreateAppender("events"))
@@ -36,17 +33,8 @@ public sealed partial class EmbeddedEventLog
                 tx.Commit();
             }
             done += chunk.Count;
-            chunk.Clear();
             progress?.Report(done);
         }
-        foreach (var r in records)
-        {
-            ct.ThrowIfCancellationRequested();
-            chunk.Add(r);
-            if (chunk.Count == ImportChunk)
-                Flush();
-        }
-        Flush();
         DuckDbEventStore.WriteHead(c, head);
         return Task.FromResult(done);
     }

@@ -336,13 +336,9 @@ public sealed partial class PostgresEventLog : EventLog
     {
         if (_started)
             throw new InvalidOperationException("Import runs before the log starts taking events.");
-        const int chunkSize = 50_000;
-        var chunk = new List<LogRecord>(chunkSize);
         long done = 0;
-        async Task FlushAsync()
+        foreach (var chunk in InChunks(records, 50_000, ct))
         {
-            if (chunk.Count == 0)
-                return;
             EnsurePartitions(chunk);
             await using var c = await _pg.Source.OpenConnectionAsync(ct);
             await using var tx = await c.BeginTransactionAsync(ct);
@@ -367,17 +363,8 @@ public sealed partial class PostgresEventLog : EventLog
             Interlocked.Exchange(ref _head, head);
             Interlocked.Exchange(ref _readable, head);
             done += chunk.Count;
-            chunk.Clear();
             progress?.Report(done);
         }
-        foreach (var r in records)
-        {
-            ct.ThrowIfCancellationRequested();
-            chunk.Add(r);
-            if (chunk.Count == chunkSize)
-                await FlushAsync();
-        }
-        await FlushAsync();
         return done;
     }
 
