@@ -34,6 +34,9 @@ internal sealed partial class LogRecord
 
     public (ulong H1, ulong H2) DedupHash;
 
+    /// <summary>Cluster mode: the record as a binary COPY tuple without its sequence number (<see cref="CopyTuple"/>), built on the request's thread.</summary>
+    public byte[]? CopyRow;
+
     /// <summary>Does the per-record work the single writer thread should not: packing and hashing.</summary>
     public void Prepare()
     {

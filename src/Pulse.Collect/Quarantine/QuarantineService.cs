@@ -172,7 +172,7 @@ public sealed class QuarantineService
             {
                 var records = passed.Select(p => p.Record).ToList();
                 foreach (var r in records)
-                    r.Prepare();
+                    _log.Prepare(r);
                 try
                 {
                     duplicates += await _log.AppendAsync(records, ct);

@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
 using Pulse.Platform.Storage;
 
 namespace Pulse.Collect.Log;
@@ -130,9 +129,10 @@ public sealed partial class PostgresEventLog : EventLog
 
     internal override void Prepare(LogRecord record)
     {
-        // Nothing to pack (the writer sends the fields with COPY as they are); the dedup key is
-        // hashed here, on the request's thread.
+        // The dedup key and the COPY row are made here, on the request's thread, so the writer
+        // (one per node, holding the cluster's head lock while it copies) only streams bytes.
         record.DedupHash = DedupFilter.Hash(record.SourceId, record.MessageId);
+        record.CopyRow = CopyTuple.Build(record);
     }
 
     /// <summary>The 128-bit dedup hash of (source, message id) as the uuid that keys <c>log_message_ids</c>.</summary>
@@ -163,16 +163,20 @@ public sealed partial class PostgresEventLog : EventLog
             using (var lockHead = new NpgsqlCommand("SELECT seq FROM log_head WHERE id = 1 FOR UPDATE", c, tx))
                 head = (long)lockHead.ExecuteScalar()!;
             var first = head;
-            using (var copy = c.BeginBinaryImport(CopyCommand))
+            using (var copy = c.BeginRawBinaryCopy(CopyCommand))
             {
+                copy.Write(CopyTuple.Header);
+                Span<byte> start = stackalloc byte[CopyTuple.StartLength];
                 foreach (var r in records)
                 {
                     if (r.Duplicate)
                         continue;
                     r.Seq = ++head;
-                    WriteRow(copy, r);
+                    CopyTuple.WriteStart(start, r.Seq);
+                    copy.Write(start);
+                    copy.Write(r.CopyRow ??= CopyTuple.Build(r));
                 }
-                copy.Complete();
+                copy.Write(CopyTuple.Trailer);
             }
             if (head > first)
             {
@@ -249,70 +253,6 @@ public sealed partial class PostgresEventLog : EventLog
         _partitions.UnionWith(missing);
     }
 
-    private static void WriteRow(NpgsqlBinaryImporter w, LogRecord r)
-    {
-        var e = r.Enrichment;
-        w.StartRow();
-        w.Write(r.Seq, NpgsqlDbType.Bigint);
-        w.Write(r.WorkspaceId, NpgsqlDbType.Uuid);
-        w.Write(r.SourceId, NpgsqlDbType.Uuid);
-        w.Write(PostgresText.Clean(r.MessageId)!, NpgsqlDbType.Text);
-        w.Write(PostgresText.Clean(r.Type)!, NpgsqlDbType.Text);
-        Text(w, r.Event);
-        Text(w, r.UserId);
-        Text(w, r.AnonymousId);
-        Text(w, r.GroupId);
-        Text(w, r.PreviousId);
-        Time(w, r.Timestamp);
-        Time(w, r.OriginalTimestamp);
-        Time(w, r.SentAt);
-        Time(w, r.ReceivedAt);
-        Text(w, e.UtmSource);
-        Text(w, e.UtmMedium);
-        Text(w, e.UtmCampaign);
-        Text(w, e.UtmTerm);
-        Text(w, e.UtmContent);
-        Text(w, e.Fbclid);
-        Text(w, e.Ttclid);
-        Text(w, e.LiFatId);
-        Text(w, e.Gclid);
-        Text(w, e.Msclkid);
-        Text(w, e.ReferrerDomain);
-        Text(w, e.ReferrerType);
-        Text(w, e.ReferrerName);
-        Text(w, e.PageHost);
-        Text(w, e.PagePath);
-        Text(w, e.Browser);
-        Text(w, e.BrowserVersion);
-        Text(w, e.Os);
-        Text(w, e.OsVersion);
-        Text(w, e.DeviceType);
-        w.Write(e.IsBot, NpgsqlDbType.Boolean);
-        Text(w, e.BotName);
-        Text(w, e.Ip);
-        Text(w, e.Country);
-        Text(w, r.Consent);
-        Text(w, r.Violations);
-        Text(w, r.PlanVersion);
-        w.Write(Encoding.UTF8.GetString(r.Raw), NpgsqlDbType.Text);
-    }
-
-    private static void Text(NpgsqlBinaryImporter w, string? value)
-    {
-        if (value is null)
-            w.WriteNull();
-        else
-            w.Write(PostgresText.Clean(value)!, NpgsqlDbType.Text);
-    }
-
-    private static void Time(NpgsqlBinaryImporter w, DateTime? value)
-    {
-        if (value is { } v)
-            w.Write(DateTime.SpecifyKind(v, DateTimeKind.Utc), NpgsqlDbType.TimestampTz);
-        else
-            w.WriteNull();
-    }
-
     private protected override bool IsStoreFailure(Exception e) =>
         e is NpgsqlException or InvalidOperationException or IOException or SocketException or TimeoutException;
 
@@ -345,14 +285,18 @@ public sealed partial class PostgresEventLog : EventLog
             long head;
             await using (var lockHead = new NpgsqlCommand("SELECT seq FROM log_head WHERE id = 1 FOR UPDATE", c, tx))
                 head = (long)(await lockHead.ExecuteScalarAsync(ct))!;
-            await using (var copy = await c.BeginBinaryImportAsync(CopyCommand, ct))
+            await using (var copy = await c.BeginRawBinaryCopyAsync(CopyCommand, ct))
             {
+                await copy.WriteAsync(CopyTuple.Header.ToArray(), ct);
+                var start = new byte[CopyTuple.StartLength];
                 foreach (var r in chunk)
                 {
                     r.Seq = ++head;
-                    WriteRow(copy, r);
+                    CopyTuple.WriteStart(start, r.Seq);
+                    await copy.WriteAsync(start, ct);
+                    await copy.WriteAsync(r.CopyRow ?? CopyTuple.Build(r), ct);
                 }
-                await copy.CompleteAsync(ct);
+                await copy.WriteAsync(CopyTuple.Trailer.ToArray(), ct);
             }
             await using (var advance = new NpgsqlCommand("UPDATE log_head SET seq = $1 WHERE id = 1", c, tx))
             {
