@@ -26,7 +26,7 @@ public static class CollectModule
         services.AddScoped(sp => new SourceService(
             sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<Platform.Cluster.ICacheSignals>()));
-        var mode = services.Select(d => d.ImplementationInstance).OfType<StorageMode>().Single();
+        var mode = services.GetStorageMode();
         services.AddPostgresSchema<PostgresLogSchema>("EventLog", PostgresLogSchema.HistoryTable);
         if (mode.IsPostgres)
             services.AddSingleton<EventStore>(sp => new PostgresEventStore(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
@@ -81,7 +81,7 @@ public static class CollectModule
             sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Anomalies.VolumeDetector>>(),
             sp.GetRequiredService<Platform.Cluster.ISingletonJobs>(), sp.GetRequiredService<EventLog>()));
         services.AddHostedService(sp => sp.GetRequiredService<Anomalies.VolumeDetector>());
-        if (services.Select(d => d.ImplementationInstance).OfType<StorageMode>().Single().IsPostgres)
+        if (services.GetStorageMode().IsPostgres)
             services.AddHostedService(sp => new LogMaintenance((PostgresEventStore)sp.GetRequiredService<EventStore>(), sp.GetRequiredService<Platform.Cluster.ISingletonJobs>(),
                 sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<LogMaintenance>>()));
         return services;

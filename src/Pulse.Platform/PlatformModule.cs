@@ -119,9 +119,7 @@ public static class PlatformModule
         where TContext : DbContext
         where TPostgresContext : TContext
     {
-        var mode = services.Select(d => d.ImplementationInstance).OfType<StorageMode>().SingleOrDefault()
-            ?? throw new InvalidOperationException("AddPlatformCore must be called before a module adds its store.");
-        if (mode.IsPostgres)
+        if (services.GetStorageMode().IsPostgres)
         {
             services.AddDbContext<TContext, TPostgresContext>((sp, o) => o.UseNpgsql(
                 sp.GetRequiredService<PulseDbContext>().Database.GetDbConnection(),
@@ -144,9 +142,7 @@ public static class PlatformModule
     public static IServiceCollection AddPostgresSchema<TContext>(this IServiceCollection services, string module, string historyTable)
         where TContext : DbContext
     {
-        var mode = services.Select(d => d.ImplementationInstance).OfType<StorageMode>().SingleOrDefault()
-            ?? throw new InvalidOperationException("AddPlatformCore must be called before a module adds its store.");
-        if (!mode.IsPostgres)
+        if (!services.GetStorageMode().IsPostgres)
             return services;
         services.AddDbContext<TContext>((sp, o) => o.UseNpgsql(
             sp.GetRequiredService<PulseDbContext>().Database.GetDbConnection(),
@@ -154,6 +150,11 @@ public static class PlatformModule
         services.AddSingleton<IModuleSchema>(new ModuleSchema<TContext>(module));
         return services;
     }
+
+    /// <summary>The storage mode <see cref="AddPlatformCore"/> registered, for modules choosing their implementations while they register.</summary>
+    public static StorageMode GetStorageMode(this IServiceCollection services) =>
+        services.Select(d => d.ImplementationInstance).OfType<StorageMode>().SingleOrDefault()
+            ?? throw new InvalidOperationException("AddPlatformCore must be called before a module registers its services.");
 
     /// <summary>Authentication for people (cookies) and machines (API keys) and the permission policies.</summary>
     public static IServiceCollection AddPlatformWeb(this IServiceCollection services, IConfiguration config)
@@ -182,7 +183,7 @@ public static class PlatformModule
         services.AddHttpClient(AlertDelivery.HttpClientName, c => c.DefaultRequestHeaders.UserAgent.ParseAdd("Pulse-Alerts/1"))
             .AddStandardResilienceHandler();
         services.AddHostedService<AlertDelivery>();
-        if (services.Select(d => d.ImplementationInstance).OfType<StorageMode>().Single().IsPostgres)
+        if (services.GetStorageMode().IsPostgres)
         {
             services.AddHostedService(sp => sp.GetRequiredService<Cluster.PostgresLeases>());
             services.AddHostedService<Cluster.RedisListener>();

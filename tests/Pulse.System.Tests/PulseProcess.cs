@@ -33,7 +33,7 @@ public static class PulseProcess
     /// <param name="port">The port to listen on (a free one when 0), so a restarted node keeps its address.</param>
     public static async Task<(Process Process, Uri Address, StringBuilder Log)> ServeAsync(string dataDir, IReadOnlyDictionary<string, string>? environment, int port = 0)
     {
-        port = port == 0 ? FreePort() : port;
+        port = port == 0 ? Pulse.Tests.Shared.ClusterServices.FreePort() : port;
         var psi = Start(["serve", "--data", dataDir, "--urls", $"http://127.0.0.1:{port}"], environment);
         var p = Process.Start(psi)!;
         var log = new StringBuilder();
@@ -90,12 +90,5 @@ public static class PulseProcess
         foreach (var (k, v) in environment ?? new Dictionary<string, string>())
             psi.Environment[k] = v;
         return psi;
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

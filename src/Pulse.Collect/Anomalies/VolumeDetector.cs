@@ -23,7 +23,7 @@ internal sealed partial class VolumeDetector(
     TimeProvider time,
     IOptions<CollectOptions> options,
     ILogger<VolumeDetector> log,
-    Platform.Cluster.ISingletonJobs? jobs = null,
+    Platform.Cluster.ISingletonJobs jobs,
     EventLog? eventLog = null) : BackgroundService
 {
     public const string Kind = "collect.volume";
@@ -44,10 +44,7 @@ internal sealed partial class VolumeDetector(
                 try
                 {
                     // One node of a cluster checks each period (every node's timer ticks; the first to claim it runs).
-                    if (jobs is null)
-                        await RunOnceAsync(time.GetUtcNow(), stoppingToken);
-                    else
-                        await jobs.RunIfDueAsync(JobName, TimeSpan.FromMinutes(_options.AnomalyCheckMinutes) * 0.9, ct => RunOnceAsync(time.GetUtcNow(), ct), stoppingToken);
+                    await jobs.RunIfDueAsync(JobName, TimeSpan.FromMinutes(_options.AnomalyCheckMinutes) * 0.9, ct => RunOnceAsync(time.GetUtcNow(), ct), stoppingToken);
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {

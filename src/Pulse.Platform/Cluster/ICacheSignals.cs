@@ -43,7 +43,7 @@ public class LocalCacheSignals : ICacheSignals
 }
 
 /// <summary>Cluster mode: announcements also go to the other nodes over the Redis channel <c>pulse:cache</c>.</summary>
-public sealed partial class RedisCacheSignals : LocalCacheSignals, IDisposable
+public sealed partial class RedisCacheSignals : LocalCacheSignals
 {
     private static readonly RedisChannel Channel = RedisChannel.Literal("pulse:cache");
     private readonly RedisConnection _redis;
@@ -88,10 +88,6 @@ public sealed partial class RedisCacheSignals : LocalCacheSignals, IDisposable
         {
             LogFailed(_log, e);
         }
-    }
-
-    public void Dispose()
-    {
     }
 
     [LoggerMessage(EventId = 162, Level = LogLevel.Warning, Message = "Cache change announcements through Redis failed; other nodes see changes when their caches expire.")]

@@ -20,9 +20,7 @@ public static class MetadataCopy
         // Tables only the target has (cluster-only ones such as the shared key ring) are left to the caller.
         foreach (var type in InDependencyOrder(target.Model).Where(t => source.Model.FindEntityType(t.ClrType) is not null))
         {
-            var copy = typeof(MetadataCopy).GetMethod(nameof(CopyTableAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-                .MakeGenericMethod(type.ClrType);
-            var rows = await (Task<long>)copy.Invoke(null, [source, target, ct])!;
+            var rows = await (Task<long>)For(nameof(CopyTableAsync), type).Invoke(null, [source, target, ct])!;
             var table = type.GetTableName() ?? type.ClrType.Name;
             counts.Add((table, rows));
             progress?.Invoke($"{table}: {rows:N0} row(s)");
@@ -38,12 +36,14 @@ public static class MetadataCopy
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var type in InDependencyOrder(db.Model))
         {
-            var count = typeof(MetadataCopy).GetMethod(nameof(CountTableAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-                .MakeGenericMethod(type.ClrType);
-            counts[type.GetTableName() ?? type.ClrType.Name] = await (Task<long>)count.Invoke(null, [db, ct])!;
+            counts[type.GetTableName() ?? type.ClrType.Name] = await (Task<long>)For(nameof(CountTableAsync), type).Invoke(null, [db, ct])!;
         }
         return counts;
     }
+
+    /// <summary>A generic helper of this class made for the entity type's CLR type.</summary>
+    private static System.Reflection.MethodInfo For(string method, IEntityType type) =>
+        typeof(MetadataCopy).GetMethod(method, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.MakeGenericMethod(type.ClrType);
 
     private static async Task<long> CountTableAsync<T>(DbContext db, CancellationToken ct) where T : class =>
         await db.Set<T>().LongCountAsync(ct);

@@ -15,7 +15,6 @@ public sealed class StorageOptions : IValidatableObject
     /// <c>postgres</c> (cluster mode): any number of nodes on one PostgreSQL database and one Redis.
     /// </summary>
     [Required]
-    [RegularExpression("^(embedded|postgres)$", ErrorMessage = "Storage:Mode must be 'embedded' or 'postgres'.")]
     public string Mode { get; set; } = EmbeddedMode;
 
     /// <summary>Embedded mode: everything. Cluster mode: only what belongs to one node (its lock and its local admin token).</summary>

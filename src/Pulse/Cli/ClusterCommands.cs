@@ -125,7 +125,7 @@ internal static class ClusterCommands
             {
                 var other = b.GetValueOrDefault(table, -1);
                 ok &= other == count;
-                rows.Add([table, count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), other.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), other == count ? "ok" : "DIFFERS"]);
+                rows.Add(Row(table, count, other));
             }
         }
         await CompareAsync<PulseDbContext>();
@@ -134,11 +134,14 @@ internal static class ClusterCommands
         var (events, clusterEvents) = (LogCopy.Count(embedded.Get<EventStore>()), LogCopy.Count(cluster.Get<EventStore>()));
         var (maxSeq, clusterMaxSeq) = (LogCopy.MaxSeq(embedded.Get<EventStore>()), LogCopy.MaxSeq(cluster.Get<EventStore>()));
         ok &= events == clusterEvents && maxSeq == clusterMaxSeq;
-        rows.Add(["events", events.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), clusterEvents.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), events == clusterEvents ? "ok" : "DIFFERS"]);
-        rows.Add(["events: last sequence number", maxSeq.ToString(System.Globalization.CultureInfo.InvariantCulture), clusterMaxSeq.ToString(System.Globalization.CultureInfo.InvariantCulture), maxSeq == clusterMaxSeq ? "ok" : "DIFFERS"]);
+        rows.Add(Row("events", events, clusterEvents));
+        rows.Add(Row("events: last sequence number", maxSeq, clusterMaxSeq, "D"));
         CliOutput.Table(["table", "embedded", "cluster", "check"], rows);
         return ok;
     }
+
+    private static string?[] Row(string what, long embedded, long cluster, string format = "N0") =>
+        [what, embedded.ToString(format, System.Globalization.CultureInfo.InvariantCulture), cluster.ToString(format, System.Globalization.CultureInfo.InvariantCulture), embedded == cluster ? "ok" : "DIFFERS"];
 
     /// <summary>
     /// The embedded profile builder's one checkpoint becomes each cluster partition's, so the cluster

@@ -74,10 +74,10 @@ public sealed partial class ClusterFixture : IAsyncDisposable
 
     public async Task WaitAsync(Func<Task<bool>> condition, TimeSpan atMost, string what)
     {
-        var clock = Stopwatch.StartNew();
+        using var limit = new CancellationTokenSource(atMost);
         while (!await condition())
         {
-            if (clock.Elapsed > atMost)
+            if (limit.IsCancellationRequested)
                 throw new TimeoutException($"Waited {atMost.TotalSeconds:0} s for this, in vain: {what}. Node logs:\n" + string.Join("\n", Nodes.Select(n => n.Name + ": " + n.Tail())));
             await Task.Delay(250);
         }

@@ -14,20 +14,17 @@ internal static class LogCopy
 {
     private const string Columns = EventStore.Columns;
 
-    /// <summary>Events in the source (for progress and the check afterwards).</summary>
-    public static long Count(EventStore store)
-    {
-        using var c = store.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT count(*) FROM all_events";
-        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    /// <summary>Events in a log (for progress and the check afterwards).</summary>
+    public static long Count(EventStore store) => Scalar(store, "SELECT count(*) FROM all_events");
 
-    public static long MaxSeq(EventStore store)
+    /// <summary>The last sequence number a log holds (0 when empty).</summary>
+    public static long MaxSeq(EventStore store) => Scalar(store, "SELECT coalesce(max(seq), 0) FROM all_events");
+
+    private static long Scalar(EventStore store, string sql)
     {
         using var c = store.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT coalesce(max(seq), 0) FROM all_events";
+        cmd.CommandText = sql;
         return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
