@@ -20,6 +20,7 @@ namespace Pulse.Collect;
 [JsonSerializable(typeof(EventEnrichment))]
 [JsonSerializable(typeof(Events.EventDto))]
 [JsonSerializable(typeof(Page<Events.EventDto>))]
+[JsonSerializable(typeof(Events.LiveBatch))]
 [JsonSerializable(typeof(CollectSettingsDto))]
 [JsonSerializable(typeof(UpdateCollectSettingsRequest))]
 [JsonSerializable(typeof(Profiles.ProfileDto))]

@@ -68,6 +68,8 @@ public static class CollectModule
         services.AddSingleton<SourceDirectory>();
         services.AddSingleton<SourceRateLimits>();
         services.AddSingleton<Quarantine.QuarantineStore>();
+        services.AddSingleton<Events.LiveTail>();
+        services.AddHostedService(sp => sp.GetRequiredService<Events.LiveTail>());
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<IDataSubjectStep>(sp => new EventsSubjectStep(sp.GetRequiredService<EventLog>()));
         services.AddSingleton(sp => new ProfileBuilder(

@@ -42,6 +42,7 @@ public static class PlatformModule
             services.AddSingleton<Cluster.IRateGate, Cluster.RedisRateGate>();
             services.AddSingleton<Cluster.RedisCacheSignals>();
             services.AddSingleton<Cluster.ICacheSignals>(sp => sp.GetRequiredService<Cluster.RedisCacheSignals>());
+            services.AddSingleton<Cluster.IFanOut, Cluster.RedisFanOut>();
             services.AddSingleton<Cluster.ISingletonJobs, Cluster.PostgresSingletonJobs>();
         }
         else
@@ -49,6 +50,7 @@ public static class PlatformModule
             services.AddSingleton<Cluster.ILeases, Cluster.LocalLeases>();
             services.AddSingleton<Cluster.IRateGate>(sp => sp.GetRequiredService<Cluster.LocalRateGate>());
             services.AddSingleton<Cluster.ICacheSignals, Cluster.LocalCacheSignals>();
+            services.AddSingleton<Cluster.IFanOut, Cluster.LocalFanOut>();
             services.AddSingleton<Cluster.ISingletonJobs, Cluster.LocalSingletonJobs>();
         }
         if (storage.IsPostgres)

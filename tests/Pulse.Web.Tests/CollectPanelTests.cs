@@ -38,6 +38,20 @@ public sealed class CollectPanelTests(PanelFixture fixture) : IClassFixture<Pane
         Assert.Equal(0, await page.Locator("[data-testid=event-json] script, [data-testid=event-json] img").CountAsync());
         await PanelFixture.ShotAsync(page, "collect-live-events");
 
+        // The debugger tab lists what arrives while it is open, including a message refused by the checks.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Debugger" }).ClickAsync();
+        await page.GetByText("Waiting for messages", new() { Exact = false }).WaitForAsync();
+        res = await http.PostAsync("/v1/batch", new StringContent("""{"batch":[{"type":"track","userId":"u-2","event":"Debugger Check"},{"type":"track","event":"Nobody"}]}""", Encoding.UTF8, "application/json"));
+        Assert.True(res.IsSuccessStatusCode);
+        var stored = page.Locator("[data-testid=debugger-table] tr", new() { HasText = "Debugger Check" });
+        await stored.WaitForAsync(new() { Timeout = 10_000 });
+        Assert.Equal("stored", (await stored.Locator("[data-testid=debugger-status]").InnerTextAsync()).Trim());
+        var rejected = page.Locator("[data-testid=debugger-table] tr", new() { HasText = "Nobody" });
+        await rejected.WaitForAsync();
+        Assert.Equal("rejected", (await rejected.Locator("[data-testid=debugger-status]").InnerTextAsync()).Trim());
+        Assert.Contains("Id", await rejected.Locator("[data-testid=debugger-reason]").InnerTextAsync(), StringComparison.Ordinal);
+        await PanelFixture.ShotAsync(page, "collect-debugger");
+
         await page.GotoAsync("/sources");
         await page.Locator("[data-testid=volume-chart]").WaitForAsync();
         await PanelFixture.ShotAsync(page, "collect-sources");

@@ -26,7 +26,20 @@ public static class EventEndpoints
         group.MapGet("/export", Export).RequirePermission(Permission.EventsExport)
             .WithSummary("Every matching event in log order as jsonl, csv or parquet (format=…); the count is in the Pulse-Export-Count header.")
             .Produces(200, contentType: "application/x-ndjson");
+        group.MapGet("/live", Live).RequirePermission(Permission.EventsRead)
+            .WithSummary("The live debugger as server-sent events (event type 'batch'): what became of each message arriving on any node for the workspace (stored, duplicate, blocked, rejected, refused), sampled to at most 200 entries a second per node, the rest counted in 'skipped'. Optional filter: source (id or name). An empty batch comes first and after 15 s without traffic.");
         return group;
+    }
+
+    private static async Task<ServerSentEventsResult<LiveBatch>> Live(string? source, HttpContext http, LiveTail live, SourceService sources, CancellationToken ct)
+    {
+        var actor = HttpActor.From(http);
+        actor.Demand(Permission.EventsRead);
+        Guid? sourceId = string.IsNullOrEmpty(source) ? null : (await sources.GetAsync(actor, source, ct)).Id;
+        // Proxies (nginx) must pass each batch on at once rather than buffer the stream.
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        http.Response.Headers.CacheControl = "no-cache";
+        return TypedResults.ServerSentEvents(live.StreamAsync(actor.WorkspaceId, sourceId, ct), eventType: "batch");
     }
 
     private static async Task<Ok<Page<EventDto>>> List(

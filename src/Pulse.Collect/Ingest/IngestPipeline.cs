@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pulse.Collect.Enrichment;
+using Pulse.Collect.Events;
 using Pulse.Collect.Log;
 using Pulse.Collect.Plans;
 using Pulse.Collect.Quarantine;
@@ -17,7 +18,7 @@ internal readonly record struct IngestCaller(string? BasicWriteKey, string? Orig
 /// size and rate, build the records, and append them to the log. Shared by the Segment endpoints
 /// and the pixel.
 /// </summary>
-internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits limits, Enricher enricher, EventLog log, QuarantineStore quarantine, CollectMetrics metrics, TimeProvider time)
+internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits limits, Enricher enricher, EventLog log, QuarantineStore quarantine, CollectMetrics metrics, TimeProvider time, LiveTail live)
 {
     public const int MaxJsonDepth = 64;
     public const int MaxBatchMessages = 10_000;
@@ -56,9 +57,9 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
                     if (!Origins.Allows(s.AllowedOrigins, origin))
                     {
                         metrics.Request("forbidden");
-                        return new IngestOutcome(IngestStatus.Forbidden, s.AllowedOrigins.Count == 0
+                        return Refused(s, receivedAt, messages.Count, new IngestOutcome(IngestStatus.Forbidden, s.AllowedOrigins.Count == 0
                             ? $"The source '{s.Name}' accepts no browser traffic; add {origin} to its allowed origins."
-                            : $"The origin {origin} is not among the allowed origins of the source '{s.Name}'.");
+                            : $"The origin {origin} is not among the allowed origins of the source '{s.Name}'."));
                     }
                 }
             }
@@ -67,7 +68,8 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
             if (body.Length > primary.MaxBatchBytes)
             {
                 metrics.Request("too_large");
-                return new IngestOutcome(IngestStatus.TooLarge, $"The body is {body.Length} bytes; the source '{primary.Name}' accepts at most {primary.MaxBatchBytes} per request.");
+                return Refused(primary, receivedAt, messages.Count,
+                    new IngestOutcome(IngestStatus.TooLarge, $"The body is {body.Length} bytes; the source '{primary.Name}' accepts at most {primary.MaxBatchBytes} per request."));
             }
 
             metrics.Received(messages.Count);
@@ -78,6 +80,8 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
             // Messages kept out of the log but stored: blocked by a plan, or refused by the checks.
             List<QuarantinedEvent>? held = null;
             var blocked = 0;
+            // For the live debugger: what happened to the messages of watched workspaces, shown once the request's fate is settled.
+            List<(Guid Workspace, Func<LiveEntry> Make)>? shown = null;
             for (var i = 0; i < messages.Count; i++)
             {
                 var (message, key) = messages[i];
@@ -94,8 +98,11 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
                             metrics.Violation(v.Type, plan.Mode.ToString().ToLowerInvariant());
                         if (plan.Mode == PlanMode.Block)
                         {
-                            (held ??= []).Add(QuarantineStore.Blocked(record, violations, receivedAt));
+                            var row = QuarantineStore.Blocked(record, violations, receivedAt);
+                            (held ??= []).Add(row);
                             blocked++;
+                            if (live.Watching(source.WorkspaceId))
+                                (shown ??= []).Add((source.WorkspaceId, () => Entry(row, record.Raw)));
                             continue;
                         }
                     }
@@ -108,9 +115,15 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
                 }
                 (rejected ??= []).Add(new Rejection(i, reason!));
                 metrics.Rejected(ReasonTag(reason!));
+                if (key is not null && found[key] is { } from && live.Watching(from.WorkspaceId))
+                {
+                    var text = message.GetRawText();
+                    var why = reason!;
+                    (shown ??= []).Add((from.WorkspaceId, () => Entry(from, receivedAt, message: text, why)));
+                }
             }
             if (records.Count == 0 && held is null)
-                return NothingAccepted(pathType, rejected);
+                return Show(shown, NothingAccepted(pathType, rejected));
 
             // What is kept in quarantine counts against the source's rate like what goes into the log.
             var counted = held is null ? records.Select(r => r.SourceId) : records.Select(r => r.SourceId).Concat(held.Select(q => q.SourceId));
@@ -121,10 +134,10 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
                 if (!decision.Allowed)
                 {
                     metrics.Request("rate_limited");
-                    return new IngestOutcome(IngestStatus.RateLimited, decision.NeverFits
+                    return Refused(source, receivedAt, messages.Count, new IngestOutcome(IngestStatus.RateLimited, decision.NeverFits
                         ? $"The request holds more events than the source '{source.Name}' may send in two seconds ({decision.Limit}/s); split it."
                         : $"The source '{source.Name}' may send {decision.Limit} events per second; retry in {decision.RetryAfterSeconds} s.",
-                        Limit: decision);
+                        Limit: decision));
                 }
             }
 
@@ -132,7 +145,7 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
             {
                 if (!await HoldAsync(held!))
                     return Unavailable();
-                return NothingAccepted(pathType, rejected);
+                return Show(shown, NothingAccepted(pathType, rejected));
             }
 
             // Packing and hashing are done here, on the request's thread, so the one writer thread
@@ -148,14 +161,75 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
             catch (LogUnavailableException e)
             {
                 metrics.Request("unavailable");
-                return new IngestOutcome(IngestStatus.Unavailable, e.Message);
+                return Refused(primary, receivedAt, messages.Count, new IngestOutcome(IngestStatus.Unavailable, e.Message));
             }
             // Quarantine rows are written before the answer: a blocked event counts as accepted.
             if (held is not null && !await HoldAsync(held))
                 return Unavailable();
             metrics.Request("stored");
-            return new IngestOutcome(IngestStatus.Stored, null, records.Count + blocked, duplicates, rejected, Quarantined: blocked);
+            ShowStored(records);
+            return Show(shown, new IngestOutcome(IngestStatus.Stored, null, records.Count + blocked, duplicates, rejected, Quarantined: blocked));
         }
+    }
+
+    /// <summary>Offers the debugger entries gathered for a request whose outcome is settled.</summary>
+    private IngestOutcome Show(List<(Guid Workspace, Func<LiveEntry> Make)>? shown, IngestOutcome outcome)
+    {
+        if (shown is not null)
+        {
+            foreach (var (workspace, make) in shown)
+                live.Offer(workspace, make);
+        }
+        return outcome;
+    }
+
+    private void ShowStored(List<LogRecord> records)
+    {
+        Guid last = default;
+        var watching = false;
+        foreach (var r in records)
+        {
+            if (r.WorkspaceId != last)
+            {
+                last = r.WorkspaceId;
+                watching = live.Watching(last);
+            }
+            if (watching)
+                live.Offer(r.WorkspaceId, () => Entry(r));
+        }
+    }
+
+    /// <summary>A whole request refused: one debugger entry on the source, naming the reason.</summary>
+    private IngestOutcome Refused(IngestSource source, DateTimeOffset receivedAt, int messages, IngestOutcome outcome)
+    {
+        if (live.Watching(source.WorkspaceId))
+        {
+            var reason = $"{outcome.Detail} ({messages} message{(messages == 1 ? "" : "s")} refused)";
+            live.Offer(source.WorkspaceId, () => new LiveEntry(receivedAt, live.Node, source.Id, LiveStatus.Refused, null, null, null, null, null, null, reason, null));
+        }
+        return outcome;
+    }
+
+    private LiveEntry Entry(LogRecord r)
+    {
+        var (message, note) = LiveTail.Body(r.Raw);
+        return new LiveEntry(new DateTimeOffset(r.ReceivedAt, TimeSpan.Zero), live.Node, r.SourceId, r.Duplicate ? LiveStatus.Duplicate : LiveStatus.Stored,
+            r.Duplicate ? null : r.Seq, r.MessageId, r.Type, r.Event, r.UserId, r.AnonymousId, note, message);
+    }
+
+    private LiveEntry Entry(QuarantinedEvent row, byte[] raw)
+    {
+        var (message, note) = LiveTail.Body(raw);
+        return new LiveEntry(row.ReceivedAt, live.Node, row.SourceId, LiveStatus.Blocked, null, row.MessageId, row.Type, row.Event, row.UserId, row.AnonymousId,
+            note is null ? row.Reason : row.Reason + "; " + note, message);
+    }
+
+    private LiveEntry Entry(IngestSource source, DateTimeOffset receivedAt, string message, string reason)
+    {
+        var (body, note) = LiveTail.Body(System.Text.Encoding.UTF8.GetBytes(message));
+        string? Field(string name) => body is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        return new LiveEntry(receivedAt, live.Node, source.Id, LiveStatus.Rejected, null, Field("messageId"), Field("type"), Field("event"), Field("userId"), Field("anonymousId"),
+            note is null ? reason : reason + "; " + note, body);
     }
 
     private IngestOutcome NothingAccepted(string? pathType, List<Rejection>? rejected)
