@@ -50,6 +50,13 @@ public static class CollectModule
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(), sp.GetService<EventLog>(), sp.GetService<Enricher>(),
             sp.GetService<SourceDirectory>()));
         services.AddScoped<IDataSubjectStep>(sp => new Quarantine.QuarantineSubjectStep(sp.GetRequiredService<Quarantine.QuarantineService>()));
+        // Real-time visitor state: in Redis for the whole cluster (the CLI's erasures reach it too);
+        // in embedded mode in the server's memory (AddCollectWeb).
+        if (mode.IsPostgres)
+        {
+            services.AddSingleton<Profiles.Live.LiveProfiles, Profiles.Live.RedisLiveProfiles>();
+            services.AddSingleton<IDataSubjectStep>(sp => new Profiles.Live.LiveProfilesSubjectStep(sp.GetRequiredService<Profiles.Live.LiveProfiles>()));
+        }
         return services;
     }
 
@@ -68,6 +75,11 @@ public static class CollectModule
         services.AddSingleton<SourceDirectory>();
         services.AddSingleton<SourceRateLimits>();
         services.AddSingleton<Quarantine.QuarantineStore>();
+        if (!services.GetStorageMode().IsPostgres)
+        {
+            services.AddSingleton<Profiles.Live.LiveProfiles, Profiles.Live.MemoryLiveProfiles>();
+            services.AddSingleton<IDataSubjectStep>(sp => new Profiles.Live.LiveProfilesSubjectStep(sp.GetRequiredService<Profiles.Live.LiveProfiles>()));
+        }
         services.AddSingleton<Events.LiveTail>();
         services.AddHostedService(sp => sp.GetRequiredService<Events.LiveTail>());
         services.AddSingleton<IngestPipeline>();

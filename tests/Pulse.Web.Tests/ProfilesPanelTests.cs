@@ -35,6 +35,10 @@ public sealed class ProfilesPanelTests(PanelFixture fixture) : IClassFixture<Pan
 
         var page = await fixture.SignInAsync(PanelFixture.OwnerEmail);
         await page.GotoAsync("/profiles");
+        // Right now: the visitor just seen is counted and listed with their session.
+        var recent = page.Locator("[data-testid=recent-visitors] tr", new() { HasText = user + "-device" });
+        await recent.WaitForAsync();
+        Assert.True(int.Parse(await page.InnerTextAsync("[data-testid=active-now]"), System.Globalization.CultureInfo.InvariantCulture) >= 1);
         await page.Locator("[data-testid=profile-search] input, input[data-testid=profile-search]").First.FillAsync(user + "-device");
         await page.ClickAsync("[data-testid=profile-search-go]");
         var identities = page.Locator("[data-testid=profile-identities]");
@@ -43,6 +47,7 @@ public sealed class ProfilesPanelTests(PanelFixture fixture) : IClassFixture<Pan
         var traits = await page.InnerTextAsync("[data-testid=profile-traits]");
         Assert.Contains("<b>gold</b>", traits, StringComparison.Ordinal); // shown as text, not markup
         Assert.Equal(3, await page.Locator("[data-testid=profile-timeline] tbody tr").CountAsync());
+        Assert.Equal("active now", (await page.InnerTextAsync("[data-testid=profile-active]")).Trim());
         await PanelFixture.ShotAsync(page, "collect-profile");
 
         await page.ClickAsync("[data-testid=profile-opt-out]");

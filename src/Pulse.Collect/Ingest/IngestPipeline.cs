@@ -18,7 +18,7 @@ internal readonly record struct IngestCaller(string? BasicWriteKey, string? Orig
 /// size and rate, build the records, and append them to the log. Shared by the Segment endpoints
 /// and the pixel.
 /// </summary>
-internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits limits, Enricher enricher, EventLog log, QuarantineStore quarantine, CollectMetrics metrics, TimeProvider time, LiveTail live)
+internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits limits, Enricher enricher, EventLog log, QuarantineStore quarantine, CollectMetrics metrics, TimeProvider time, LiveTail live, Profiles.Live.LiveProfiles visitors)
 {
     public const int MaxJsonDepth = 64;
     public const int MaxBatchMessages = 10_000;
@@ -168,6 +168,7 @@ internal sealed class IngestPipeline(SourceDirectory sources, SourceRateLimits l
                 return Unavailable();
             metrics.Request("stored");
             ShowStored(records);
+            visitors.Record(records);
             return Show(shown, new IngestOutcome(IngestStatus.Stored, null, records.Count + blocked, duplicates, rejected, Quarantined: blocked));
         }
     }
