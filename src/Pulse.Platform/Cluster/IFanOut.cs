@@ -101,44 +101,63 @@ public class LocalFanOut : IFanOut
 
 /// <summary>
 /// Cluster mode: a node subscribes to a channel's Redis channel <c>pulse:fan:{channel}</c> while it
-/// has listeners of its own, and publishes there only while some other node is subscribed (Redis's
-/// <c>PUBSUB NUMSUB</c>, asked at most once a second per channel), so an unwatched debugger costs
-/// nothing. Each message carries the sending node's id, so a node does not deliver its own messages
-/// twice. While Redis is away a node's listeners still see that node's messages.
+/// has listeners of its own, and announces the channel in the sorted set <c>pulse:fan:watched</c>
+/// (refreshed every 5 s, expiring 15 s after the last refresh, on Redis's clock). Once a second each
+/// node reads that set, and it publishes to Redis only the channels in it, so an unwatched debugger
+/// costs one small Redis read per node per second however many workspaces ingest. Each message
+/// carries the sending node's id, so a node does not deliver its own messages twice. While Redis is
+/// away a node's listeners still see that node's messages.
 /// </summary>
 public sealed partial class RedisFanOut : LocalFanOut, IDisposable
 {
     private const string Prefix = "pulse:fan:";
-    private static readonly TimeSpan CountAge = TimeSpan.FromSeconds(1);
+    private static readonly RedisKey WatchedKey = "pulse:fan:watched";
+    private static readonly TimeSpan AnnounceEvery = TimeSpan.FromSeconds(5);
+
+    private const string AnnounceScript = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        for i = 1, #ARGV do
+            redis.call('ZADD', KEYS[1], now + 15000, ARGV[i])
+        end
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+        return 1
+        """;
+
+    private const string WatchedScript = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        return redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')
+        """;
+
     private readonly RedisConnection _redis;
-    private readonly TimeProvider _time;
+    private readonly TimeProvider _time = TimeProvider.System;
     private readonly ILogger<RedisFanOut> _log;
     private readonly Guid _node = Guid.NewGuid();
-    private readonly ConcurrentDictionary<string, Remote> _remote = new(StringComparer.Ordinal);
-    /// <summary>Channels with listeners here whose Redis subscription has not been made yet (Redis away).</summary>
+    /// <summary>Channels with listeners on this node.</summary>
+    private readonly ConcurrentDictionary<string, byte> _local = new(StringComparer.Ordinal);
+    /// <summary>Channels with listeners here whose Redis subscription is not made yet: 0 waiting for an attempt, 1 being attempted (one at a time, or messages would arrive twice).</summary>
     private readonly ConcurrentDictionary<string, byte> _pending = new(StringComparer.Ordinal);
-    private readonly ITimer _retry;
+    private readonly ITimer _tick;
+    private volatile HashSet<string> _watched = new(StringComparer.Ordinal);
+    private long _lastAnnounce;
+    private int _ticking;
     private int _warned;
 
-    public RedisFanOut(RedisConnection redis, TimeProvider time, ILogger<RedisFanOut> log)
+    /// <remarks>The cadence is wall time, whatever clock the application runs on (tests run on a fake one).</remarks>
+    public RedisFanOut(RedisConnection redis, ILogger<RedisFanOut> log)
     {
         _redis = redis;
-        _time = time;
         _log = log;
-        _retry = time.CreateTimer(_ => RetryPending(), null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+        _tick = _time.CreateTimer(_ => _ = TickAsync(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
-    public override bool HasListeners(string channel)
-    {
-        if (HasLocalListeners(channel))
-            return true;
-        return OthersListen(channel);
-    }
+    public override bool HasListeners(string channel) => HasLocalListeners(channel) || _watched.Contains(channel);
 
     public override void Publish(string channel, ReadOnlyMemory<byte> payload)
     {
         Deliver(channel, payload);
-        if (!OthersListen(channel))
+        if (!_watched.Contains(channel))
             return;
         var message = new byte[16 + payload.Length];
         _node.TryWriteBytes(message);
@@ -155,14 +174,26 @@ public sealed partial class RedisFanOut : LocalFanOut, IDisposable
 
     protected override void FirstListener(string channel)
     {
+        _local[channel] = 0;
         _pending[channel] = 0;
-        _ = SubscribeRemoteAsync(channel);
+        TrySubscribeRemote(channel);
+        // Tell the other nodes at once rather than at the next announcement.
+        Interlocked.Exchange(ref _lastAnnounce, 0);
+        _ = TickAsync();
     }
 
     protected override void LastListenerLeft(string channel)
     {
+        // The announcement is left to expire: another node may still watch the channel.
+        _local.TryRemove(channel, out _);
         _pending.TryRemove(channel, out _);
         _ = UnsubscribeRemoteAsync(channel);
+    }
+
+    private void TrySubscribeRemote(string channel)
+    {
+        if (_pending.TryUpdate(channel, 1, 0))
+            _ = SubscribeRemoteAsync(channel);
     }
 
     private async Task SubscribeRemoteAsync(string channel)
@@ -177,6 +208,7 @@ public sealed partial class RedisFanOut : LocalFanOut, IDisposable
         }
         catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {
+            _pending.TryUpdate(channel, 0, 1);
             Warn(e);
         }
     }
@@ -194,14 +226,39 @@ public sealed partial class RedisFanOut : LocalFanOut, IDisposable
         }
     }
 
-    private void RetryPending()
+    /// <summary>Once a second: retry subscriptions Redis refused, announce this node's channels when due, and read which channels any node watches.</summary>
+    private async Task TickAsync()
     {
-        foreach (var channel in _pending.Keys)
+        if (Interlocked.Exchange(ref _ticking, 1) == 1)
+            return;
+        try
         {
-            if (HasLocalListeners(channel))
-                _ = SubscribeRemoteAsync(channel);
-            else
-                _pending.TryRemove(channel, out _);
+            foreach (var channel in _pending.Keys)
+            {
+                if (HasLocalListeners(channel))
+                    TrySubscribeRemote(channel);
+                else
+                    _pending.TryRemove(channel, out _);
+            }
+            var db = _redis.Database;
+            var last = Interlocked.Read(ref _lastAnnounce);
+            if (!_local.IsEmpty && (last == 0 || _time.GetElapsedTime(last) >= AnnounceEvery))
+            {
+                await db.ScriptEvaluateAsync(AnnounceScript, [WatchedKey], [.. _local.Keys.Select(c => (RedisValue)c)]);
+                Interlocked.Exchange(ref _lastAnnounce, _time.GetTimestamp());
+            }
+            var watched = (RedisValue[])(await db.ScriptEvaluateAsync(WatchedScript, [WatchedKey]))!;
+            _watched = new HashSet<string>(watched.Select(v => (string)v!), StringComparer.Ordinal);
+            Interlocked.Exchange(ref _warned, 0);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            _watched = new HashSet<string>(StringComparer.Ordinal);
+            Warn(e);
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
         }
     }
 
@@ -213,55 +270,13 @@ public sealed partial class RedisFanOut : LocalFanOut, IDisposable
         Deliver(channel, message[16..]);
     }
 
-    /// <summary>Whether a node other than this one is subscribed; from a count at most a second old, refreshed in the background.</summary>
-    private bool OthersListen(string channel)
-    {
-        var remote = _remote.GetOrAdd(channel, _ => new Remote());
-        var now = _time.GetTimestamp();
-        var checkedAt = Volatile.Read(ref remote.CheckedAt);
-        if ((checkedAt == 0 || _time.GetElapsedTime(checkedAt, now) >= CountAge) && Interlocked.Exchange(ref remote.Checking, 1) == 0)
-            _ = CountAsync(channel, remote);
-        return Volatile.Read(ref remote.Others) > 0;
-    }
-
-    private async Task CountAsync(string channel, Remote remote)
-    {
-        try
-        {
-            // PUBSUB NUMSUB answers [channel, count].
-            var answer = (RedisResult[])(await _redis.Database.ExecuteAsync("PUBSUB", "NUMSUB", Prefix + channel))!;
-            var count = (long)answer[1];
-            var self = HasLocalListeners(channel) && !_pending.ContainsKey(channel) ? 1 : 0;
-            Volatile.Write(ref remote.Others, (int)Math.Max(0, count - self));
-            Interlocked.Exchange(ref _warned, 0);
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            Volatile.Write(ref remote.Others, 0);
-            Warn(e);
-        }
-        finally
-        {
-            Volatile.Write(ref remote.CheckedAt, _time.GetTimestamp());
-            Volatile.Write(ref remote.Checking, 0);
-        }
-    }
-
     private void Warn(Exception e)
     {
         if (Interlocked.Exchange(ref _warned, 1) == 0)
             LogFailed(_log, e);
     }
 
-    public void Dispose() => _retry.Dispose();
-
-    private sealed class Remote
-    {
-        /// <summary>When the count was last asked for; 0 before the first time.</summary>
-        public long CheckedAt;
-        public int Checking;
-        public int Others;
-    }
+    public void Dispose() => _tick.Dispose();
 
     [LoggerMessage(EventId = 163, Level = LogLevel.Warning, Message = "Live messages through Redis failed; watchers see only the events of the node they are connected to until Redis answers.")]
     private static partial void LogFailed(ILogger logger, Exception e);
