@@ -9,7 +9,7 @@ using Pulse.Platform.Storage;
 namespace Pulse.Platform.Alerts;
 
 /// <summary>
-/// Posts queued alert notices to each workspace's webhook, signed (<see cref="AlertSigner"/>), one
+/// Posts queued alert notices to each workspace's webhook, signed (<see cref="Webhooks.WebhookSignature"/>), one
 /// at a time, with the retries of the <see cref="HttpClientName"/> client. The outcome is written
 /// on the alert (<c>LastDelivery</c>) and failures are logged.
 /// </summary>
@@ -75,7 +75,7 @@ internal sealed partial class AlertDelivery(
             // timestamp; receivers check it against their tolerance window (minutes, not seconds).
             using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-            request.Headers.Add(AlertSigner.Header, AlertSigner.Sign(secret, time.GetUtcNow().ToUnixTimeSeconds(), body));
+            request.Headers.Add(Webhooks.WebhookSignature.Header, Webhooks.WebhookSignature.Sign(body, time.GetUtcNow(), [secret]));
             request.Headers.Add("Pulse-Event", notice.Type);
             request.Headers.Add("Pulse-Delivery", notice.AlertId.ToString() + "/" + notice.Type);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);

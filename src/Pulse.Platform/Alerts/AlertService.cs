@@ -155,7 +155,7 @@ public sealed class AlertService : IAlerts
             string? before = null;
             if (row is null)
             {
-                row = new AlertSettings { WorkspaceId = actor.WorkspaceId, Secret = AlertSigner.NewSecret(), UpdatedBy = actor.Name };
+                row = new AlertSettings { WorkspaceId = actor.WorkspaceId, Secret = Webhooks.WebhookSignature.NewSecret(), UpdatedBy = actor.Name };
                 _db.AlertSettings.Add(row);
                 records.Add(new AuditRecord("alert_settings.secret_created", "workspace", actor.WorkspaceId.ToString()));
             }
@@ -170,7 +170,7 @@ public sealed class AlertService : IAlerts
             }
             if (request.RotateSecret == true && before is not null)
             {
-                row.Secret = AlertSigner.NewSecret();
+                row.Secret = Webhooks.WebhookSignature.NewSecret();
                 records.Add(new AuditRecord("alert_settings.secret_rotated", "workspace", actor.WorkspaceId.ToString()));
             }
             if (records.Count > 0)

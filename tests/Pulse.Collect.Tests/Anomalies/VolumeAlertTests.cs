@@ -11,6 +11,7 @@ using Microsoft.Extensions.Time.Testing;
 using Pulse.Collect.Anomalies;
 using Pulse.Platform.Access;
 using Pulse.Platform.Alerts;
+using Pulse.Platform.Webhooks;
 using Pulse.Platform.Tests;
 
 namespace Pulse.Collect.Tests.Anomalies;
@@ -75,8 +76,8 @@ public sealed class VolumeAlertTests(FakeClockFixture fixture) : IClassFixture<F
         Assert.DoesNotContain(await AlertsAsync(t, "open"), a => a.GetProperty("key").GetString()!.Contains("Product Viewed", StringComparison.Ordinal));
 
         var raised = await hook.NextAsync();
-        Assert.True(AlertSigner.Verify(secret, raised.Signature, raised.Body), raised.Signature);
-        Assert.False(AlertSigner.Verify("whsec_wrong", raised.Signature, raised.Body));
+        Assert.Equal(SignatureCheck.Valid, WebhookSignature.Verify(raised.Signature, raised.Body, secret, fixture.Time.GetUtcNow(), TimeSpan.FromDays(1)));
+        Assert.Equal(SignatureCheck.Mismatch, WebhookSignature.Verify(raised.Signature, raised.Body, "whsec_wrong", fixture.Time.GetUtcNow(), TimeSpan.FromDays(1)));
         using (var doc = JsonDocument.Parse(raised.Body))
         {
             Assert.Equal("alert.raised", doc.RootElement.GetProperty("type").GetString());
@@ -108,7 +109,7 @@ public sealed class VolumeAlertTests(FakeClockFixture fixture) : IClassFixture<F
         Assert.True(cleared.GetProperty("clearedAt").ValueKind == JsonValueKind.String);
         Assert.Empty(await AlertsAsync(t, "open"));
         var resolved = await hook.NextAsync();
-        Assert.True(AlertSigner.Verify(secret, resolved.Signature, resolved.Body));
+        Assert.Equal(SignatureCheck.Valid, WebhookSignature.Verify(resolved.Signature, resolved.Body, secret, fixture.Time.GetUtcNow(), TimeSpan.FromDays(1)));
         using (var doc = JsonDocument.Parse(resolved.Body))
             Assert.Equal("alert.resolved", doc.RootElement.GetProperty("type").GetString());
     }
@@ -243,7 +244,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         {
             using var ms = new MemoryStream();
             await ctx.Request.Body.CopyToAsync(ms);
-            receiver._received.Writer.TryWrite((ctx.Request.Headers[AlertSigner.Header].ToString(), ms.ToArray()));
+            receiver._received.Writer.TryWrite((ctx.Request.Headers[WebhookSignature.Header].ToString(), ms.ToArray()));
             Interlocked.Increment(ref receiver._count);
             return Results.StatusCode(status);
         });
