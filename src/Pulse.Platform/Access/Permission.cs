@@ -32,4 +32,8 @@ public enum Permission
     AlertsRead,
     /// <summary>Acknowledge alerts; set the alert webhook and rotate its signing secret.</summary>
     AlertsManage,
+    /// <summary>See destinations (credentials masked), their deliveries and dead letters.</summary>
+    DestinationsRead,
+    /// <summary>Create, change and delete destinations, rotate their secrets, replay deliveries.</summary>
+    DestinationsManage,
 }

@@ -1,3 +1,4 @@
+using Pulse.Destinations;
 using Microsoft.Extensions.Configuration;
 using Pulse.Collect;
 using Pulse.Hosting;
@@ -49,6 +50,7 @@ internal sealed class CliContext : IAsyncDisposable
         services.AddLogging();
         services.AddPlatformCore(config, data);
         services.AddCollectCore(config);
+        services.AddDestinations(config);
         var provider = services.BuildServiceProvider();
         var context = new CliContext(provider, data, storage);
         if (migrate)

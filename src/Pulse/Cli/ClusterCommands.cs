@@ -50,6 +50,8 @@ internal static class ClusterCommands
             await CopyMetadataAsync<PulseDbContext>(embedded, cluster, ct);
             await CopyMetadataAsync<CollectDbContext>(embedded, cluster, ct);
             await CopyMetadataAsync<ProfilesDbContext>(embedded, cluster, ct);
+            // Secrets stay decryptable: the key ring is copied too.
+            await CopyMetadataAsync<Pulse.Destinations.Storage.DestinationsDbContext>(embedded, cluster, ct);
             var keys = await CopyKeysAsync(data, cluster, ct);
             CliOutput.Info($"data_protection_keys: {keys} key(s) (sign-in cookies and account links stay valid)");
 
@@ -131,6 +133,7 @@ internal static class ClusterCommands
         await CompareAsync<PulseDbContext>();
         await CompareAsync<CollectDbContext>();
         await CompareAsync<ProfilesDbContext>();
+        await CompareAsync<Pulse.Destinations.Storage.DestinationsDbContext>();
         var (events, clusterEvents) = (LogCopy.Count(embedded.Get<EventStore>()), LogCopy.Count(cluster.Get<EventStore>()));
         var (maxSeq, clusterMaxSeq) = (LogCopy.MaxSeq(embedded.Get<EventStore>()), LogCopy.MaxSeq(cluster.Get<EventStore>()));
         ok &= events == clusterEvents && maxSeq == clusterMaxSeq;

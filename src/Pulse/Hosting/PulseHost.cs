@@ -1,3 +1,4 @@
+using Pulse.Destinations;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -68,6 +69,7 @@ internal static class PulseHost
         builder.Services.AddPlatformCore(config, data);
         builder.Services.AddPlatformWeb(config);
         builder.Services.AddCollectCore(config);
+        builder.Services.AddDestinations(config);
         builder.Services.AddCollectWeb();
         builder.Services.AddApiConventions(config);
         builder.Services.AddPulseTelemetry(config);
@@ -115,7 +117,7 @@ internal static class PulseHost
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference(o => o.WithTitle("Pulse API"));
 
-        app.MapApiGroup().MapPlatformApi().MapCollectApi();
+        app.MapApiGroup().MapPlatformApi().MapCollectApi().MapDestinationsApi();
         app.MapCollectIngest();
         app.MapPulseWeb();
         return app;

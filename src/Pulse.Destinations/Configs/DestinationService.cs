@@ -1,0 +1,305 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Pulse.Collect.Sources;
+using Pulse.Destinations.Mapping;
+using Pulse.Destinations.Storage;
+using Pulse.Platform.Access;
+using Pulse.Platform.Audit;
+using Pulse.Platform.Paging;
+using Pulse.Platform.Storage;
+using Pulse.Platform.Webhooks;
+
+namespace Pulse.Destinations.Configs;
+
+/// <summary>Section <c>Destinations</c>.</summary>
+public sealed class DestinationsOptions
+{
+    public const string Section = "Destinations";
+
+    /// <summary>Whether destinations may target private, loopback or link-local addresses (webhooks and API base URLs); off by default against SSRF.</summary>
+    public bool AllowPrivateNetworkTargets { get; set; }
+}
+
+/// <summary>
+/// Destination configs of a workspace. The config is checked by <see cref="DestinationSettings"/>;
+/// secrets (access tokens, API secrets, a webhook's signing secret) are encrypted with ASP.NET Core
+/// Data Protection and never returned, only masked (<c>••••1234</c>); a webhook's signing secret is
+/// shown once, in the answer that creates the destination. Every change is audited, secrets left out.
+/// </summary>
+public sealed class DestinationService
+{
+    private const string CursorKind = "destinations";
+    private const string SigningSecret = "signingSecret";
+    private readonly DestinationsDbContext _db;
+    private readonly PulseDbContext _platform;
+    private readonly AuditTrail _audit;
+    private readonly TimeProvider _time;
+    private readonly SourceService _sources;
+    private readonly IDataProtector _protector;
+    private readonly DestinationsOptions _options;
+
+    internal DestinationService(DestinationsDbContext db, PulseDbContext platform, AuditTrail audit, TimeProvider time, SourceService sources,
+        IDataProtectionProvider protection, IOptions<DestinationsOptions> options)
+    {
+        _db = db;
+        _platform = platform;
+        _audit = audit;
+        _time = time;
+        _sources = sources;
+        _protector = protection.CreateProtector("Pulse.Destinations.Secrets.v1");
+        _options = options.Value;
+    }
+
+    public async Task<DestinationDto> CreateAsync(Actor actor, CreateDestinationRequest request, CancellationToken ct)
+    {
+        actor.Demand(Permission.DestinationsManage);
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var type = ParseType(request.Type, errors);
+        string? name = null;
+        try
+        {
+            name = Validate.Name("name", request.Name);
+        }
+        catch (ValidationException e)
+        {
+            foreach (var (k, v) in e.Errors)
+                errors[k] = v;
+        }
+        DestinationSettings? settings = null;
+        var config = request.Config ?? EmptyObject();
+        if (type is { } t)
+        {
+            var (parsed, problems) = DestinationSettings.Parse(t, config, _options.AllowPrivateNetworkTargets);
+            settings = parsed;
+            foreach (var (k, v) in problems)
+                errors[k] = v;
+        }
+        var sources = await SourcesAsync(actor, request.Sources, errors, ct);
+        var events = Events(request.Events, errors);
+        if (errors.Count > 0)
+            throw new ValidationException(errors);
+
+        var secrets = new Dictionary<string, string>(settings!.Secrets, StringComparer.Ordinal);
+        string? shownOnce = null;
+        if (settings.Type == DestinationType.Webhook)
+            secrets[SigningSecret] = shownOnce = WebhookSignature.NewSecret();
+        var now = _time.GetUtcNow();
+        var row = new Destination
+        {
+            Id = Guid.CreateVersion7(now),
+            WorkspaceId = actor.WorkspaceId,
+            Type = TypeName(settings.Type),
+            Name = name!,
+            Enabled = request.Enabled ?? true,
+            Config = WithoutSecrets(config, settings.Secrets.Keys),
+            Secrets = _protector.Protect(JsonSerializer.Serialize(secrets)),
+            Sources = JsonSerializer.Serialize(sources),
+            Events = events is null ? null : JsonSerializer.Serialize(events),
+            CreatedAt = now,
+            CreatedBy = actor.Name,
+            UpdatedAt = now,
+        };
+        return await _audit.WriteAsync(_platform, _db, actor, async c =>
+        {
+            if (await _db.Destinations.AnyAsync(d => d.WorkspaceId == actor.WorkspaceId && d.Name == row.Name, c))
+                throw new ConflictException($"The workspace already has a destination named '{row.Name}'.");
+            _db.Destinations.Add(row);
+            return (ToDto(row) with { SigningSecret = shownOnce },
+                (IReadOnlyList<AuditRecord>)[new AuditRecord("destination.created", "destination", row.Id.ToString(), null, Summary(row))]);
+        }, ct);
+    }
+
+    public async Task<Page<DestinationDto>> ListAsync(Actor actor, PageRequest page, CancellationToken ct)
+    {
+        actor.Demand(Permission.DestinationsRead);
+        var query = _db.Destinations.AsNoTracking().Where(d => d.WorkspaceId == actor.WorkspaceId);
+        if (page.Cursor is { } cursor)
+        {
+            var after = Cursor.DecodeGuid(CursorKind, cursor);
+            query = query.Where(d => d.Id > after);
+        }
+        var rows = await query.OrderBy(d => d.Id).Take(page.Limit + 1).ToListAsync(ct);
+        var items = rows.Take(page.Limit).Select(ToDto).ToList();
+        return new Page<DestinationDto>(items, rows.Count > page.Limit ? Cursor.Encode(CursorKind, items[^1].Id) : null);
+    }
+
+    public async Task<DestinationDto> GetAsync(Actor actor, Guid id, CancellationToken ct)
+    {
+        actor.Demand(Permission.DestinationsRead);
+        return ToDto(await FindAsync(actor, id, tracking: false, ct));
+    }
+
+    /// <summary>Changes what the request names; a config given replaces the old one, and secrets left out of it are kept.</summary>
+    public async Task<DestinationDto> UpdateAsync(Actor actor, Guid id, UpdateDestinationRequest request, CancellationToken ct)
+    {
+        actor.Demand(Permission.DestinationsManage);
+        return await _audit.WriteAsync(_platform, _db, actor, async c =>
+        {
+            var row = await FindAsync(actor, id, tracking: true, c);
+            var before = Summary(row);
+            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            if (request.Name is not null)
+            {
+                try
+                {
+                    row.Name = Validate.Name("name", request.Name);
+                }
+                catch (ValidationException e)
+                {
+                    foreach (var (k, v) in e.Errors)
+                        errors[k] = v;
+                }
+            }
+            if (request.Config is { } config)
+            {
+                var type = ParseType(row.Type, errors)!.Value;
+                var secrets = Secrets(row);
+                // Secrets not sent again keep their saved values, so a config can be edited without retyping them.
+                var merged = JsonNode.Parse(config.GetRawText()) as JsonObject;
+                if (merged is not null)
+                {
+                    foreach (var (k, v) in secrets)
+                    {
+                        if (k != SigningSecret && !merged.ContainsKey(k))
+                            merged[k] = v;
+                    }
+                }
+                var (settings, problems) = DestinationSettings.Parse(type, merged is null ? config : JsonSerializer.SerializeToElement(merged), _options.AllowPrivateNetworkTargets);
+                foreach (var (k, v) in problems)
+                    errors[k] = v;
+                if (settings is not null)
+                {
+                    foreach (var (k, v) in settings.Secrets)
+                        secrets[k] = v;
+                    row.Config = WithoutSecrets(config, settings.Secrets.Keys);
+                    row.Secrets = _protector.Protect(JsonSerializer.Serialize(secrets));
+                }
+            }
+            if (request.Sources is not null)
+                row.Sources = JsonSerializer.Serialize(await SourcesAsync(actor, request.Sources, errors, c));
+            if (request.Events is not null)
+                row.Events = request.Events.Count == 0 ? null : JsonSerializer.Serialize(Events(request.Events, errors));
+            if (request.Enabled is { } enabled)
+                row.Enabled = enabled;
+            if (errors.Count > 0)
+                throw new ValidationException(errors);
+            if (await _db.Destinations.AnyAsync(d => d.WorkspaceId == actor.WorkspaceId && d.Name == row.Name && d.Id != row.Id, c))
+                throw new ConflictException($"The workspace already has a destination named '{row.Name}'.");
+            row.UpdatedAt = _time.GetUtcNow();
+            return (ToDto(row), (IReadOnlyList<AuditRecord>)[new AuditRecord("destination.updated", "destination", row.Id.ToString(), before, Summary(row))]);
+        }, ct);
+    }
+
+    public async Task DeleteAsync(Actor actor, Guid id, CancellationToken ct)
+    {
+        actor.Demand(Permission.DestinationsManage);
+        await _audit.WriteAsync(_platform, _db, actor, async c =>
+        {
+            var row = await FindAsync(actor, id, tracking: true, c);
+            _db.Destinations.Remove(row);
+            return (true, (IReadOnlyList<AuditRecord>)[new AuditRecord("destination.deleted", "destination", row.Id.ToString(), Summary(row), null)]);
+        }, ct);
+    }
+
+    private async Task<Destination> FindAsync(Actor actor, Guid id, bool tracking, CancellationToken ct)
+    {
+        var query = tracking ? _db.Destinations : _db.Destinations.AsNoTracking();
+        return await query.FirstOrDefaultAsync(d => d.Id == id && d.WorkspaceId == actor.WorkspaceId, ct)
+            ?? throw new NotFoundException($"A destination with the id '{id}'");
+    }
+
+    private Dictionary<string, string> Secrets(Destination row) =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(_protector.Unprotect(row.Secrets)) ?? [];
+
+    /// <summary>The sources named (ids or names) as ids; at least one, each in the workspace.</summary>
+    private async Task<List<Guid>> SourcesAsync(Actor actor, IReadOnlyList<string>? names, Dictionary<string, string[]> errors, CancellationToken ct)
+    {
+        if (names is null || names.Count == 0)
+        {
+            errors["sources"] = ["Name at least one source (id or name) whose events the destination receives."];
+            return [];
+        }
+        var ids = new List<Guid>();
+        var missing = new List<string>();
+        foreach (var n in names.Distinct(StringComparer.Ordinal))
+        {
+            try
+            {
+                ids.Add((await _sources.GetAsync(actor, n ?? "", ct)).Id);
+            }
+            catch (Exception e) when (e is NotFoundException or ValidationException)
+            {
+                missing.Add(n ?? "null");
+            }
+        }
+        if (missing.Count > 0)
+            errors["sources"] = [$"No source {string.Join(", ", missing.Select(m => $"'{m}'"))} in this workspace."];
+        return ids;
+    }
+
+    private static List<string>? Events(IReadOnlyList<string>? events, Dictionary<string, string[]> errors)
+    {
+        if (events is null || events.Count == 0)
+            return null;
+        if (events.Count > 500 || events.Any(e => string.IsNullOrWhiteSpace(e) || e.Length > 200))
+        {
+            errors["events"] = ["events is a list of at most 500 event names of 1 to 200 characters (leave it out to send every event)."];
+            return null;
+        }
+        return events.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    private static DestinationType? ParseType(string? type, Dictionary<string, string[]> errors)
+    {
+        DestinationType? parsed = type switch
+        {
+            "webhook" => DestinationType.Webhook,
+            "meta" => DestinationType.Meta,
+            "tiktok" => DestinationType.TikTok,
+            "linkedin" => DestinationType.LinkedIn,
+            "ga4" => DestinationType.Ga4,
+            _ => null,
+        };
+        if (parsed is null)
+            errors["type"] = ["type is one of webhook, meta, tiktok, linkedin, ga4."];
+        return parsed;
+    }
+
+    internal static string TypeName(DestinationType type) => type switch
+    {
+        DestinationType.Webhook => "webhook",
+        DestinationType.Meta => "meta",
+        DestinationType.TikTok => "tiktok",
+        DestinationType.LinkedIn => "linkedin",
+        _ => "ga4",
+    };
+
+    private static JsonElement EmptyObject() => JsonDocument.Parse("{}").RootElement.Clone();
+
+    private static string WithoutSecrets(JsonElement config, IEnumerable<string> secrets)
+    {
+        var o = (JsonObject)JsonNode.Parse(config.GetRawText())!;
+        foreach (var s in secrets)
+            o.Remove(s);
+        return o.ToJsonString();
+    }
+
+    private DestinationDto ToDto(Destination row)
+    {
+        var config = (JsonObject)JsonNode.Parse(row.Config)!;
+        foreach (var (k, v) in Secrets(row))
+            config[k] = Mask(v);
+        return new DestinationDto(row.Id, row.Type, row.Name, row.Enabled, JsonSerializer.SerializeToElement(config),
+            JsonSerializer.Deserialize<List<Guid>>(row.Sources) ?? [], row.Events is null ? null : JsonSerializer.Deserialize<List<string>>(row.Events),
+            row.CreatedAt, row.UpdatedAt, null);
+    }
+
+    /// <summary>Enough of a secret to recognise it, never enough to use it.</summary>
+    internal static string Mask(string secret) => secret.Length <= 8 ? "••••" : "••••" + secret[^4..];
+
+    private static string Summary(Destination row) =>
+        AuditSummary.Of(new { row.Type, row.Name, row.Enabled, config = JsonNode.Parse(row.Config), sources = JsonNode.Parse(row.Sources), events = row.Events is null ? null : JsonNode.Parse(row.Events) });
+}
