@@ -69,7 +69,8 @@ public sealed class PanelFixture : IAsyncLifetime
     public async Task<IPage> SignInAsync(string email, string password = TestData.Password)
     {
         var page = await LoginAsync(email, password);
-        await page.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        // A generous limit: on a busy two-core machine the first sign-in of a run has taken over 30 s.
+        await page.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit, Timeout = 90_000 });
         return page;
     }
 
