@@ -60,6 +60,7 @@ internal static class PulseCli
         root.Subcommands.Add(PeopleCommands.Workspace());
         root.Subcommands.Add(ApiKeyCommands.ApiKey());
         root.Subcommands.Add(SourceCommands.Source());
+        root.Subcommands.Add(DestinationCommands.Destination());
         root.Subcommands.Add(EventCommands.Events());
         root.Subcommands.Add(PlanCommands.Plan());
         root.Subcommands.Add(QuarantineCommands.Quarantine());
