@@ -42,6 +42,8 @@ public static class DestinationsModule
             .WithSummary("Creates a destination: {type: webhook|meta|tiktok|linkedin|ga4, name, config, sources, events?, enabled?}; a webhook's signing secret is in this answer only.");
         group.MapPatch("/{id:guid}", Update).RequirePermission(Permission.DestinationsManage)
             .WithSummary("Changes name, enabled, config (secrets left out are kept), sources or events; fields left out stay.");
+        group.MapPost("/{id:guid}/rotate-secret", Rotate).RequirePermission(Permission.DestinationsManage)
+            .WithSummary("A webhook destination's new signing secret (in this answer only); the old one keeps signing for overlapHours (default 24, at most 168).");
         group.MapDelete("/{id:guid}", Delete).RequirePermission(Permission.DestinationsManage).WithSummary("Deletes a destination.");
         return api;
     }
@@ -61,6 +63,9 @@ public static class DestinationsModule
     private static async Task<Ok<DestinationDto>> Update(Guid id, UpdateDestinationRequest body, HttpContext http, DestinationService destinations, CancellationToken ct) =>
         TypedResults.Ok(await destinations.UpdateAsync(HttpActor.From(http), id, body, ct));
 
+    private static async Task<Ok<DestinationDto>> Rotate(Guid id, RotateSecretRequest? body, HttpContext http, DestinationService destinations, CancellationToken ct) =>
+        TypedResults.Ok(await destinations.RotateSecretAsync(HttpActor.From(http), id, body ?? new RotateSecretRequest(null), ct));
+
     private static async Task<NoContent> Delete(Guid id, HttpContext http, DestinationService destinations, CancellationToken ct)
     {
         await destinations.DeleteAsync(HttpActor.From(http), id, ct);
@@ -76,4 +81,5 @@ public static class DestinationsModule
 [JsonSerializable(typeof(Page<DestinationDto>))]
 [JsonSerializable(typeof(CreateDestinationRequest))]
 [JsonSerializable(typeof(UpdateDestinationRequest))]
+[JsonSerializable(typeof(RotateSecretRequest))]
 public sealed partial class DestinationsJsonContext : JsonSerializerContext;

@@ -23,3 +23,6 @@ public sealed record CreateDestinationRequest(string? Type, string? Name, JsonEl
 
 /// <summary>Fields left out stay as they are; a config replaces the old one, and secrets left out of it are kept; <c>events: []</c> sends every event again.</summary>
 public sealed record UpdateDestinationRequest(string? Name, JsonElement? Config, IReadOnlyList<string>? Sources, IReadOnlyList<string>? Events, bool? Enabled);
+
+/// <param name="OverlapHours">How long the old secret keeps signing too (default 24, 0 to 168).</param>
+public sealed record RotateSecretRequest(int? OverlapHours);

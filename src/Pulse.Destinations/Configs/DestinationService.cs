@@ -33,6 +33,9 @@ public sealed class DestinationService
 {
     private const string CursorKind = "destinations";
     private const string SigningSecret = "signingSecret";
+    private const string PreviousSecret = "previousSigningSecret";
+    private const string PreviousUntil = "previousSigningSecretUntil";
+    public const int MaxOverlapHours = 168;
     private readonly DestinationsDbContext _db;
     private readonly PulseDbContext _platform;
     private readonly AuditTrail _audit;
@@ -163,7 +166,7 @@ public sealed class DestinationService
                 {
                     foreach (var (k, v) in secrets)
                     {
-                        if (k != SigningSecret && !merged.ContainsKey(k))
+                        if (k is not (SigningSecret or PreviousSecret or PreviousUntil) && !merged.ContainsKey(k))
                             merged[k] = v;
                     }
                 }
@@ -191,6 +194,55 @@ public sealed class DestinationService
             row.UpdatedAt = _time.GetUtcNow();
             return (ToDto(row), (IReadOnlyList<AuditRecord>)[new AuditRecord("destination.updated", "destination", row.Id.ToString(), before, Summary(row))]);
         }, ct);
+    }
+
+    /// <summary>
+    /// Gives a webhook destination a new signing secret, shown once in the answer. For
+    /// <paramref name="request"/>'s overlap (24 hours unless given, at most a week; 0 ends the old
+    /// secret at once) deliveries are signed with both, so receivers can switch without losing any.
+    /// </summary>
+    public async Task<DestinationDto> RotateSecretAsync(Actor actor, Guid id, RotateSecretRequest request, CancellationToken ct)
+    {
+        actor.Demand(Permission.DestinationsManage);
+        var overlap = request.OverlapHours ?? 24;
+        if (overlap is < 0 or > MaxOverlapHours)
+            throw new ValidationException("overlapHours", $"overlapHours is 0 to {MaxOverlapHours} (a week).");
+        return await _audit.WriteAsync(_platform, _db, actor, async c =>
+        {
+            var row = await FindAsync(actor, id, tracking: true, c);
+            var secrets = Secrets(row);
+            if (!secrets.TryGetValue(SigningSecret, out var old))
+                throw new ConflictException($"The {row.Type} destination '{row.Name}' has no signing secret; only webhooks are signed.");
+            var now = _time.GetUtcNow();
+            secrets.Remove(PreviousSecret);
+            secrets.Remove(PreviousUntil);
+            if (overlap > 0)
+            {
+                secrets[PreviousSecret] = old;
+                secrets[PreviousUntil] = now.AddHours(overlap).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            }
+            var fresh = WebhookSignature.NewSecret();
+            secrets[SigningSecret] = fresh;
+            row.Secrets = _protector.Protect(JsonSerializer.Serialize(secrets));
+            row.UpdatedAt = now;
+            return (ToDto(row) with { SigningSecret = fresh },
+                (IReadOnlyList<AuditRecord>)[new AuditRecord("destination.secret_rotated", "destination", row.Id.ToString(), null, AuditSummary.Of(new { overlapHours = overlap }))]);
+        }, ct);
+    }
+
+    /// <summary>The secrets a webhook delivery is signed with at <paramref name="at"/>: the current one, then the previous one while its overlap lasts.</summary>
+    internal async Task<IReadOnlyList<string>> SigningSecretsAsync(Guid workspaceId, Guid id, DateTimeOffset at, CancellationToken ct)
+    {
+        var row = await _db.Destinations.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && d.WorkspaceId == workspaceId, ct)
+            ?? throw new NotFoundException($"A destination with the id '{id}'");
+        var secrets = Secrets(row);
+        var list = new List<string>();
+        if (secrets.TryGetValue(SigningSecret, out var current))
+            list.Add(current);
+        if (secrets.TryGetValue(PreviousSecret, out var previous) && secrets.TryGetValue(PreviousUntil, out var until)
+            && DateTimeOffset.Parse(until, System.Globalization.CultureInfo.InvariantCulture) > at)
+            list.Add(previous);
+        return list;
     }
 
     public async Task DeleteAsync(Actor actor, Guid id, CancellationToken ct)
@@ -291,7 +343,7 @@ public sealed class DestinationService
     {
         var config = (JsonObject)JsonNode.Parse(row.Config)!;
         foreach (var (k, v) in Secrets(row))
-            config[k] = Mask(v);
+            config[k] = k == PreviousUntil ? v : Mask(v);
         return new DestinationDto(row.Id, row.Type, row.Name, row.Enabled, JsonSerializer.SerializeToElement(config),
             JsonSerializer.Deserialize<List<Guid>>(row.Sources) ?? [], row.Events is null ? null : JsonSerializer.Deserialize<List<string>>(row.Events),
             row.CreatedAt, row.UpdatedAt, null);

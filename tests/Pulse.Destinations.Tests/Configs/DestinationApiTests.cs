@@ -92,6 +92,44 @@ public sealed class DestinationApiTests(DestinationsFixture fixture) : IClassFix
         Assert.Equal("growth", got.GetProperty("config").GetProperty("headers").GetProperty("X-Team").GetString());
     }
 
+    [Fact]
+    public async Task RotatingAWebhookSecret_SignsWithBothDuringTheOverlap_ThenOnlyTheNewOne()
+    {
+        var (ws, key, _) = await fixture.TenantAsync();
+        var (res, body) = await SendAsync(HttpMethod.Post, "/api/v1/destinations", key,
+            new { type = "webhook", name = "Hook", sources = new[] { "Web" }, config = new { url = "https://hooks.example.com/in" } });
+        TestData.AssertStatus(HttpStatusCode.Created, res, body.ToString());
+        var id = body.GetProperty("id").GetGuid();
+        var old = body.GetProperty("signingSecret").GetString()!;
+
+        (res, body) = await SendAsync(HttpMethod.Post, $"/api/v1/destinations/{id}/rotate-secret", key, new { overlapHours = 24 });
+        TestData.AssertStatus(HttpStatusCode.OK, res, body.ToString());
+        var fresh = body.GetProperty("signingSecret").GetString()!;
+        Assert.StartsWith("whsec_", fresh, StringComparison.Ordinal);
+        Assert.NotEqual(old, fresh);
+        var config = body.GetProperty("config");
+        Assert.Equal("••••" + fresh[^4..], config.GetProperty("signingSecret").GetString());
+        Assert.Equal("••••" + old[^4..], config.GetProperty("previousSigningSecret").GetString());
+        var rotatedAt = body.GetProperty("updatedAt").GetDateTimeOffset();
+        Assert.Equal(rotatedAt.AddHours(24), config.GetProperty("previousSigningSecretUntil").GetDateTimeOffset());
+        Assert.DoesNotContain(old, (await SendAsync(HttpMethod.Get, $"/api/v1/destinations/{id}", key)).Body.ToString(), StringComparison.Ordinal);
+
+        var during = await Server.WithScopeAsync<Pulse.Destinations.Configs.DestinationService, IReadOnlyList<string>>(s => s.SigningSecretsAsync(ws, id, rotatedAt.AddHours(23), default));
+        Assert.Equal([fresh, old], during);
+        var after = await Server.WithScopeAsync<Pulse.Destinations.Configs.DestinationService, IReadOnlyList<string>>(s => s.SigningSecretsAsync(ws, id, rotatedAt.AddHours(25), default));
+        Assert.Equal([fresh], after);
+
+        // Editing the config later keeps the rotation as it is.
+        (res, body) = await SendAsync(HttpMethod.Patch, $"/api/v1/destinations/{id}", key, new { config = new { url = "https://hooks.example.com/v2" } });
+        TestData.AssertStatus(HttpStatusCode.OK, res, body.ToString());
+        Assert.Equal("••••" + old[^4..], body.GetProperty("config").GetProperty("previousSigningSecret").GetString());
+
+        TestData.AssertStatus(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Post, $"/api/v1/destinations/{id}/rotate-secret", key, new { overlapHours = 500 })).Response);
+        (res, body) = await SendAsync(HttpMethod.Post, "/api/v1/destinations", key,
+            new { type = "ga4", name = "GA4", sources = new[] { "Web" }, config = new { measurementId = "G-ABC123XYZ", apiSecret = "s3cret-value" } });
+        TestData.AssertStatus(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, $"/api/v1/destinations/{body.GetProperty("id").GetGuid()}/rotate-secret", key, new { })).Response);
+    }
+
     [Theory]
     [InlineData("webhook", """{"url":"not a url"}""", "config.url")]
     [InlineData("webhook", """{"url":"http://10.1.2.3/hook"}""", "config.url")]
