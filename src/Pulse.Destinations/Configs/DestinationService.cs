@@ -61,16 +61,7 @@ public sealed class DestinationService
         actor.Demand(Permission.DestinationsManage);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var type = ParseType(request.Type, errors);
-        string? name = null;
-        try
-        {
-            name = Validate.Name("name", request.Name);
-        }
-        catch (ValidationException e)
-        {
-            foreach (var (k, v) in e.Errors)
-                errors[k] = v;
-        }
+        var name = CheckName(request.Name, errors);
         DestinationSettings? settings = null;
         var config = request.Config ?? EmptyObject();
         if (type is { } t)
@@ -145,17 +136,7 @@ public sealed class DestinationService
             var before = Summary(row);
             var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
             if (request.Name is not null)
-            {
-                try
-                {
-                    row.Name = Validate.Name("name", request.Name);
-                }
-                catch (ValidationException e)
-                {
-                    foreach (var (k, v) in e.Errors)
-                        errors[k] = v;
-                }
-            }
+                row.Name = CheckName(request.Name, errors) ?? row.Name;
             if (request.Config is { } config)
             {
                 var type = ParseType(row.Type, errors)!.Value;
@@ -304,30 +285,31 @@ public sealed class DestinationService
         return events.Distinct(StringComparer.Ordinal).ToList();
     }
 
-    private static DestinationType? ParseType(string? type, Dictionary<string, string[]> errors)
+    /// <summary>The name, or null with its problem added to <paramref name="errors"/>, so every problem of a request is reported at once.</summary>
+    private static string? CheckName(string? name, Dictionary<string, string[]> errors)
     {
-        DestinationType? parsed = type switch
+        try
         {
-            "webhook" => DestinationType.Webhook,
-            "meta" => DestinationType.Meta,
-            "tiktok" => DestinationType.TikTok,
-            "linkedin" => DestinationType.LinkedIn,
-            "ga4" => DestinationType.Ga4,
-            _ => null,
-        };
-        if (parsed is null)
-            errors["type"] = ["type is one of webhook, meta, tiktok, linkedin, ga4."];
-        return parsed;
+            return Validate.Name("name", name);
+        }
+        catch (ValidationException e)
+        {
+            foreach (var (k, v) in e.Errors)
+                errors[k] = v;
+            return null;
+        }
     }
 
-    internal static string TypeName(DestinationType type) => type switch
+    private static DestinationType? ParseType(string? type, Dictionary<string, string[]> errors)
     {
-        DestinationType.Webhook => "webhook",
-        DestinationType.Meta => "meta",
-        DestinationType.TikTok => "tiktok",
-        DestinationType.LinkedIn => "linkedin",
-        _ => "ga4",
-    };
+        if (type is not null && Enum.TryParse<DestinationType>(type, ignoreCase: true, out var parsed) && TypeName(parsed) == type)
+            return parsed;
+        errors["type"] = ["type is one of " + string.Join(", ", Enum.GetValues<DestinationType>().Select(TypeName)) + "."];
+        return null;
+    }
+
+    /// <summary>The type as the API and the table spell it: the enum's name in lower case (webhook, meta, tiktok, linkedin, ga4).</summary>
+    internal static string TypeName(DestinationType type) => type.ToString().ToLowerInvariant();
 
     private static JsonElement EmptyObject() => JsonDocument.Parse("{}").RootElement.Clone();
 

@@ -43,6 +43,9 @@ public class LocalFanOut : IFanOut
         return new Subscription(this, channel, handler);
     }
 
+    /// <summary>The channels with listeners on this node.</summary>
+    protected IEnumerable<string> LocalChannels() => _channels.Keys.Where(HasLocalListeners);
+
     protected bool HasLocalListeners(string channel)
     {
         if (!_channels.TryGetValue(channel, out var list))
@@ -134,8 +137,6 @@ public sealed partial class RedisFanOut : LocalFanOut, IDisposable
     private readonly TimeProvider _time = TimeProvider.System;
     private readonly ILogger<RedisFanOut> _log;
     private readonly Guid _node = Guid.NewGuid();
-    /// <summary>Channels with listeners on this node.</summary>
-    private readonly ConcurrentDictionary<string, byte> _local = new(StringComparer.Ordinal);
     /// <summary>Channels with listeners here whose Redis subscription is not made yet: 0 waiting for an attempt, 1 being attempted (one at a time, or messages would arrive twice).</summary>
     private readonly ConcurrentDictionary<string, byte> _pending = new(StringComparer.Ordinal);
     private readonly ITimer _tick;
@@ -174,7 +175,6 @@ public sealed partial class RedisFanOut : LocalFanOut, IDisposable
 
     protected override void FirstListener(string channel)
     {
-        _local[channel] = 0;
         _pending[channel] = 0;
         TrySubscribeRemote(channel);
         // Tell the other nodes at once rather than at the next announcement.
@@ -185,7 +185,6 @@ public sealed partial class RedisFanOut : LocalFanOut, IDisposable
     protected override void LastListenerLeft(string channel)
     {
         // The announcement is left to expire: another node may still watch the channel.
-        _local.TryRemove(channel, out _);
         _pending.TryRemove(channel, out _);
         _ = UnsubscribeRemoteAsync(channel);
     }
@@ -242,9 +241,10 @@ public sealed partial class RedisFanOut : LocalFanOut, IDisposable
             }
             var db = _redis.Database;
             var last = Interlocked.Read(ref _lastAnnounce);
-            if (!_local.IsEmpty && (last == 0 || _time.GetElapsedTime(last) >= AnnounceEvery))
+            var local = LocalChannels().Select(c => (RedisValue)c).ToArray();
+            if (local.Length > 0 && (last == 0 || _time.GetElapsedTime(last) >= AnnounceEvery))
             {
-                await db.ScriptEvaluateAsync(AnnounceScript, [WatchedKey], [.. _local.Keys.Select(c => (RedisValue)c)]);
+                await db.ScriptEvaluateAsync(AnnounceScript, [WatchedKey], local);
                 Interlocked.Exchange(ref _lastAnnounce, _time.GetTimestamp());
             }
             var watched = (RedisValue[])(await db.ScriptEvaluateAsync(WatchedScript, [WatchedKey]))!;
