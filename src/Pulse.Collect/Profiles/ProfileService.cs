@@ -17,7 +17,7 @@ namespace Pulse.Collect.Profiles;
 /// Profiles for people and for later modules: look-up by any id, consent, admins' merges and
 /// unmerges, and the data-subject requests (export, erase) that run every module's registered step.
 /// </summary>
-public sealed class ProfileService
+public sealed partial class ProfileService
 {
     private const string CursorKind = "profiles";
     private const int TimelineLength = 50;

@@ -14,15 +14,6 @@ using Pulse.Platform.Webhooks;
 
 namespace Pulse.Destinations.Configs;
 
-/// <summary>Section <c>Destinations</c>.</summary>
-public sealed class DestinationsOptions
-{
-    public const string Section = "Destinations";
-
-    /// <summary>Whether destinations may target private, loopback or link-local addresses (webhooks and API base URLs); off by default against SSRF.</summary>
-    public bool AllowPrivateNetworkTargets { get; set; }
-}
-
 /// <summary>
 /// Destination configs of a workspace. The config is checked by <see cref="DestinationSettings"/>;
 /// secrets (access tokens, API secrets, a webhook's signing secret) are encrypted with ASP.NET Core
@@ -36,6 +27,7 @@ public sealed class DestinationService
     private const string PreviousSecret = "previousSigningSecret";
     private const string PreviousUntil = "previousSigningSecretUntil";
     public const int MaxOverlapHours = 168;
+    internal const string SecretsPurpose = "Pulse.Destinations.Secrets.v1";
     private readonly DestinationsDbContext _db;
     private readonly PulseDbContext _platform;
     private readonly AuditTrail _audit;
@@ -43,16 +35,18 @@ public sealed class DestinationService
     private readonly SourceService _sources;
     private readonly IDataProtector _protector;
     private readonly DestinationsOptions _options;
+    private readonly Action<Guid?> _changed;
 
     internal DestinationService(DestinationsDbContext db, PulseDbContext platform, AuditTrail audit, TimeProvider time, SourceService sources,
-        IDataProtectionProvider protection, IOptions<DestinationsOptions> options)
+        IDataProtectionProvider protection, IOptions<DestinationsOptions> options, Action<Guid?> changed)
     {
+        _changed = changed;
         _db = db;
         _platform = platform;
         _audit = audit;
         _time = time;
         _sources = sources;
-        _protector = protection.CreateProtector("Pulse.Destinations.Secrets.v1");
+        _protector = protection.CreateProtector(SecretsPurpose);
         _options = options.Value;
     }
 
@@ -96,14 +90,14 @@ public sealed class DestinationService
             CreatedBy = actor.Name,
             UpdatedAt = now,
         };
-        return await _audit.WriteAsync(_platform, _db, actor, async c =>
+        return await Notify(_audit.WriteAsync(_platform, _db, actor, async c =>
         {
             if (await _db.Destinations.AnyAsync(d => d.WorkspaceId == actor.WorkspaceId && d.Name == row.Name, c))
                 throw new ConflictException($"The workspace already has a destination named '{row.Name}'.");
             _db.Destinations.Add(row);
             return (ToDto(row) with { SigningSecret = shownOnce },
                 (IReadOnlyList<AuditRecord>)[new AuditRecord("destination.created", "destination", row.Id.ToString(), null, Summary(row))]);
-        }, ct);
+        }, ct));
     }
 
     public async Task<Page<DestinationDto>> ListAsync(Actor actor, PageRequest page, CancellationToken ct)
@@ -130,7 +124,7 @@ public sealed class DestinationService
     public async Task<DestinationDto> UpdateAsync(Actor actor, Guid id, UpdateDestinationRequest request, CancellationToken ct)
     {
         actor.Demand(Permission.DestinationsManage);
-        return await _audit.WriteAsync(_platform, _db, actor, async c =>
+        return await Notify(_audit.WriteAsync(_platform, _db, actor, async c =>
         {
             var row = await FindAsync(actor, id, tracking: true, c);
             var before = Summary(row);
@@ -174,7 +168,7 @@ public sealed class DestinationService
                 throw new ConflictException($"The workspace already has a destination named '{row.Name}'.");
             row.UpdatedAt = _time.GetUtcNow();
             return (ToDto(row), (IReadOnlyList<AuditRecord>)[new AuditRecord("destination.updated", "destination", row.Id.ToString(), before, Summary(row))]);
-        }, ct);
+        }, ct));
     }
 
     /// <summary>
@@ -188,7 +182,7 @@ public sealed class DestinationService
         var overlap = request.OverlapHours ?? 24;
         if (overlap is < 0 or > MaxOverlapHours)
             throw new ValidationException("overlapHours", $"overlapHours is 0 to {MaxOverlapHours} (a week).");
-        return await _audit.WriteAsync(_platform, _db, actor, async c =>
+        return await Notify(_audit.WriteAsync(_platform, _db, actor, async c =>
         {
             var row = await FindAsync(actor, id, tracking: true, c);
             var secrets = Secrets(row);
@@ -208,7 +202,7 @@ public sealed class DestinationService
             row.UpdatedAt = now;
             return (ToDto(row) with { SigningSecret = fresh },
                 (IReadOnlyList<AuditRecord>)[new AuditRecord("destination.secret_rotated", "destination", row.Id.ToString(), null, AuditSummary.Of(new { overlapHours = overlap }))]);
-        }, ct);
+        }, ct));
     }
 
     /// <summary>The secrets a webhook delivery is signed with at <paramref name="at"/>: the current one, then the previous one while its overlap lasts.</summary>
@@ -216,7 +210,32 @@ public sealed class DestinationService
     {
         var row = await _db.Destinations.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && d.WorkspaceId == workspaceId, ct)
             ?? throw new NotFoundException($"A destination with the id '{id}'");
-        var secrets = Secrets(row);
+        return SigningSecrets(Secrets(row), at);
+    }
+
+    /// <summary>
+    /// A stored destination's settings as the delivery engine uses them (the saved config with its
+    /// secrets put back, checked again with today's rules) and its signing secrets at a given time;
+    /// null settings and the problems when the saved config no longer passes.
+    /// </summary>
+    internal static (DestinationSettings? Settings, Func<DateTimeOffset, IReadOnlyList<string>> SigningSecrets, string? Problem) Load(Destination row, IDataProtector protector, bool allowPrivate)
+    {
+        var secrets = JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(row.Secrets)) ?? [];
+        var config = System.Text.Json.Nodes.JsonNode.Parse(row.Config) as System.Text.Json.Nodes.JsonObject ?? [];
+        foreach (var (k, v) in secrets)
+        {
+            if (k is not (SigningSecret or PreviousSecret or PreviousUntil))
+                config[k] = v;
+        }
+        if (!Enum.TryParse<DestinationType>(row.Type, ignoreCase: true, out var type))
+            return (null, _ => [], $"unknown type '{row.Type}'");
+        using var doc = JsonDocument.Parse(config.ToJsonString());
+        var (settings, problems) = DestinationSettings.Parse(type, doc.RootElement, allowPrivate);
+        return (settings, at => SigningSecrets(secrets, at), settings is null ? string.Join(" ", problems.SelectMany(p => p.Value)) : null);
+    }
+
+    private static List<string> SigningSecrets(Dictionary<string, string> secrets, DateTimeOffset at)
+    {
         var list = new List<string>();
         if (secrets.TryGetValue(SigningSecret, out var current))
             list.Add(current);
@@ -229,12 +248,25 @@ public sealed class DestinationService
     public async Task DeleteAsync(Actor actor, Guid id, CancellationToken ct)
     {
         actor.Demand(Permission.DestinationsManage);
-        await _audit.WriteAsync(_platform, _db, actor, async c =>
+        await Notify(_audit.WriteAsync(_platform, _db, actor, async c =>
         {
             var row = await FindAsync(actor, id, tracking: true, c);
             _db.Destinations.Remove(row);
+            // Its delivery records go with it.
+            await _db.Cursors.Where(x => x.DestinationId == row.Id).ExecuteDeleteAsync(c);
+            await _db.Attempts.Where(x => x.DestinationId == row.Id).ExecuteDeleteAsync(c);
+            await _db.DeadLetters.Where(x => x.DestinationId == row.Id).ExecuteDeleteAsync(c);
+            await _db.Replays.Where(x => x.DestinationId == row.Id).ExecuteDeleteAsync(c);
             return (true, (IReadOnlyList<AuditRecord>)[new AuditRecord("destination.deleted", "destination", row.Id.ToString(), Summary(row), null)]);
-        }, ct);
+        }, ct));
+    }
+
+    /// <summary>Tells the delivery engine (in this process) that destinations changed, once the change is committed.</summary>
+    private async Task<T> Notify<T>(Task<T> work)
+    {
+        var result = await work;
+        _changed(null);
+        return result;
     }
 
     private async Task<Destination> FindAsync(Actor actor, Guid id, bool tracking, CancellationToken ct)

@@ -71,6 +71,9 @@ public static partial class EventMapping
             ["Order Refunded"] = (null, null, "refund"),
         }.ToFrozenDictionary(StringComparer.Ordinal);
 
+    /// <summary>The Pulse event names that have a default mapping to some platform.</summary>
+    public static IEnumerable<string> DefaultSourceNames => Defaults.Keys;
+
     /// <summary>The platform event <paramref name="eventName"/> (a track event's name) becomes, or null when it is not sent.</summary>
     /// <param name="rules">The destination's own rules, which win over the defaults.</param>
     public static string? Resolve(DestinationType type, string eventName, IReadOnlyList<EventMappingRule> rules)

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Pulse.Destinations.Configs;
+using Pulse.Destinations.Delivery;
 using Pulse.Platform.Storage;
 
 namespace Pulse.Destinations.Storage;
@@ -24,6 +25,10 @@ internal class DestinationsDbContext : DbContext
     }
 
     public DbSet<Destination> Destinations => Set<Destination>();
+    public DbSet<DestinationCursor> Cursors => Set<DestinationCursor>();
+    public DbSet<DeliveryAttempt> Attempts => Set<DeliveryAttempt>();
+    public DbSet<DeadLetter> DeadLetters => Set<DeadLetter>();
+    public DbSet<LogReplay> Replays => Set<LogReplay>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -44,6 +49,42 @@ internal class DestinationsDbContext : DbContext
             e.Property(d => d.Sources).HasMaxLength(10_000);
             e.Property(d => d.Events).HasMaxLength(20_000);
             e.Property(d => d.CreatedBy).HasMaxLength(300);
+        });
+        b.Entity<DestinationCursor>(e =>
+        {
+            e.ToTable("destination_cursors");
+            e.HasKey(c => c.DestinationId);
+        });
+        b.Entity<DeliveryAttempt>(e =>
+        {
+            e.ToTable("delivery_attempts");
+            e.HasKey(a => a.Id);
+            e.HasIndex(a => new { a.DestinationId, a.Id });
+            e.HasIndex(a => new { a.DestinationId, a.FirstSeq, a.LastSeq });
+            e.HasIndex(a => a.At);
+            e.Property(a => a.Kind).HasConversion<string>().HasMaxLength(10);
+            e.Property(a => a.Outcome).HasConversion<string>().HasMaxLength(10);
+            e.Property(a => a.Response).HasMaxLength(2000);
+        });
+        b.Entity<DeadLetter>(e =>
+        {
+            e.ToTable("dead_letters");
+            e.HasKey(d => d.Id);
+            e.HasIndex(d => new { d.DestinationId, d.Seq }).IsUnique();
+            e.HasIndex(d => new { d.DestinationId, d.State, d.Id });
+            e.Property(d => d.State).HasConversion<string>().HasMaxLength(12);
+            e.Property(d => d.MessageId).HasMaxLength(200);
+            e.Property(d => d.Event).HasMaxLength(200);
+            e.Property(d => d.Reason).HasMaxLength(1000);
+            e.Property(d => d.Response).HasMaxLength(2000);
+        });
+        b.Entity<LogReplay>(e =>
+        {
+            e.ToTable("log_replays");
+            e.HasKey(r => r.Id);
+            e.HasIndex(r => new { r.DestinationId, r.State });
+            e.Property(r => r.State).HasConversion<string>().HasMaxLength(10);
+            e.Property(r => r.RequestedBy).HasMaxLength(300);
         });
     }
 }

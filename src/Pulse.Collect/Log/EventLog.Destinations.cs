@@ -1,0 +1,109 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+
+namespace Pulse.Collect.Log;
+
+public abstract partial class EventLog
+{
+    /// <summary>
+    /// Events of one workspace after <paramref name="afterSeq"/> (and up to <paramref name="toSeq"/>
+    /// when given) from the listed sources, in log order, at most <paramref name="max"/>; with the
+    /// head the read covers: when fewer than <paramref name="max"/> come back, nothing else matches up
+    /// to that head, so a reader may move its position there. Destinations read their queue this way.
+    /// </summary>
+    /// <param name="names">Only track events of these names and other calls of these types (page, identify …), or null for every event.</param>
+    public Task<(IReadOnlyList<LoggedEvent> Events, long Head)> ReadSelectedAsync(
+        Guid workspaceId, IReadOnlyList<Guid> sources, IReadOnlyList<string>? names, long afterSeq, long? toSeq, int max, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        // Every event up to the readable head is visible to the query that follows (commits are in number order).
+        var head = ReadableHead;
+        var upTo = Math.Min(head, toSeq ?? long.MaxValue);
+        if (sources.Count == 0 || upTo <= afterSeq)
+            return Task.FromResult<(IReadOnlyList<LoggedEvent>, long)>(([], upTo));
+        using var c = _store.Open();
+        using var cmd = c.CreateCommand();
+        var sql = new StringBuilder($"SELECT {EventStore.Columns} FROM all_events WHERE workspace_id = $ws AND seq > $after AND seq <= $upto AND source_id IN (");
+        EventStore.Add(cmd, "ws", workspaceId);
+        EventStore.Add(cmd, "after", afterSeq);
+        EventStore.Add(cmd, "upto", upTo);
+        AppendList(sql, cmd, "s", sources.Cast<object>().ToList());
+        sql.Append(')');
+        if (names is not null)
+        {
+            if (names.Count == 0)
+                return Task.FromResult<(IReadOnlyList<LoggedEvent>, long)>(([], upTo));
+            // Track events by name, the other calls (page, identify …) by their type.
+            var list = new StringBuilder();
+            AppendList(list, cmd, "n", names.Cast<object>().ToList());
+            sql.Append($" AND (event IN ({list}) OR (event IS NULL AND type IN ({list})))");
+        }
+        sql.Append(" ORDER BY seq LIMIT $max");
+        EventStore.Add(cmd, "max", max);
+        cmd.CommandText = _store.Sql(sql.ToString());
+        return Task.FromResult<(IReadOnlyList<LoggedEvent>, long)>((ReadAll(cmd), upTo));
+    }
+
+    /// <summary>The events of a workspace at the given positions still in the log (a dead letter's event may have passed the retention period).</summary>
+    public Task<IReadOnlyList<LoggedEvent>> ReadPositionsAsync(Guid workspaceId, IReadOnlyList<long> seqs, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        if (seqs.Count == 0)
+            return Task.FromResult<IReadOnlyList<LoggedEvent>>([]);
+        using var c = _store.Open();
+        using var cmd = c.CreateCommand();
+        var sql = new StringBuilder($"SELECT {EventStore.Columns} FROM all_events WHERE workspace_id = $ws AND seq IN (");
+        EventStore.Add(cmd, "ws", workspaceId);
+        AppendList(sql, cmd, "q", seqs.Cast<object>().ToList());
+        sql.Append(") ORDER BY seq");
+        cmd.CommandText = _store.Sql(sql.ToString());
+        return Task.FromResult<IReadOnlyList<LoggedEvent>>(ReadAll(cmd));
+    }
+
+    /// <summary>The first and last position of a workspace's events received in [<paramref name="from"/>, <paramref name="to"/>), or null when there are none.</summary>
+    public Task<(long First, long Last)?> PositionsReceivedAsync(Guid workspaceId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        using var c = _store.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = _store.Sql("SELECT min(seq), max(seq) FROM all_events WHERE workspace_id = $ws AND received_at >= $from AND received_at < $to");
+        EventStore.Add(cmd, "ws", workspaceId);
+        EventStore.Add(cmd, "from", from.UtcDateTime);
+        EventStore.Add(cmd, "to", to.UtcDateTime);
+        using var r = cmd.ExecuteReader();
+        (long, long)? range = r.Read() && !r.IsDBNull(0) ? (Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture)) : null;
+        return Task.FromResult(range);
+    }
+
+    /// <summary>The position of a workspace's event sent with <paramref name="messageId"/>, or null.</summary>
+    public Task<long?> PositionOfAsync(Guid workspaceId, string messageId, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        using var c = _store.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = _store.Sql("SELECT max(seq) FROM all_events WHERE workspace_id = $ws AND message_id = $m");
+        EventStore.Add(cmd, "ws", workspaceId);
+        EventStore.Add(cmd, "m", messageId);
+        return Task.FromResult(cmd.ExecuteScalar() is { } v and not DBNull ? Convert.ToInt64(v, CultureInfo.InvariantCulture) : (long?)null);
+    }
+
+    private static void AppendList(StringBuilder sql, DbCommand cmd, string prefix, IReadOnlyList<object> values)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            var name = prefix + i.ToString(CultureInfo.InvariantCulture);
+            sql.Append(i == 0 ? "$" : ", $").Append(name);
+            EventStore.Add(cmd, name, values[i]);
+        }
+    }
+
+    private static List<LoggedEvent> ReadAll(DbCommand cmd)
+    {
+        using var reader = cmd.ExecuteReader();
+        var list = new List<LoggedEvent>();
+        while (reader.Read())
+            list.Add(Map(reader));
+        return list;
+    }
+}
