@@ -29,18 +29,21 @@ public static class DestinationsModule
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, DestinationsJsonContext.Default));
         services.AddSingleton<DeliveryStore>();
         services.AddSingleton<DeliveryMetrics>();
-        services.AddSingleton<DeliveryEngine>();
+        services.AddSingleton<DeliveryClients>();
         services.AddScoped(sp => new DestinationService(
             sp.GetRequiredService<DestinationsDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(), sp.GetRequiredService<IDataProtectionProvider>(),
-            sp.GetRequiredService<IOptions<DestinationsOptions>>(), id => sp.GetRequiredService<DeliveryEngine>().Signal(id)));
-        services.AddScoped<DeliveryService>();
+            sp.GetRequiredService<IOptions<DestinationsOptions>>(), id => sp.GetService<DeliveryEngine>()?.Signal(id)));
+        services.AddScoped(sp => new DeliveryService(
+            sp.GetRequiredService<DestinationsDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
+            sp.GetRequiredService<Pulse.Collect.Log.EventLog>(), sp.GetRequiredService<DeliveryClients>(), sp.GetService<DeliveryEngine>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>(), sp.GetRequiredService<IOptions<DestinationsOptions>>()));
         return services;
     }
 
     /// <summary>The server's part: the delivery engine runs (not in CLI commands, which share the services).</summary>
     public static IServiceCollection AddDestinationsDelivery(this IServiceCollection services) =>
-        services.AddHostedService(sp => sp.GetRequiredService<DeliveryEngine>());
+        services.AddSingleton<DeliveryEngine>().AddHostedService(sp => sp.GetRequiredService<DeliveryEngine>());
 
     public static IEndpointRouteBuilder MapDestinationsApi(this IEndpointRouteBuilder api)
     {

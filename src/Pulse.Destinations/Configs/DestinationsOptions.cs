@@ -46,6 +46,20 @@ public sealed class DestinationsOptions : IValidatableObject
     /// <summary>How often a node looks for new or changed destinations (an edit on this node is seen at once).</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the alert watcher looks at each destination (the period its error rate is measured over).</summary>
+    public TimeSpan AlertCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Share of failed requests in a check period that raises <c>destinations.errors</c>.</summary>
+    [Range(0.01, 1.0)]
+    public double AlertErrorRate { get; set; } = 0.5;
+
+    /// <summary>Requests a check period needs before its error rate counts.</summary>
+    [Range(1, 100_000)]
+    public int AlertMinimumRequests { get; set; } = 3;
+
+    /// <summary>Age of the oldest pending event that raises <c>destinations.backlog</c>.</summary>
+    public TimeSpan AlertQueueAge { get; set; } = TimeSpan.FromMinutes(15);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         IEnumerable<ValidationResult> Span(string name, TimeSpan value, TimeSpan min, TimeSpan max)
@@ -59,6 +73,8 @@ public sealed class DestinationsOptions : IValidatableObject
             .Concat(Span(nameof(MaxRetryAfter), MaxRetryAfter, TimeSpan.Zero, TimeSpan.FromHours(24)))
             .Concat(Span(nameof(BreakDuration), BreakDuration, TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1)))
             .Concat(Span(nameof(RequestTimeout), RequestTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5)))
-            .Concat(Span(nameof(RefreshInterval), RefreshInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)));
+            .Concat(Span(nameof(RefreshInterval), RefreshInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)))
+            .Concat(Span(nameof(AlertCheckInterval), AlertCheckInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)))
+            .Concat(Span(nameof(AlertQueueAge), AlertQueueAge, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7)));
     }
 }

@@ -11,7 +11,6 @@ using Pulse.Destinations.Connectors;
 using Pulse.Destinations.Mapping;
 using Pulse.Destinations.Storage;
 using Pulse.Platform.Cluster;
-using Pulse.Platform.Webhooks;
 
 namespace Pulse.Destinations.Delivery;
 
@@ -23,14 +22,14 @@ namespace Pulse.Destinations.Delivery;
 /// </summary>
 internal sealed partial class DeliveryEngine(
     EventLog log, IServiceScopeFactory scopes, DeliveryStore store, ILeases leases, IOptions<DestinationsOptions> options,
-    IDataProtectionProvider protection, TimeProvider time, DeliveryMetrics metrics, ILoggerFactory loggers) : BackgroundService
+    IDataProtectionProvider protection, TimeProvider time, DeliveryMetrics metrics, ILoggerFactory loggers, Pulse.Platform.Alerts.IAlerts alerts,
+    DeliveryClients clients) : BackgroundService
 {
     public const string LeaseGroupName = "destinations";
     private readonly ConcurrentDictionary<Guid, DestinationWorker> _workers = new();
     private readonly ConcurrentDictionary<Guid, string> _problems = new();
     private readonly ILogger _logger = loggers.CreateLogger<DeliveryEngine>();
     private readonly IDataProtector _protector = protection.CreateProtector(DestinationService.SecretsPurpose);
-    private readonly Lazy<(HttpClient Guarded, HttpClient Open)> _clients = new(() => (Client(allowPrivate: false), Client(allowPrivate: true)));
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The worker of a destination when this node runs it.</summary>
@@ -47,9 +46,6 @@ internal sealed partial class DeliveryEngine(
         Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
-    /// <summary>The HTTP client requests to <paramref name="settings"/>' endpoint go through (refusing private networks unless the operator allowed them).</summary>
-    public HttpClient ClientFor() => options.Value.AllowPrivateNetworkTargets ? _clients.Value.Open : _clients.Value.Guarded;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -57,6 +53,8 @@ internal sealed partial class DeliveryEngine(
         metrics.Observe(() => _workers.Values);
         var writer = store.RunWriterAsync(stoppingToken);
         var lastPrune = long.MinValue;
+        var lastAlertCheck = time.GetTimestamp();
+        var watcher = new DeliveryAlerts(alerts, o);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -65,7 +63,12 @@ internal sealed partial class DeliveryEngine(
                 var leaseChange = group.Changed;
                 try
                 {
-                    await RefreshAsync(group.Owned, o, stoppingToken);
+                    var enabled = await RefreshAsync(group.Owned, o, stoppingToken);
+                    if (time.GetElapsedTime(lastAlertCheck) >= o.AlertCheckInterval)
+                    {
+                        lastAlertCheck = time.GetTimestamp();
+                        await watcher.CheckAsync(_workers.Values.ToList(), enabled, stoppingToken);
+                    }
                     if (lastPrune == long.MinValue || time.GetElapsedTime(lastPrune) >= TimeSpan.FromHours(1))
                     {
                         lastPrune = time.GetTimestamp();
@@ -76,7 +79,7 @@ internal sealed partial class DeliveryEngine(
                 {
                     LogRefreshFailed(_logger, e);
                 }
-                await Task.WhenAny(changed, leaseChange).WaitAsync(o.RefreshInterval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.WhenAny(changed, leaseChange).WaitAsync(o.RefreshInterval < o.AlertCheckInterval ? o.RefreshInterval : o.AlertCheckInterval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
         finally
@@ -87,7 +90,8 @@ internal sealed partial class DeliveryEngine(
         }
     }
 
-    private async Task RefreshAsync(IReadOnlyDictionary<int, long> owned, DestinationsOptions o, CancellationToken ct)
+    /// <summary>Starts, restarts and stops workers to match the enabled destinations this node holds; returns the ids of every enabled destination.</summary>
+    private async Task<IReadOnlySet<Guid>> RefreshAsync(IReadOnlyDictionary<int, long> owned, DestinationsOptions o, CancellationToken ct)
     {
         List<Destination> rows;
         await using (var scope = scopes.CreateAsyncScope())
@@ -126,11 +130,12 @@ internal sealed partial class DeliveryEngine(
                 cursor = new DestinationCursor { DestinationId = row.Id, Seq = since is { } r ? r.First - 1 : log.ReadableHead };
                 await store.SaveCursorAsync(row.Id, cursor.Seq, null, ct);
             }
-            var worker = new DestinationWorker(row, settings, connector, signing, log, scopes, store, ClientFor(), o, time, metrics,
+            var worker = new DestinationWorker(row, settings, connector, signing, log, scopes, store, clients.Client, o, time, metrics,
                 loggers.CreateLogger($"Pulse.Destinations.Delivery.{row.Type}"));
             worker.Start(cursor.Seq, cursor.FailingSince);
             _workers[row.Id] = worker;
         }
+        return rows.Select(r => r.Id).ToHashSet();
     }
 
     /// <summary>The partition of the lease group a destination belongs to (stable across nodes and restarts).</summary>
@@ -140,15 +145,6 @@ internal sealed partial class DeliveryEngine(
         id.TryWriteBytes(bytes);
         var hash = System.IO.Hashing.XxHash32.HashToUInt32(bytes);
         return (int)(hash % (uint)partitions);
-    }
-
-    private static HttpClient Client(bool allowPrivate)
-    {
-        var handler = TargetGuard.CreateHandler(allowPrivate);
-        handler.AllowAutoRedirect = false;
-        handler.MaxConnectionsPerServer = 64;
-        handler.AutomaticDecompression = System.Net.DecompressionMethods.All;
-        return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not refresh the destinations this node delivers")]

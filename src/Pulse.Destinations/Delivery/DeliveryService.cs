@@ -16,10 +16,12 @@ namespace Pulse.Destinations.Delivery;
 
 /// <summary>
 /// What people see and do about deliveries: the delivery log, dead letters and sending them
-/// again, replays of the log, a destination's status, and the "send test event" action.
+/// again, replays of the log, a destination's status, and the "send test event" action. The
+/// engine is null in CLI commands (the server delivers): work queued there is picked up by the
+/// server's engine on its next look.
 /// </summary>
 internal sealed class DeliveryService(
-    DestinationsDbContext db, PulseDbContext platform, AuditTrail audit, EventLog log, DeliveryEngine engine, TimeProvider time,
+    DestinationsDbContext db, PulseDbContext platform, AuditTrail audit, EventLog log, DeliveryClients clients, DeliveryEngine? engine, TimeProvider time,
     IDataProtectionProvider protection, IOptions<DestinationsOptions> options)
 {
     private const string AttemptCursor = "deliveries";
@@ -102,7 +104,7 @@ internal sealed class DeliveryService(
             return (n, (IReadOnlyList<AuditRecord>)[new AuditRecord("destination.dead_letters_redriven", "destination", id.ToString(), null,
                 AuditSummary.Of(new { queued = n, ids = ids.Count, request.Event, request.From, request.To }))]);
         }, ct);
-        engine.Signal(id);
+        engine?.Signal(id);
         return new RedriveResult(queued);
     }
 
@@ -138,7 +140,7 @@ internal sealed class DeliveryService(
             return Task.FromResult((true, (IReadOnlyList<AuditRecord>)[new AuditRecord("destination.replay_requested", "destination", destination.Id.ToString(), null,
                 AuditSummary.Of(new { from, to, firstSeq = range.First, lastSeq = range.Last }))]));
         }, ct);
-        engine.Signal(id);
+        engine?.Signal(id);
         return ToDto(row);
     }
 
@@ -173,13 +175,13 @@ internal sealed class DeliveryService(
         var cursor = await db.Cursors.AsNoTracking().FirstOrDefaultAsync(c => c.DestinationId == id, ct);
         var dead = await db.DeadLetters.CountAsync(d => d.DestinationId == id && d.State != DeadLetterState.Redelivered, ct);
         var head = log.Head;
-        if (engine.Worker(id) is { } w)
+        if (engine?.Worker(id) is { } w)
         {
             return new DestinationStatusDto("running", null, w.Position, head, w.Behind, w.InFlight, w.OldestPendingAge.TotalSeconds, w.Circuit,
                 cursor?.FailingSince, w.LastError, w.LastErrorAt, w.LastDeliveredAt, dead);
         }
         var position = cursor?.Seq ?? 0;
-        var problem = engine.Problem(id);
+        var problem = engine?.Problem(id);
         var state = !row.Enabled ? "disabled" : problem is not null ? "stopped" : "elsewhere";
         return new DestinationStatusDto(state, problem, position, head, Math.Max(0, head - position), 0, 0, null, cursor?.FailingSince, null, null, null, dead);
     }
@@ -210,7 +212,7 @@ internal sealed class DeliveryService(
         Answer answer;
         try
         {
-            answer = await Sender.SendAsync(engine.ClientFor(), connector, settings, [outgoing], now, signing(now), timeout.Token);
+            answer = await Sender.SendAsync(clients.Client, connector, settings, [outgoing], now, signing(now), timeout.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

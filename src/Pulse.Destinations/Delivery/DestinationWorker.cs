@@ -94,6 +94,13 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
     public Guid Id => _row.Id;
     public Guid WorkspaceId => _row.WorkspaceId;
     public string TypeName => _row.Type;
+    public string Name => _row.Name;
+    private long _requests;
+    private long _failures;
+
+    /// <summary>Requests sent since the worker started, and those that failed or were refused (for the alert watcher).</summary>
+    public long RequestsTotal => Interlocked.Read(ref _requests);
+    public long FailuresTotal => Interlocked.Read(ref _failures);
     public DateTimeOffset Version => _row.UpdatedAt;
     public long Position => Interlocked.Read(ref _position);
     public long Behind => Math.Max(0, _log.Head - Position);
@@ -561,6 +568,9 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
     {
         var now = _time.GetUtcNow();
         _metrics.Request(this, verdict.Outcome);
+        Interlocked.Increment(ref _requests);
+        if (verdict.Outcome != DeliveryOutcome.Delivered)
+            Interlocked.Increment(ref _failures);
         if (verdict.Outcome != DeliveryOutcome.Delivered)
         {
             SetError(verdict.Message);

@@ -112,6 +112,7 @@ internal static class DestinationCommands
         cmd.Subcommands.Add(list);
         cmd.Subcommands.Add(update);
         cmd.Subcommands.Add(delete);
+        DeliveryCommands.AddTo(cmd);
         return cmd;
     }
 

@@ -61,6 +61,7 @@ internal static class PulseCli
         root.Subcommands.Add(ApiKeyCommands.ApiKey());
         root.Subcommands.Add(SourceCommands.Source());
         root.Subcommands.Add(DestinationCommands.Destination());
+        root.Subcommands.Add(DeliveryCommands.Replay());
         root.Subcommands.Add(EventCommands.Events());
         root.Subcommands.Add(PlanCommands.Plan());
         root.Subcommands.Add(QuarantineCommands.Quarantine());

@@ -108,33 +108,7 @@ internal static class QuarantineCommands
     }
 
     /// <summary>The server holds the event log; ask it to replay, with the local admin token.</summary>
-    private static async Task<ReplayResult> ThroughServerAsync(DataDirectory data, Guid workspace, ReplayRequest body, CancellationToken ct)
-    {
-        var token = LocalAdminToken.Read(data) ?? throw new CliException($"A server runs on {data.Path} but published no {LocalAdminToken.FileName}; restart it with this version of Pulse.");
-        using var http = new HttpClient { BaseAddress = new Uri(ServerLock.LocalAddress(data)), Timeout = TimeSpan.FromMinutes(30) };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/quarantine/replay")
-        {
-            Content = JsonContent.Create(body, CollectJsonContext.Default.ReplayRequest),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue(LocalAdminToken.Scheme, token);
-        request.Headers.Add(LocalAdminToken.WorkspaceHeader, workspace.ToString());
-        request.Headers.Add(LocalAdminToken.UserHeader, Environment.UserName);
-        using var response = await http.SendAsync(request, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
-        if (!response.IsSuccessStatusCode)
-        {
-            string? detail = null;
-            try
-            {
-                using var doc = JsonDocument.Parse(text);
-                detail = doc.RootElement.TryGetProperty("detail", out var d) ? d.GetString() : null;
-            }
-            catch (JsonException)
-            {
-                // Not a problem document; the status says enough.
-            }
-            throw new CliException($"The server refused the replay ({(int)response.StatusCode}): {detail ?? response.ReasonPhrase}", (int)response.StatusCode is 400 ? 2 : 1);
-        }
-        return JsonSerializer.Deserialize(text, CollectJsonContext.Default.ReplayResult)!;
-    }
+    private static Task<ReplayResult> ThroughServerAsync(DataDirectory data, Guid workspace, ReplayRequest body, CancellationToken ct) =>
+        LocalApi.SendAsync(data, workspace, HttpMethod.Post, "/api/v1/quarantine/replay", body, CollectJsonContext.Default.ReplayRequest,
+            CollectJsonContext.Default.ReplayResult, "replay", ct);
 }

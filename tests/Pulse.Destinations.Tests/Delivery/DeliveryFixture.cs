@@ -23,6 +23,8 @@ public sealed class DeliveryFixture : IAsyncLifetime
         ["Destinations:RetryMaxDelay"] = "00:00:00.400",
         ["Destinations:BreakDuration"] = "00:00:00.500",
         ["Destinations:RefreshInterval"] = "00:00:00.200",
+        ["Destinations:AlertCheckInterval"] = "00:00:00.500",
+        ["Destinations:AlertMinimumRequests"] = "2",
         ["Collect:DuckDbMemoryLimit"] = "256MB",
     });
 

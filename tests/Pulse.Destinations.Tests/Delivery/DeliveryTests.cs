@@ -237,4 +237,30 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
         Assert.Equal("rejected", refused.GetProperty("outcome").GetString());
         Assert.Contains("Invalid OAuth access token", refused.GetProperty("response").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task FailingDestination_RaisesAnErrorAlert_ClearedWhenItRecovers()
+    {
+        var shop = await fixture.ShopAsync();
+        await using var meta = await MetaCapiServer.StartAsync();
+        meta.FailNext(10, HttpStatusCode.BadGateway);
+        var id = (await shop.CreateAsync("meta", "Meta ads", MetaConfig(meta))).GetProperty("id").GetString();
+        await Task.Delay(300);
+        await shop.SendAsync(Orders("alert", 5));
+
+        async Task<JsonElement?> AlertAsync(string state)
+        {
+            var items = (await shop.CallAsync(HttpMethod.Get, $"/api/v1/alerts?state={state}")).GetProperty("items").EnumerateArray();
+            return items.Where(a => a.GetProperty("kind").GetString() == "destinations.errors" && a.GetProperty("key").GetString() == $"destination:{id}:errors")
+                .Select(a => (JsonElement?)a).FirstOrDefault();
+        }
+        await Shop.EventuallyAsync(async () => await AlertAsync("open") is not null, "an open destinations.errors alert");
+        var open = (await AlertAsync("open"))!.Value;
+        Assert.Contains("Meta ads", open.GetProperty("title").GetString(), StringComparison.Ordinal);
+        Assert.Contains("HTTP 502", open.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        await Shop.EventuallyAsync(() => meta.Events.Count == 5, "the events at Meta once it recovers");
+        await shop.SendAsync(Orders("alert-after", 3));
+        await Shop.EventuallyAsync(async () => await AlertAsync("cleared") is not null, "the alert cleared after recovery");
+    }
 }

@@ -97,7 +97,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         {
             http.Response.StatusCode = (int)f.Status;
             if (f.RetryAfter is { } s)
-                http.Response.Headers.RetryAfter = s.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                http.Response.Headers.RetryAfter = s.ToString(global::System.Globalization.CultureInfo.InvariantCulture);
             await http.Response.WriteAsync("temporarily unavailable");
             return;
         }
@@ -108,7 +108,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             await http.Response.WriteAsync("bad signature");
             return;
         }
-        var text = System.Text.Encoding.UTF8.GetString(raw);
+        var text = global::System.Text.Encoding.UTF8.GetString(raw);
         var headers = http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         lock (_accepted)
             _accepted.Add(new Delivery(text, JsonDocument.Parse(text).RootElement.Clone(), headers, TimeProvider.System.GetUtcNow()));
