@@ -59,6 +59,8 @@ public static class DestinationsModule
         group.MapDelete("/{id:guid}", Delete).RequirePermission(Permission.DestinationsManage).WithSummary("Deletes a destination and its delivery records.");
         group.MapGet("/{id:guid}/status", Status).RequirePermission(Permission.DestinationsRead)
             .WithSummary("How delivery stands: position in the log, how far behind, requests in flight, oldest pending event, circuit, last error, dead letters.");
+        group.MapGet("/{id:guid}/activity", Activity).RequirePermission(Permission.DestinationsRead)
+            .WithSummary("Events delivered and requests by outcome per minute over the last minutes= (1 to 1440, default 60).");
         group.MapGet("/{id:guid}/deliveries", Deliveries).RequirePermission(Permission.DestinationsRead)
             .WithSummary("The delivery log, newest first: each request with its events, status, latency and the platform's answer; messageId= for one event's attempts, outcome= delivered|failed|rejected.");
         group.MapGet("/{id:guid}/dead-letters", DeadLetters).RequirePermission(Permission.DestinationsRead)
@@ -74,8 +76,15 @@ public static class DestinationsModule
         return api;
     }
 
+    /// <summary>The demo's built-in receivers, when <c>Destinations:DemoSink</c> is on (only <c>pulse demo</c> sets it).</summary>
+    public static IEndpointRouteBuilder MapDestinationsDemoSink(this IEndpointRouteBuilder app) =>
+        app.ServiceProvider.GetRequiredService<IOptions<DestinationsOptions>>().Value.DemoSink ? app.MapDemoSink() : app;
+
     private static async Task<Ok<DestinationStatusDto>> Status(Guid id, HttpContext http, DeliveryService deliveries, CancellationToken ct) =>
         TypedResults.Ok(await deliveries.StatusAsync(HttpActor.From(http), id, ct));
+
+    private static async Task<Ok<IReadOnlyList<DeliveryMinuteDto>>> Activity(Guid id, int? minutes, HttpContext http, DeliveryService deliveries, CancellationToken ct) =>
+        TypedResults.Ok(await deliveries.ActivityAsync(HttpActor.From(http), id, minutes ?? 60, ct));
 
     private static async Task<Ok<Page<DeliveryAttemptDto>>> Deliveries(Guid id, string? messageId, string? outcome, string? cursor, int? limit, HttpContext http,
         DeliveryService deliveries, CancellationToken ct) =>
@@ -146,4 +155,5 @@ public static class DestinationsModule
 [JsonSerializable(typeof(LogReplayDto))]
 [JsonSerializable(typeof(IReadOnlyList<LogReplayDto>))]
 [JsonSerializable(typeof(TestEventResult))]
+[JsonSerializable(typeof(IReadOnlyList<DeliveryMinuteDto>))]
 public sealed partial class DestinationsJsonContext : JsonSerializerContext;

@@ -32,7 +32,13 @@ public sealed class PanelFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = await TestServer.StartAsync();
+        // Destinations may deliver to this server's own demo receivers (loopback).
+        Server = await TestServer.StartAsync(new()
+        {
+            ["Destinations:AllowPrivateNetworkTargets"] = "true",
+            ["Destinations:DemoSink"] = "true",
+            ["Destinations:RefreshInterval"] = "00:00:00.200",
+        });
         var owner = await Server.WithScopeAsync<UserService, UserDto>(s => s.CreateAsync(null, OwnerEmail, TestData.Password, "Olga Owner", default));
         Acme = await Server.WithScopeAsync<WorkspaceService, WorkspaceDto>(s => s.CreateAsync("Acme", owner.Id, null, default));
         Beta = await Server.WithScopeAsync<WorkspaceService, WorkspaceDto>(s => s.CreateAsync("Beta", owner.Id, null, default));

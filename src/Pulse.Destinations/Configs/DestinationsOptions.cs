@@ -10,6 +10,9 @@ public sealed class DestinationsOptions : IValidatableObject
     /// <summary>Whether destinations may target private, loopback or link-local addresses (webhooks and API base URLs); off by default against SSRF.</summary>
     public bool AllowPrivateNetworkTargets { get; set; }
 
+    /// <summary>Maps the demo's built-in receivers under /demo-sink (set by <c>pulse demo</c> only).</summary>
+    public bool DemoSink { get; set; }
+
     /// <summary>How long a failing batch is retried before its events go to the dead-letter store (at least 72 hours unless lowered on purpose).</summary>
     public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(72);
 

@@ -25,6 +25,9 @@ internal abstract class Connector
     {
         DestinationType.Webhook => WebhookConnector.Instance,
         DestinationType.Meta => MetaConnector.Instance,
+        DestinationType.TikTok => TikTokConnector.Instance,
+        DestinationType.LinkedIn => LinkedInConnector.Instance,
+        DestinationType.Ga4 => Ga4Connector.Instance,
         _ => null,
     };
 
@@ -36,6 +39,16 @@ internal abstract class Connector
 
     /// <summary>Why <paramref name="e"/> cannot be sent to this platform at <paramref name="now"/>, or null.</summary>
     public virtual string? Problem(DestinationSettings settings, OutgoingEvent e, DateTimeOffset now) => null;
+
+    /// <summary>Events with different keys never share a request (GA4: one visitor per request); null: any events may.</summary>
+    public virtual string? BatchKey(Pulse.Collect.Log.LoggedEvent e) => null;
+
+    /// <summary>The request of the "send test event" action (GA4 asks its validation server instead).</summary>
+    public virtual HttpRequestMessage BuildTest(DestinationSettings settings, IReadOnlyList<OutgoingEvent> events, DateTimeOffset now, IReadOnlyList<string> signingSecrets) =>
+        Build(settings, events, now, signingSecrets);
+
+    /// <summary>Reads the answer to <see cref="BuildTest"/>.</summary>
+    public virtual Verdict ClassifyTest(HttpStatusCode status, string body) => Classify(status, body);
 
     public abstract HttpRequestMessage Build(DestinationSettings settings, IReadOnlyList<OutgoingEvent> events, DateTimeOffset now, IReadOnlyList<string> signingSecrets);
 

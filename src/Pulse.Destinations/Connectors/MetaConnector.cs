@@ -115,45 +115,38 @@ internal sealed class MetaConnector : Connector
         if (p.ValueKind != JsonValueKind.Object)
             return;
         w.WriteStartObject("custom_data");
-        if ((Number(p, "revenue") ?? Number(p, "total") ?? Number(p, "value") ?? Number(p, "price")) is { } value)
+        if (Ecommerce.Value(p) is { } value)
             w.WriteNumber("value", value);
-        if (Str(p, "currency") is { } currency)
+        if (Ecommerce.Currency(p) is { } currency)
             w.WriteString("currency", currency.ToLowerInvariant());
-        if (Str(p, "order_id") is { } order)
+        if (Ecommerce.Str(p, "order_id") is { } order)
             w.WriteString("order_id", order);
-        if (Str(p, "name") is { } name)
+        if (Ecommerce.Str(p, "name") is { } name)
             w.WriteString("content_name", name);
-        if (Str(p, "category") is { } category)
+        if (Ecommerce.Str(p, "category") is { } category)
             w.WriteString("content_category", category);
-        if (Str(p, "query") is { } query)
+        if (Ecommerce.Str(p, "query") is { } query)
             w.WriteString("search_string", query);
-        var products = p.TryGetProperty("products", out var list) && list.ValueKind == JsonValueKind.Array
-            ? list.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.Object).ToList()
-            : Str(p, "product_id") is not null ? [p] : [];
+        var products = Ecommerce.Products(p);
         if (products.Count > 0)
         {
             w.WriteString("content_type", "product");
             w.WriteStartArray("content_ids");
             foreach (var x in products)
-            {
-                if ((Str(x, "product_id") ?? Str(x, "sku")) is { } id)
-                    w.WriteStringValue(id);
-            }
+                w.WriteStringValue(x.Id);
             w.WriteEndArray();
             w.WriteStartArray("contents");
             foreach (var x in products)
             {
-                if ((Str(x, "product_id") ?? Str(x, "sku")) is not { } id)
-                    continue;
                 w.WriteStartObject();
-                w.WriteString("id", id);
-                w.WriteNumber("quantity", Number(x, "quantity") ?? 1);
-                if (Number(x, "price") is { } price)
+                w.WriteString("id", x.Id);
+                w.WriteNumber("quantity", x.Quantity);
+                if (x.Price is { } price)
                     w.WriteNumber("item_price", price);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            w.WriteNumber("num_items", products.Sum(x => Number(x, "quantity") ?? 1));
+            w.WriteNumber("num_items", products.Sum(x => x.Quantity));
         }
         w.WriteEndObject();
     }
@@ -185,20 +178,4 @@ internal sealed class MetaConnector : Connector
             return new Verdict(DeliveryOutcome.Failed, text);
         return new Verdict(DeliveryOutcome.Rejected, message is null ? $"HTTP {code}: {Excerpt(body, 300)}" : text);
     }
-
-    private static string? Str(JsonElement o, string name) =>
-        o.TryGetProperty(name, out var v) ? v.ValueKind switch
-        {
-            JsonValueKind.String => v.GetString(),
-            JsonValueKind.Number => v.GetRawText(),
-            _ => null,
-        } : null;
-
-    private static double? Number(JsonElement o, string name) =>
-        o.TryGetProperty(name, out var v) ? v.ValueKind switch
-        {
-            JsonValueKind.Number => v.GetDouble(),
-            JsonValueKind.String when double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
-            _ => null,
-        } : null;
 }

@@ -41,3 +41,6 @@ public sealed record DestinationStatusDto(
 /// <summary>What the "send test event" action got back.</summary>
 /// <param name="Outcome">delivered, failed or rejected; "invalid" when the test event itself could not be sent (the reason in <paramref name="Response"/>).</param>
 public sealed record TestEventResult(string Outcome, int? Status, int LatencyMs, string? Response, string MessageId);
+
+/// <summary>One minute of a destination's deliveries: events delivered, and requests by outcome.</summary>
+public sealed record DeliveryMinuteDto(DateTimeOffset Minute, long EventsDelivered, long Delivered, long Failed, long Rejected);

@@ -126,8 +126,14 @@ internal sealed partial class DeliveryEngine(
             if (cursor is null)
             {
                 // A new destination's queue starts with the events received since it was created (older ones come by a replay).
+                // Everything acknowledged so far must be readable first, or events still on their way into the store
+                // would fall on the wrong side of the start.
+                var acknowledged = log.Head;
+                await log.CaughtUpAsync(TimeSpan.FromSeconds(5), ct);
+                if (log.ReadableHead < acknowledged)
+                    continue;
                 var since = await log.PositionsReceivedAsync(row.WorkspaceId, row.CreatedAt, DateTimeOffset.MaxValue, ct);
-                cursor = new DestinationCursor { DestinationId = row.Id, Seq = since is { } r ? r.First - 1 : log.ReadableHead };
+                cursor = new DestinationCursor { DestinationId = row.Id, Seq = since is { } r ? r.First - 1 : acknowledged };
                 await store.SaveCursorAsync(row.Id, cursor.Seq, null, ct);
             }
             var worker = new DestinationWorker(row, settings, connector, signing, log, scopes, store, clients.Client, o, time, metrics,

@@ -56,6 +56,36 @@ internal sealed class DeliveryService(
         return new Page<DeliveryAttemptDto>(items.Select(ToDto).ToList(), result.NextCursor);
     }
 
+    /// <summary>Requests and events per minute over the last <paramref name="minutes"/> minutes, by outcome (for the panel's chart).</summary>
+    public async Task<IReadOnlyList<DeliveryMinuteDto>> ActivityAsync(Actor actor, Guid id, int minutes, CancellationToken ct)
+    {
+        actor.Demand(Permission.DestinationsRead);
+        if (minutes is < 1 or > 1440)
+            throw new ValidationException("minutes", "minutes is 1 to 1440.");
+        await FindAsync(actor, id, ct);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var first = now / 60_000 - minutes + 1;
+        var since = first * 60_000;
+        var rows = await db.Database.SqlQuery<ActivityRow>(
+            $"""SELECT "At" / 60000 AS "Minute", "Outcome", COUNT(*) AS "Requests", SUM("Events") AS "Events" FROM delivery_attempts WHERE "DestinationId" = {id} AND "At" >= {since} AND "Kind" <> 'Test' GROUP BY "At" / 60000, "Outcome" """)
+            .ToListAsync(ct);
+        return Enumerable.Range(0, minutes).Select(i =>
+        {
+            var m = first + i;
+            long Requests(DeliveryOutcome o) => rows.Where(r => r.Minute == m && r.Outcome == o.ToString()).Sum(r => r.Requests);
+            var delivered = rows.Where(r => r.Minute == m && r.Outcome == nameof(DeliveryOutcome.Delivered)).Sum(r => r.Events);
+            return new DeliveryMinuteDto(DateTimeOffset.FromUnixTimeMilliseconds(m * 60_000), delivered, Requests(DeliveryOutcome.Delivered), Requests(DeliveryOutcome.Failed), Requests(DeliveryOutcome.Rejected));
+        }).ToList();
+    }
+
+    private sealed class ActivityRow
+    {
+        public long Minute { get; set; }
+        public string Outcome { get; set; } = "";
+        public long Requests { get; set; }
+        public long Events { get; set; }
+    }
+
     public async Task<Page<DeadLetterDto>> DeadLettersAsync(Actor actor, Guid id, string? state, string? eventName, PageRequest page, CancellationToken ct)
     {
         actor.Demand(Permission.DestinationsRead);
@@ -212,7 +242,7 @@ internal sealed class DeliveryService(
         Answer answer;
         try
         {
-            answer = await Sender.SendAsync(clients.Client, connector, settings, [outgoing], now, signing(now), timeout.Token);
+            answer = await Sender.SendAsync(clients.Client, connector, settings, [outgoing], now, signing(now), timeout.Token, test: true);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

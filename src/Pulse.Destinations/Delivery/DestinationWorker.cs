@@ -246,7 +246,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
                     var upTo = events.Count == _batch * 2 ? events[^1].Seq : head;
                     if (upTo > read)
                     {
-                        foreach (var chunk in Cut(Select(events), upTo, DeliveryKind.Live))
+                        foreach (var chunk in Cut(Select(events), read, upTo, DeliveryKind.Live))
                         {
                             chunk.Task = SendChunkAsync(chunk, ct);
                             pending.Enqueue(chunk);
@@ -331,9 +331,10 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
             await _store.RedriveEndedAsync(_row.Id, unmapped, delivered: false, "The destination's mapping no longer sends this event.", ct);
         if (selected.Count > 0)
         {
-            var chunk = new Chunk(selected, selected[^1].Event.Seq, DeliveryKind.Redrive);
-            var result = await SendChunkAsync(chunk, ct);
-            await _store.RedriveEndedAsync(_row.Id, result.Delivered, delivered: true, null, ct);
+            var delivered = new List<long>();
+            foreach (var chunk in Cut(selected, 0, 0, DeliveryKind.Redrive))
+                delivered.AddRange((await SendChunkAsync(chunk, ct)).Delivered);
+            await _store.RedriveEndedAsync(_row.Id, delivered, delivered: true, null, ct);
         }
         return true;
     }
@@ -346,7 +347,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
         var (events, head) = await _log.ReadSelectedAsync(_row.WorkspaceId, _sources, _names, replay.Position, replay.LastSeq, _batch, ct);
         var upTo = events.Count == _batch ? events[^1].Seq : head;
         long sent = 0, dead = 0;
-        foreach (var chunk in Cut(Select(events), upTo, DeliveryKind.Replay))
+        foreach (var chunk in Cut(Select(events), replay.Position, upTo, DeliveryKind.Replay))
         {
             var result = await SendChunkAsync(chunk, ct);
             sent += result.Delivered.Count;
@@ -398,18 +399,28 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
         return _settings.ConsentMatch == ConsentMatch.All ? refused == 0 : refused < _settings.ConsentCategories.Count;
     }
 
-    /// <summary>Batches of at most the platform's size; the last one carries the position the read covered (so filtered-out events move the cursor too).</summary>
-    private IEnumerable<Chunk> Cut(List<Item> items, long upTo, DeliveryKind kind)
+    /// <summary>
+    /// Batches of at most the platform's size (events of one key together, for platforms that need
+    /// it). The last one carries the position the read covered (so filtered-out events move the
+    /// cursor too); when events are regrouped by key, the others carry no progress of their own, so
+    /// the cursor passes the read only once all of its batches are finished.
+    /// </summary>
+    private IEnumerable<Chunk> Cut(List<Item> items, long from, long upTo, DeliveryKind kind)
     {
         if (items.Count == 0)
         {
             yield return new Chunk([], upTo, kind);
             yield break;
         }
-        for (var i = 0; i < items.Count; i += _batch)
+        var grouped = items.Any(i => _connector.BatchKey(i.Event) is not null);
+        var groups = grouped
+            ? items.GroupBy(i => _connector.BatchKey(i.Event) ?? "", StringComparer.Ordinal).Select(g => g.ToList()).ToList()
+            : [items];
+        var parts = groups.SelectMany(g => Enumerable.Range(0, (g.Count + _batch - 1) / _batch).Select(i => g.GetRange(i * _batch, Math.Min(_batch, g.Count - i * _batch)))).ToList();
+        for (var i = 0; i < parts.Count; i++)
         {
-            var part = items.GetRange(i, Math.Min(_batch, items.Count - i));
-            yield return new Chunk(part, i + _batch >= items.Count ? upTo : part[^1].Event.Seq, kind);
+            var last = i == parts.Count - 1;
+            yield return new Chunk(parts[i], last ? upTo : grouped ? from : parts[i][^1].Event.Seq, kind);
         }
     }
 

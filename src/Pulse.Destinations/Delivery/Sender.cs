@@ -11,9 +11,9 @@ internal sealed record Answer(Verdict Verdict, int? Status, string? Body, TimeSp
 internal static class Sender
 {
     public static async Task<Answer> SendAsync(HttpClient http, Connector connector, DestinationSettings settings, IReadOnlyList<OutgoingEvent> events,
-        DateTimeOffset now, IReadOnlyList<string> signingSecrets, CancellationToken ct)
+        DateTimeOffset now, IReadOnlyList<string> signingSecrets, CancellationToken ct, bool test = false)
     {
-        using var request = connector.Build(settings, events, now, signingSecrets);
+        using var request = test ? connector.BuildTest(settings, events, now, signingSecrets) : connector.Build(settings, events, now, signingSecrets);
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Pulse-Destinations", "1"));
         try
         {
@@ -25,7 +25,7 @@ internal static class Sender
                 { Date: { } at } => at - now,
                 _ => (TimeSpan?)null,
             };
-            return new Answer(connector.Classify(response.StatusCode, body), (int)response.StatusCode, body, retryAfter);
+            return new Answer(test ? connector.ClassifyTest(response.StatusCode, body) : connector.Classify(response.StatusCode, body), (int)response.StatusCode, body, retryAfter);
         }
         catch (HttpRequestException e)
         {

@@ -36,12 +36,16 @@ internal static class ServerCommands
         {
             var flags = PulseCli.Flags(parsed, urls);
             flags.TryAdd("Storage:DataDirectory", "./pulse-demo");
+            // The demo's destinations deliver to receivers built into this server (loopback).
+            flags.TryAdd("Destinations:DemoSink", "true");
+            flags.TryAdd("Destinations:AllowPrivateNetworkTargets", "true");
             var seedValue = parsed.GetValue(seed);
             DemoSeeder.Credentials? credentials = null;
             var progress = new Progress<long>(n => CliOutput.Info($"Demo traffic: {n:N0} events stored…"));
-            return await ServeAsync(flags, async app => credentials = await new DemoSeeder(app.Services, seedValue, parsed.GetValue(sessions), progress).SeedAsync(ct), (app, addresses) =>
+            return await ServeAsync(flags, async app => credentials = await new DemoSeeder(app.Services, seedValue, parsed.GetValue(sessions), progress).SeedAsync(ct), async (app, addresses) =>
             {
                 var url = addresses.FirstOrDefault() ?? "http://localhost:5080";
+                await new DemoSeeder(app.Services, seedValue).SeedDestinationsAsync(url, ct);
                 CliOutput.Ok("Pulse demo is running.");
                 CliOutput.Info($"  Open:     {url}/");
                 CliOutput.Info($"  Owner:    {credentials!.OwnerEmail} / {credentials.Password}");
@@ -49,7 +53,6 @@ internal static class ServerCommands
                 CliOutput.Info($"  API key:  {credentials.ApiKey}");
                 CliOutput.Info($"  Try:      curl -H 'Authorization: Bearer {credentials.ApiKey}' {url}/api/v1/workspaces/current");
                 CliOutput.Info($"  API docs: {url}/scalar/v1");
-                return Task.CompletedTask;
             }, ct);
         }));
         return cmd;

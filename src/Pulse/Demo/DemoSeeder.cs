@@ -1,6 +1,7 @@
 using Bogus;
 using Pulse.Collect.Demo;
 using Pulse.Collect.Sources;
+using Pulse.Destinations.Configs;
 using Pulse.Platform.Access;
 using Pulse.Platform.ApiKeys;
 using Pulse.Platform.Paging;
@@ -64,6 +65,53 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
         var key = await keys.CreateAsync(actor, DemoKeyName, nameof(WorkspaceRole.Admin), null, ct);
         return new Credentials(OwnerEmail, ViewerEmail, password, key.Key);
     }
+
+    /// <summary>
+    /// The shop's destinations, once: a partner's webhook and a Meta Conversions API destination,
+    /// both delivering to the receivers built into the demo server at <paramref name="baseUrl"/>, and
+    /// a replay of the last two days into each, so that the delivery pages show real traffic.
+    /// </summary>
+    public async Task SeedDestinationsAsync(string baseUrl, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var sp = scope.ServiceProvider;
+        var shop = await sp.GetRequiredService<WorkspaceService>().FindAsync(WorkspaceName, ct);
+        if (shop is null)
+            return;
+        var actor = Actor.Cli(shop.Id);
+        var destinations = sp.GetRequiredService<DestinationService>();
+        if ((await destinations.ListAsync(actor, new PageRequest(null, 1), ct)).Items.Count > 0)
+            return;
+        var root = baseUrl.TrimEnd('/');
+        var webhook = await destinations.CreateAsync(actor, new CreateDestinationRequest("webhook", "Partner CRM", Json(new
+        {
+            url = root + "/demo-sink/webhook",
+            batchSize = 100,
+            pii = new[] { "email" },
+        }), ["Web shop", "iOS app"], ["Order Completed", "Signed Up"], true), ct);
+        var meta = await destinations.CreateAsync(actor, new CreateDestinationRequest("meta", "Meta Conversions API", Json(new
+        {
+            baseUrl = root + "/demo-sink/meta",
+            pixelId = "1234567890123",
+            accessToken = "demo-token-for-the-built-in-sink",
+            consent = new { categories = new[] { "advertising" }, match = "all" },
+        }), ["Web shop"], null, true), ct);
+        var now = sp.GetRequiredService<TimeProvider>().GetUtcNow();
+        var deliveries = sp.GetRequiredService<Pulse.Destinations.Delivery.DeliveryService>();
+        foreach (var id in new[] { webhook.Id, meta.Id })
+        {
+            try
+            {
+                await deliveries.ReplayAsync(actor, id, new Pulse.Destinations.Delivery.ReplayRequest(now.AddDays(-2), now), ct);
+            }
+            catch (Pulse.Platform.Access.ValidationException)
+            {
+                // No traffic in the last two days (the demo was started without it): nothing to replay.
+            }
+        }
+    }
+
+    private static System.Text.Json.JsonElement Json(object value) => System.Text.Json.JsonSerializer.SerializeToElement(value);
 
     /// <summary>Sources of the shop and, unless turned off, about 90 days of its traffic.</summary>
     private async Task SeedEventsAsync(IServiceProvider sp, Actor owner, CancellationToken ct)

@@ -119,6 +119,7 @@ internal static class PulseHost
 
         app.MapApiGroup().MapPlatformApi().MapCollectApi().MapDestinationsApi();
         app.MapCollectIngest();
+        app.MapDestinationsDemoSink();
         app.MapPulseWeb();
         return app;
     }
