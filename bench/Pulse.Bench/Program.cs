@@ -53,9 +53,16 @@ if (mode == "cluster")
     await ClusterLoad.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? seconds : 30), clusterConnections);
     return 0;
 }
+if (mode == "destinations")
+{
+    // Forwarding from the log to a local stub destination: rate, drain and delay at half the rate, beside the ingest rate.
+    var destinationConnections = args.Length > 2 && int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var dc) ? dc : 32;
+    await DestinationLoad.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? seconds : 20), destinationConnections);
+    return 0;
+}
 if (mode is not ("all" or "micro" or "http" or "ingest" or "log"))
 {
-    Console.Error.WriteLine("usage: Pulse.Bench [all|micro|http|ingest|cluster|log|stages|duck|pageurl] [seconds|count] [connections]");
+    Console.Error.WriteLine("usage: Pulse.Bench [all|micro|http|ingest|cluster|destinations|log|stages|duck|pageurl] [seconds|count] [connections]");
     return 2;
 }
 if (mode == "log")

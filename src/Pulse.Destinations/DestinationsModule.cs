@@ -30,6 +30,9 @@ public static class DestinationsModule
         services.AddSingleton<DeliveryStore>();
         services.AddSingleton<DeliveryMetrics>();
         services.AddSingleton<DeliveryClients>();
+        services.AddScoped<Pulse.Platform.Privacy.IDataSubjectStep>(sp => new DestinationsSubjectStep(sp.GetRequiredService<DestinationsDbContext>(),
+            sp.GetRequiredService<DeliveryClients>(), sp.GetRequiredService<IDataProtectionProvider>(), sp.GetRequiredService<IOptions<DestinationsOptions>>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddScoped(sp => new DestinationService(
             sp.GetRequiredService<DestinationsDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(), sp.GetRequiredService<IDataProtectionProvider>(),
@@ -49,6 +52,8 @@ public static class DestinationsModule
     {
         var group = api.MapGroup("/destinations").WithTags("Destinations");
         group.MapGet("/", List).RequirePermission(Permission.DestinationsRead).WithSummary("Destinations of the workspace, paged; secrets masked.");
+        group.MapGet("/erasures", Erasures).RequirePermission(Permission.DestinationsRead)
+            .WithSummary("What each destination was told about data-subject erasures, newest first: sent, failed or unsupported (the platform documents no deletion).");
         group.MapGet("/{id:guid}", Get).RequirePermission(Permission.DestinationsRead).WithSummary("One destination; secrets masked.");
         group.MapPost("/", Create).RequirePermission(Permission.DestinationsManage)
             .WithSummary("Creates a destination: {type: webhook|meta|tiktok|linkedin|ga4, name, config, sources, events?, enabled?}; a webhook's signing secret is in this answer only.");
@@ -79,6 +84,9 @@ public static class DestinationsModule
     /// <summary>The demo's built-in receivers, when <c>Destinations:DemoSink</c> is on (only <c>pulse demo</c> sets it).</summary>
     public static IEndpointRouteBuilder MapDestinationsDemoSink(this IEndpointRouteBuilder app) =>
         app.ServiceProvider.GetRequiredService<IOptions<DestinationsOptions>>().Value.DemoSink ? app.MapDemoSink() : app;
+
+    private static async Task<Ok<Page<DestinationErasureDto>>> Erasures(string? cursor, int? limit, HttpContext http, DeliveryService deliveries, CancellationToken ct) =>
+        TypedResults.Ok(await deliveries.ErasuresAsync(HttpActor.From(http), PageRequest.Create(cursor, limit), ct));
 
     private static async Task<Ok<DestinationStatusDto>> Status(Guid id, HttpContext http, DeliveryService deliveries, CancellationToken ct) =>
         TypedResults.Ok(await deliveries.StatusAsync(HttpActor.From(http), id, ct));
@@ -155,5 +163,6 @@ public static class DestinationsModule
 [JsonSerializable(typeof(LogReplayDto))]
 [JsonSerializable(typeof(IReadOnlyList<LogReplayDto>))]
 [JsonSerializable(typeof(TestEventResult))]
+[JsonSerializable(typeof(Page<DestinationErasureDto>))]
 [JsonSerializable(typeof(IReadOnlyList<DeliveryMinuteDto>))]
 public sealed partial class DestinationsJsonContext : JsonSerializerContext;

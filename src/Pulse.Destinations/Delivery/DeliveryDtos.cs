@@ -44,3 +44,8 @@ public sealed record TestEventResult(string Outcome, int? Status, int LatencyMs,
 
 /// <summary>One minute of a destination's deliveries: events delivered, and requests by outcome.</summary>
 public sealed record DeliveryMinuteDto(DateTimeOffset Minute, long EventsDelivered, long Delivered, long Failed, long Rejected);
+
+/// <summary>What one destination was told about an erasure.</summary>
+/// <param name="Outcome">sent (the receiver acknowledged), failed, or unsupported (see <paramref name="Message"/>).</param>
+/// <param name="Ids">How many ids of the person were in the request (the ids themselves are not kept).</param>
+public sealed record DestinationErasureDto(Guid Id, DateTimeOffset At, Guid DestinationId, string Destination, string Type, string Outcome, int? Status, int Ids, string Message);

@@ -76,6 +76,9 @@ internal sealed class DeadLetter
     public Guid WorkspaceId { get; set; }
     public long Seq { get; set; }
     public required string MessageId { get; set; }
+    /// <summary>The person's ids, so that an erasure finds the dead letters of their events.</summary>
+    public string? UserId { get; set; }
+    public string? AnonymousId { get; set; }
     public string? Event { get; set; }
     public required string Reason { get; set; }
     public int? Status { get; set; }
@@ -115,4 +118,25 @@ internal sealed class LogReplay
     public required string RequestedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
+}
+
+/// <summary>
+/// What one destination was told about an erasure: a webhook gets a signed <c>delete</c> message;
+/// the ad platforms document no deletion of events sent through their conversion APIs (GA4's User
+/// Deletion API needs Google OAuth credentials a GA4 destination does not hold), which is recorded
+/// as such. No ids of the person are kept here, only how many were sent.
+/// </summary>
+internal sealed class DestinationErasure
+{
+    public Guid Id { get; set; }
+    public Guid WorkspaceId { get; set; }
+    public Guid DestinationId { get; set; }
+    public required string DestinationName { get; set; }
+    public required string Type { get; set; }
+    public DateTimeOffset At { get; set; }
+    /// <summary>sent, failed or unsupported.</summary>
+    public required string Outcome { get; set; }
+    public int? Status { get; set; }
+    public int Ids { get; set; }
+    public required string Message { get; set; }
 }

@@ -86,6 +86,13 @@ internal sealed class DeliveryService(
         public long Events { get; set; }
     }
 
+    public async Task<Page<DestinationErasureDto>> ErasuresAsync(Actor actor, PageRequest page, CancellationToken ct)
+    {
+        actor.Demand(Permission.DestinationsRead);
+        return await db.Erasures.AsNoTracking().Where(e => e.WorkspaceId == actor.WorkspaceId)
+            .PageAsync(e => e.Id, "destination-erasures", page, e => new DestinationErasureDto(e.Id, e.At, e.DestinationId, e.DestinationName, e.Type, e.Outcome, e.Status, e.Ids, e.Message), ct);
+    }
+
     public async Task<Page<DeadLetterDto>> DeadLettersAsync(Actor actor, Guid id, string? state, string? eventName, PageRequest page, CancellationToken ct)
     {
         actor.Demand(Permission.DestinationsRead);

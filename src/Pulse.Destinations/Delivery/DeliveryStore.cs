@@ -97,7 +97,11 @@ internal sealed partial class DeliveryStore(IServiceScopeFactory scopes, TimePro
         {
             if (!existing.TryGetValue(e.Seq, out var row))
             {
-                row = new DeadLetter { Id = Guid.CreateVersion7(now), DestinationId = destination.Id, WorkspaceId = destination.WorkspaceId, Seq = e.Seq, MessageId = e.MessageId, Reason = reason };
+                row = new DeadLetter
+                {
+                    Id = Guid.CreateVersion7(now), DestinationId = destination.Id, WorkspaceId = destination.WorkspaceId, Seq = e.Seq, MessageId = e.MessageId,
+                    UserId = e.UserId, AnonymousId = e.AnonymousId, Reason = reason,
+                };
                 db.DeadLetters.Add(row);
             }
             row.Event = target ?? e.Event ?? e.Type;

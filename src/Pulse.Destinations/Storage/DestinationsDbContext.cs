@@ -29,6 +29,7 @@ internal class DestinationsDbContext : DbContext
     public DbSet<DeliveryAttempt> Attempts => Set<DeliveryAttempt>();
     public DbSet<DeadLetter> DeadLetters => Set<DeadLetter>();
     public DbSet<LogReplay> Replays => Set<LogReplay>();
+    public DbSet<DestinationErasure> Erasures => Set<DestinationErasure>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -74,9 +75,23 @@ internal class DestinationsDbContext : DbContext
             e.HasIndex(d => new { d.DestinationId, d.State, d.Id });
             e.Property(d => d.State).HasConversion<string>().HasMaxLength(12);
             e.Property(d => d.MessageId).HasMaxLength(200);
+            e.Property(d => d.UserId).HasMaxLength(200);
+            e.Property(d => d.AnonymousId).HasMaxLength(200);
+            e.HasIndex(d => new { d.WorkspaceId, d.UserId });
+            e.HasIndex(d => new { d.WorkspaceId, d.AnonymousId });
             e.Property(d => d.Event).HasMaxLength(200);
             e.Property(d => d.Reason).HasMaxLength(1000);
             e.Property(d => d.Response).HasMaxLength(2000);
+        });
+        b.Entity<DestinationErasure>(e =>
+        {
+            e.ToTable("destination_erasures");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.WorkspaceId, x.Id });
+            e.Property(x => x.DestinationName).HasMaxLength(100);
+            e.Property(x => x.Type).HasMaxLength(20);
+            e.Property(x => x.Outcome).HasMaxLength(12);
+            e.Property(x => x.Message).HasMaxLength(1000);
         });
         b.Entity<LogReplay>(e =>
         {

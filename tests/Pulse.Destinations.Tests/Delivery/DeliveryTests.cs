@@ -263,4 +263,36 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
         await shop.SendAsync(Orders("alert-after", 3));
         await Shop.EventuallyAsync(async () => await AlertAsync("cleared") is not null, "the alert cleared after recovery");
     }
+
+    [Fact]
+    public async Task Erasure_SendsWebhooksASignedDelete_DropsTheDeadLetters_AndRecordsWhatEachDestinationCouldDo()
+    {
+        var shop = await fixture.ShopAsync();
+        await using var hook = await WebhookReceiver.StartAsync();
+        await using var meta = await MetaCapiServer.StartAsync();
+        var created = await shop.CreateAsync("webhook", "CRM", new { url = hook.Url.ToString() });
+        hook.Secret = created.GetProperty("signingSecret").GetString();
+        var metaId = (await shop.CreateAsync("meta", "Meta", MetaConfig(meta))).GetProperty("id").GetString();
+        await Task.Delay(300);
+        var stale = Shop.Order("erase-old", "leaving", TimeProvider.System.GetUtcNow().AddDays(-9));
+        await shop.SendAsync([Shop.Order("erase-1", "leaving"), stale]);
+        await Shop.EventuallyAsync(() => hook.Messages.Count == 2, "the events at the webhook");
+        await Shop.EventuallyAsync(async () => (await shop.CallAsync(HttpMethod.Get, $"/api/v1/destinations/{metaId}/dead-letters")).GetProperty("items").GetArrayLength() == 1, "the stale event dead-lettered at Meta");
+        await Shop.EventuallyAsync(async () => (await shop.Server.SendAsync(HttpMethod.Get, "/api/v1/profiles/leaving", shop.Key)).StatusCode == HttpStatusCode.OK, "the profile");
+
+        var erasure = await shop.CallAsync(HttpMethod.Delete, "/api/v1/profiles/leaving");
+        Assert.Equal(1, erasure.GetProperty("steps").GetProperty("destinations").GetInt64());
+        var delete = hook.Accepted.Single(d => d.Json.TryGetProperty("type", out var t) && t.GetString() == "delete");
+        Assert.Equal(0, hook.RefusedSignatures);
+        Assert.Contains("leaving", delete.Json.GetProperty("userIds").EnumerateArray().Select(x => x.GetString()));
+        Assert.Contains("anon-leaving", delete.Json.GetProperty("anonymousIds").EnumerateArray().Select(x => x.GetString()));
+        Assert.Empty((await shop.CallAsync(HttpMethod.Get, $"/api/v1/destinations/{metaId}/dead-letters")).GetProperty("items").EnumerateArray());
+
+        var records = (await shop.CallAsync(HttpMethod.Get, "/api/v1/destinations/erasures")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal("sent", records.Single(r => r.GetProperty("type").GetString() == "webhook").GetProperty("outcome").GetString());
+        var metaRecord = records.Single(r => r.GetProperty("type").GetString() == "meta");
+        Assert.Equal("unsupported", metaRecord.GetProperty("outcome").GetString());
+        Assert.Contains("documents no deletion", metaRecord.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("leaving", string.Join(",", records.Select(r => r.GetRawText())), StringComparison.Ordinal);
+    }
 }

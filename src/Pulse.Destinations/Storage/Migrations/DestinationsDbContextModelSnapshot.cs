@@ -83,6 +83,10 @@ namespace Pulse.Destinations.Storage.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AnonymousId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("DeadAt")
                         .HasColumnType("INTEGER");
 
@@ -124,6 +128,10 @@ namespace Pulse.Destinations.Storage.Migrations
                     b.Property<int?>("Status")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("UserId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("TEXT");
 
@@ -131,6 +139,10 @@ namespace Pulse.Destinations.Storage.Migrations
 
                     b.HasIndex("DestinationId", "Seq")
                         .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "AnonymousId");
+
+                    b.HasIndex("WorkspaceId", "UserId");
 
                     b.HasIndex("DestinationId", "State", "Id");
 
@@ -217,6 +229,54 @@ namespace Pulse.Destinations.Storage.Migrations
                     b.HasKey("DestinationId");
 
                     b.ToTable("destination_cursors", (string)null);
+                });
+
+            modelBuilder.Entity("Pulse.Destinations.Delivery.DestinationErasure", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("DestinationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DestinationName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Ids")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "Id");
+
+                    b.ToTable("destination_erasures", (string)null);
                 });
 
             modelBuilder.Entity("Pulse.Destinations.Delivery.LogReplay", b =>

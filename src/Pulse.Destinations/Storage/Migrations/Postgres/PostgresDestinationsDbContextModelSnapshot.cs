@@ -88,6 +88,10 @@ namespace Pulse.Destinations.Storage.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<string>("AnonymousId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<long>("DeadAt")
                         .HasColumnType("bigint");
 
@@ -129,6 +133,10 @@ namespace Pulse.Destinations.Storage.Migrations.Postgres
                     b.Property<int?>("Status")
                         .HasColumnType("integer");
 
+                    b.Property<string>("UserId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("uuid");
 
@@ -136,6 +144,10 @@ namespace Pulse.Destinations.Storage.Migrations.Postgres
 
                     b.HasIndex("DestinationId", "Seq")
                         .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "AnonymousId");
+
+                    b.HasIndex("WorkspaceId", "UserId");
 
                     b.HasIndex("DestinationId", "State", "Id");
 
@@ -222,6 +234,54 @@ namespace Pulse.Destinations.Storage.Migrations.Postgres
                     b.HasKey("DestinationId");
 
                     b.ToTable("destination_cursors", (string)null);
+                });
+
+            modelBuilder.Entity("Pulse.Destinations.Delivery.DestinationErasure", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("DestinationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("DestinationName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int>("Ids")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)");
+
+                    b.Property<int?>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "Id");
+
+                    b.ToTable("destination_erasures", (string)null);
                 });
 
             modelBuilder.Entity("Pulse.Destinations.Delivery.LogReplay", b =>

@@ -1,0 +1,254 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Pulse.Bench;
+
+/// <summary>
+/// Forwarding from the event log to a destination: <c>pulse serve</c> runs as a child process with a
+/// webhook destination (batches of 1,000) pointing at a stub receiver in this process, which notes
+/// when each message id arrives. Measured in one run:
+/// (1) the stub's own capacity, posting 1,000-event batches to it directly (baseline: the receiver
+///     is not the limit);
+/// (2) closed-loop ingest of 100-event batches for the given time (the ingest rate), while the
+///     destination forwards; then the backlog drains: forwarded events per second over the whole run
+///     and over the drain alone (forwarding with no ingest competing for the CPU);
+/// (3) open-loop ingest at half the forwarding rate: the delay from each batch's acknowledgement
+///     to each of its events reaching the stub, p50/p99.
+/// Every acknowledged event must reach the stub (lost = 0).
+/// </summary>
+internal static class DestinationLoad
+{
+    private static long _counter;
+    private static readonly ConcurrentDictionary<long, long> Acked = new();
+    private static readonly ConcurrentDictionary<long, long> Arrived = new();
+
+    public static async Task RunAsync(TimeSpan duration, int connections)
+    {
+        var root = IngestLoad.RepoRoot();
+        var pulseDll = Path.Combine(root, "src/Pulse/bin/Release/net10.0/pulse.dll");
+        var data = Directory.CreateTempSubdirectory("pulse-bench-dest-").FullName;
+        await using var stub = await StartStubAsync();
+        var stubUrl = stub.Urls.First() + "/hook";
+        try
+        {
+            var env = new Dictionary<string, string>
+            {
+                ["PULSE_Storage__DataDirectory"] = data,
+                ["PULSE_Logging__LogLevel__Default"] = "Warning",
+                ["PULSE_Destinations__AllowPrivateNetworkTargets"] = "true",
+                ["PULSE_Destinations__RefreshInterval"] = "00:00:00.200",
+            };
+            await IngestLoad.RunToEndAsync(pulseDll, ["workspace", "add", "--name", "Bench"], env);
+            var writeKey = (await IngestLoad.RunToEndAsync(pulseDll, ["source", "create", "--workspace", "Bench", "--name", "Load"], env)).Trim();
+            await IngestLoad.RunToEndAsync(pulseDll, ["destination", "create", "--workspace", "Bench", "--type", "webhook", "--name", "Stub", "--source", "Load",
+                "--config", $$"""{"url":"{{stubUrl}}","batchSize":1000}"""], env);
+            var port = IngestLoad.FreePort();
+            using var pulse = IngestLoad.Start("dotnet", [pulseDll, "serve", "--urls", $"http://127.0.0.1:{port}"], env);
+            await IngestLoad.WaitReadyAsync($"http://127.0.0.1:{port}/healthz");
+            await Task.Delay(1000);
+            var ingestUrl = $"http://127.0.0.1:{port}/v1/batch";
+            var templates = IngestLoad.BuildBatches(writeKey, 100);
+
+            // (1) The stub alone.
+            var stubRate = await StubCapacityAsync(stubUrl, TimeSpan.FromSeconds(5));
+            Arrived.Clear();
+
+            // (2) Closed-loop ingest while forwarding, then the drain.
+            using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections };
+            using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes(writeKey + ":")));
+            var start = Stopwatch.GetTimestamp();
+            var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            await Task.WhenAll(Enumerable.Range(0, connections).Select(w => Task.Run(async () =>
+            {
+                var t = w;
+                while (Stopwatch.GetTimestamp() < end)
+                    await SendAsync(client, ingestUrl, templates[t++ % templates.Length]);
+            })));
+            var ingestSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            var acked = Acked.Count * 100L;
+            var atIngestEnd = Arrived.Count;
+            var drainStart = Stopwatch.GetTimestamp();
+            var lastCount = -1;
+            var lastChange = Stopwatch.GetTimestamp();
+            while (Arrived.Count < acked && Stopwatch.GetElapsedTime(lastChange) < TimeSpan.FromSeconds(60))
+            {
+                if (Arrived.Count != lastCount)
+                {
+                    lastCount = Arrived.Count;
+                    lastChange = Stopwatch.GetTimestamp();
+                }
+                await Task.Delay(20);
+            }
+            var drained = Stopwatch.GetElapsedTime(drainStart).TotalSeconds;
+            var total = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            var forwarded = Arrived.Count;
+            var drainRate = (forwarded - atIngestEnd) / Math.Max(drained, 0.001);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                benchmark = "destination forwarding (webhook, 1,000 per batch) under closed-loop ingest",
+                connections,
+                ingestEventsPerSecond = Math.Round(acked / ingestSeconds),
+                acknowledged = acked,
+                forwardedDuringIngest = atIngestEnd,
+                forwardedEventsPerSecondOverall = Math.Round(forwarded / total),
+                drainSeconds = Math.Round(drained, 1),
+                forwardedEventsPerSecondDraining = Math.Round(drainRate),
+                stubAloneEventsPerSecond = Math.Round(stubRate),
+                lost = acked - forwarded,
+            }));
+
+            // (3) Open loop at half the forwarding rate: the delay from acknowledgement to arrival.
+            var forwardRate = Math.Max(drainRate, forwarded / total);
+            var rate = Math.Max(1000, Math.Min(forwardRate, acked / ingestSeconds) / 2);
+            Acked.Clear();
+            Arrived.Clear();
+            var requestsPerSecond = rate / 100;
+            var interval = Stopwatch.Frequency / requestsPerSecond;
+            var sends = new List<Task>();
+            var openStart = Stopwatch.GetTimestamp();
+            var openEnd = openStart + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            var n = 0L;
+            using var gate = new SemaphoreSlim(256);
+            while (true)
+            {
+                var due = openStart + (long)(n * interval);
+                if (due >= openEnd)
+                    break;
+                while (Stopwatch.GetTimestamp() < due)
+                    await Task.Delay(1);
+                await gate.WaitAsync();
+                var template = templates[n % templates.Length];
+                sends.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        await SendAsync(client, ingestUrl, template);
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }));
+                n++;
+            }
+            await Task.WhenAll(sends);
+            var offered = Acked.Count * 100L;
+            var waitFrom = Stopwatch.GetTimestamp();
+            while (Arrived.Count < offered && Stopwatch.GetElapsedTime(waitFrom) < TimeSpan.FromSeconds(60))
+                await Task.Delay(20);
+            var delays = Arrived.Select(a => Acked.TryGetValue(a.Key / 10_000, out var ack) ? Math.Max(0, (a.Value - ack) * 1000.0 / Stopwatch.Frequency) : double.NaN)
+                .Where(d => !double.IsNaN(d)).Order().ToArray();
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                benchmark = "delay from ingest acknowledgement to delivery, open loop at half the forwarding rate",
+                offeredEventsPerSecond = Math.Round(rate),
+                achievedEventsPerSecond = Math.Round(offered / Stopwatch.GetElapsedTime(openStart).TotalSeconds),
+                acknowledged = offered,
+                delivered = Arrived.Count,
+                p50Ms = IngestLoad.Percentile(delays, 0.5),
+                p99Ms = IngestLoad.Percentile(delays, 0.99),
+                maxMs = delays.Length == 0 ? 0 : Math.Round(delays[^1]),
+                lost = offered - Arrived.Count,
+            }));
+            pulse.Kill(entireProcessTree: true);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static async Task SendAsync(HttpClient client, string url, IngestLoad.Template template)
+    {
+        var counter = Interlocked.Increment(ref _counter);
+        var body = (byte[])template.Body.Clone();
+        var unique = Encoding.ASCII.GetBytes(counter.ToString("x16", CultureInfo.InvariantCulture));
+        foreach (var slot in template.Slots)
+            unique.CopyTo(body, slot);
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        try
+        {
+            using var response = await client.PostAsync(url, content);
+            await response.Content.ReadAsByteArrayAsync();
+            if (response.StatusCode == HttpStatusCode.OK)
+                Acked[counter] = Stopwatch.GetTimestamp();
+        }
+        catch (HttpRequestException)
+        {
+        }
+    }
+
+    /// <summary>Batches of 1,000 messages posted straight to the stub, as fast as it takes them.</summary>
+    private static async Task<double> StubCapacityAsync(string url, TimeSpan duration)
+    {
+        var sb = new StringBuilder("{\"batch\":[");
+        for (var i = 0; i < 1000; i++)
+            sb.Append(i == 0 ? "" : ",").Append("{\"type\":\"track\",\"messageId\":\"ffffffffffffffff-").Append(i.ToString("D4", CultureInfo.InvariantCulture))
+                .Append("\",\"event\":\"Product Viewed\",\"properties\":{\"product_id\":\"sku-1\",\"price\":19.99},\"context\":{\"page\":{\"url\":\"https://shop.example/p/1\"}}}");
+        var body = Encoding.UTF8.GetBytes(sb.Append("]}").ToString());
+        using var client = new HttpClient();
+        var sent = 0L;
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (sw.Elapsed < duration)
+            {
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var r = await client.PostAsync(url, content);
+                Interlocked.Add(ref sent, 1000);
+            }
+        })));
+        return sent / sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>The receiving end: notes the first arrival of every message id (request counter and index within its batch).</summary>
+    private static async Task<WebApplication> StartStubAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
+        var app = builder.Build();
+        app.MapPost("/hook", async (HttpContext http) =>
+        {
+            using var ms = new MemoryStream();
+            await http.Request.Body.CopyToAsync(ms);
+            var now = Stopwatch.GetTimestamp();
+            var reader = new Utf8JsonReader(ms.GetBuffer().AsSpan(0, (int)ms.Length));
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("messageId"u8) && reader.Read())
+                {
+                    var id = reader.GetString()!;
+                    if (id.Length == 21 && long.TryParse(id.AsSpan(0, 16), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var counter)
+                        && int.TryParse(id.AsSpan(17), NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+                        Arrived.TryAdd(counter * 10_000 + index, now);
+                }
+            }
+            return Results.NoContent();
+        });
+        await app.StartAsync();
+        return app;
+    }
+}
