@@ -10,7 +10,8 @@ public abstract partial class EventLog
     /// Events of one workspace after <paramref name="afterSeq"/> (and up to <paramref name="toSeq"/>
     /// when given) from the listed sources, in log order, at most <paramref name="max"/>; with the
     /// head the read covers: when fewer than <paramref name="max"/> come back, nothing else matches up
-    /// to that head, so a reader may move its position there. Destinations read their queue this way.
+    /// to that head, so a reader may move its position there. One read covers at most 8 × <paramref name="max"/>
+    /// positions (reading on from the returned head continues). Destinations read their queue this way.
     /// </summary>
     /// <param name="names">Only track events of these names and other calls of these types (page, identify …), or null for every event.</param>
     public Task<(IReadOnlyList<LoggedEvent> Events, long Head)> ReadSelectedAsync(
@@ -19,7 +20,9 @@ public abstract partial class EventLog
         ct.ThrowIfCancellationRequested();
         // Every event up to the readable head is visible to the query that follows (commits are in number order).
         var head = ReadableHead;
-        var upTo = Math.Min(head, toSeq ?? long.MaxValue);
+        // At most a few reads' worth of positions per query: over a long backlog the store then reads a
+        // narrow range instead of filtering and ordering everything up to the head for each read.
+        var upTo = Math.Min(Math.Min(head, toSeq ?? long.MaxValue), afterSeq + Math.Max(max, 1000) * 8L);
         if (sources.Count == 0 || upTo <= afterSeq)
             return Task.FromResult<(IReadOnlyList<LoggedEvent>, long)>(([], upTo));
         using var c = _store.Open();

@@ -39,8 +39,13 @@ public sealed class PeopleLookup
 
 public sealed partial class ProfileService
 {
+    private sealed record PersonRow(string Kind, string Value, Guid ProfileId, bool OptedOut, string? Consent, Guid? MergedInto, string? Traits);
+
+    private static readonly IReadOnlyDictionary<string, JsonElement> NoTraits = new Dictionary<string, JsonElement>();
+
     /// <summary>The consent and traits of the people with these ids now (no actor: a module's own question at send time).</summary>
-    public async Task<PeopleLookup> PeopleAsync(Guid workspaceId, IReadOnlyCollection<string> userIds, IReadOnlyCollection<string> anonymousIds, CancellationToken ct)
+    /// <param name="traits">Whether the traits are needed too; without them only people whose consent differs from the workspace's default are looked up, which is far cheaper.</param>
+    public async Task<PeopleLookup> PeopleAsync(Guid workspaceId, IReadOnlyCollection<string> userIds, IReadOnlyCollection<string> anonymousIds, bool traits, CancellationToken ct)
     {
         var fallback = await DefaultAsync(workspaceId, ct);
         var byId = new Dictionary<(string, string), PeopleLookup.Person>();
@@ -48,20 +53,27 @@ public sealed partial class ProfileService
             return new PeopleLookup(byId, fallback);
         var users = userIds.Distinct(StringComparer.Ordinal).ToList();
         var anons = anonymousIds.Distinct(StringComparer.Ordinal).ToList();
-        var identities = await _db.Identities.AsNoTracking()
-            .Where(i => i.WorkspaceId == workspaceId
-                && ((i.Kind == IdentityKinds.UserId && users.Contains(i.Value)) || (i.Kind == IdentityKinds.AnonymousId && anons.Contains(i.Value))))
-            .Select(i => new { i.Kind, i.Value, i.ProfileId })
-            .ToListAsync(ct);
-        var ids = identities.Select(i => i.ProfileId).Distinct().ToList();
-        var profiles = await _db.Profiles.AsNoTracking().Where(p => ids.Contains(p.Id))
-            .Select(p => new { p.Id, p.OptedOut, p.Consent, p.Traits, p.MergedInto }).ToDictionaryAsync(p => p.Id, ct);
+        // Two look-ups, one per kind, so each probes the identities' primary key (an OR of both made SQLite scan the table).
+        var rows = await Found(IdentityKinds.UserId, users).ToListAsync(ct);
+        rows.AddRange(await Found(IdentityKinds.AnonymousId, anons).ToListAsync(ct));
+        IQueryable<PersonRow> Found(string kind, List<string> values)
+        {
+            var found = _db.Identities.AsNoTracking()
+                .Where(i => i.WorkspaceId == workspaceId && i.Kind == kind && EF.Parameter(values).Contains(i.Value))
+                .Join(_db.Profiles.AsNoTracking(), i => i.ProfileId, p => p.Id, (i, p) => new { i, p });
+            // Without traits, a person whose consent is the default needs no row: the lookup's default answers for them.
+            if (!traits)
+                found = found.Where(x => x.p.OptedOut || x.p.Consent != null || x.p.MergedInto != null);
+            return found.Select(x => new PersonRow(x.i.Kind, x.i.Value, x.i.ProfileId, x.p.OptedOut, x.p.Consent, x.p.MergedInto, traits ? x.p.Traits : null));
+        }
+        var identities = rows.Select(r => new { r.Kind, r.Value, r.ProfileId }).ToList();
+        var profiles = rows.GroupBy(r => r.ProfileId).ToDictionary(g => g.Key, g => new { Id = g.Key, g.First().OptedOut, g.First().Consent, g.First().Traits, g.First().MergedInto });
         // An identity normally points at the surviving profile; follow a merge if one is still being applied.
         var merged = profiles.Values.Where(p => p.MergedInto is not null).Select(p => p.MergedInto!.Value).Where(id => !profiles.ContainsKey(id)).Distinct().ToList();
         if (merged.Count > 0)
         {
             foreach (var p in await _db.Profiles.AsNoTracking().Where(p => merged.Contains(p.Id))
-                         .Select(p => new { p.Id, p.OptedOut, p.Consent, p.Traits, p.MergedInto }).ToListAsync(ct))
+                         .Select(p => new { p.Id, p.OptedOut, p.Consent, Traits = traits ? p.Traits : null, p.MergedInto }).ToListAsync(ct))
                 profiles[p.Id] = p;
         }
         var people = new Dictionary<Guid, PeopleLookup.Person>();
@@ -72,7 +84,7 @@ public sealed partial class ProfileService
             if (p.MergedInto is { } into && profiles.TryGetValue(into, out var survivor))
                 p = survivor;
             if (!people.TryGetValue(p.Id, out var person))
-                people[p.Id] = person = new PeopleLookup.Person(new ConsentState(p.OptedOut, Preferences(p.Consent), fallback), ProfileTraits.Values(p.Traits));
+                people[p.Id] = person = new PeopleLookup.Person(new ConsentState(p.OptedOut, Preferences(p.Consent), fallback), p.Traits is null ? NoTraits : ProfileTraits.Values(p.Traits));
             byId[(i.Kind, i.Value)] = person;
         }
         return new PeopleLookup(byId, fallback);

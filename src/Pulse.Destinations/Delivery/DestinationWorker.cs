@@ -61,6 +61,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<Chunk, byte> _open = new();
     private readonly int _batch;
+    private readonly int _readSize;
     private long _position;
     private DateTimeOffset? _restoredFailingSince;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -87,6 +88,8 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
         _names = Names(settings.Type, settings.Mappings, row.Events is null ? null : JsonSerializer.Deserialize<List<string>>(row.Events));
         _pii = settings.Pii.ToHashSet();
         _batch = connector.MaxBatch(settings);
+        // Reads of a few batches at once: a query's fixed cost is spread over more events.
+        _readSize = Math.Clamp(_batch * 4, 1000, 8000);
         _slots = new SemaphoreSlim(options.Concurrency);
         _pipeline = BuildPipeline();
     }
@@ -215,35 +218,26 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
     {
         var pending = new Queue<Chunk>();
         var read = Position;
-        var saved = Position;
-        var savedAt = _time.GetTimestamp();
-        DateTimeOffset? savedFailing = _restoredFailingSince;
+        // The cursor is written by its own loop a few times a second, never in the way of reading and sending.
+        var saver = RunSaverAsync(ct);
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                var advanced = false;
                 while (pending.Count > 0 && pending.Peek().Task!.IsCompleted)
                 {
                     var done = pending.Dequeue();
                     await done.Task!; // a failure here is a bug or a stop; either way the cursor stays
                     Interlocked.Exchange(ref _position, done.UpTo);
-                    advanced = true;
                 }
                 var failing = pending.Where(c => c.FirstFailure is not null).Select(c => c.FirstFailure).Min();
-                if ((advanced || failing != savedFailing) && (pending.Count == 0 || _time.GetElapsedTime(savedAt) >= SaveEvery || failing != savedFailing))
+                if (pending.Count == 0 && failing is null)
+                    _restoredFailingSince = null;
+                Interlocked.Exchange(ref _failingTicks, (failing ?? (pending.Count > 0 ? _restoredFailingSince : null))?.UtcTicks ?? 0);
+                if (pending.Count < Math.Max(_options.Concurrency * 2, 2 * _readSize / _batch))
                 {
-                    if (pending.Count == 0 && failing is null)
-                        _restoredFailingSince = null;
-                    await _store.SaveCursorAsync(_row.Id, Position, failing ?? (pending.Count > 0 ? _restoredFailingSince : null), ct);
-                    saved = Position;
-                    savedFailing = failing;
-                    savedAt = _time.GetTimestamp();
-                }
-                if (pending.Count < _options.Concurrency * 2)
-                {
-                    var (events, head) = await _log.ReadSelectedAsync(_row.WorkspaceId, _sources, _names, read, null, _batch * 2, ct);
-                    var upTo = events.Count == _batch * 2 ? events[^1].Seq : head;
+                    var (events, head) = await _log.ReadSelectedAsync(_row.WorkspaceId, _sources, _names, read, null, _readSize, ct);
+                    var upTo = events.Count == _readSize ? events[^1].Seq : head;
                     if (upTo > read)
                     {
                         foreach (var chunk in Cut(Select(events), read, upTo, DeliveryKind.Live))
@@ -278,17 +272,44 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
         // Stopping: whatever finished in order is recorded; the rest is sent again after the restart.
         while (pending.Count > 0 && pending.Peek().Task!.IsCompletedSuccessfully)
             Interlocked.Exchange(ref _position, pending.Dequeue().UpTo);
-        if (Position != saved)
+        await saver;
+        await SaveAsync(CancellationToken.None);
+    }
+
+    private long _failingTicks;
+    private long _savedPosition = -1;
+    private long _savedFailingTicks = -1;
+
+    private async Task RunSaverAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
         {
             try
             {
-                await _store.SaveCursorAsync(_row.Id, Position, _restoredFailingSince, CancellationToken.None);
+                await Task.Delay(SaveEvery, _time, ct);
+                await SaveAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
             }
             catch (Exception e)
             {
                 LogWorkerFailed(_logger, e, _row.Name, _row.Id);
             }
         }
+    }
+
+    /// <summary>Writes the cursor (and when its oldest failing batch began) if either moved since the last write.</summary>
+    private async Task SaveAsync(CancellationToken ct)
+    {
+        var position = Position;
+        var failing = Interlocked.Read(ref _failingTicks);
+        if (position == _savedPosition && failing == _savedFailingTicks)
+            return;
+        await _store.SaveCursorAsync(_row.Id, position, failing == 0 ? null : new DateTimeOffset(failing, TimeSpan.Zero), ct);
+        _savedPosition = position;
+        _savedFailingTicks = failing;
     }
 
     /// <summary>Dead letters asked to be sent again, then replays of the log, one batch at a time.</summary>
@@ -519,7 +540,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
         {
             people = await scope.ServiceProvider.GetRequiredService<ProfileService>().PeopleAsync(_row.WorkspaceId,
                 items.Where(i => i.Event.UserId is not null).Select(i => i.Event.UserId!).ToList(),
-                items.Where(i => i.Event.AnonymousId is not null).Select(i => i.Event.AnonymousId!).ToList(), ct);
+                items.Where(i => i.Event.AnonymousId is not null).Select(i => i.Event.AnonymousId!).ToList(), traits: _pii.Count > 0, ct);
         }
         var docs = new List<JsonDocument>(items.Count);
         try
