@@ -15,11 +15,7 @@ public abstract partial class EventLog
         cmd.CommandText = _store.Sql($"SELECT {EventStore.Columns} FROM all_events WHERE seq > $after ORDER BY seq LIMIT $max");
         EventStore.Add(cmd, "after", afterSeq);
         EventStore.Add(cmd, "max", max);
-        using var reader = cmd.ExecuteReader();
-        var list = new List<LoggedEvent>();
-        while (reader.Read())
-            list.Add(Map(reader));
-        return Task.FromResult<IReadOnlyList<LoggedEvent>>(list);
+        return Task.FromResult<IReadOnlyList<LoggedEvent>>(ReadAll(cmd));
     }
 
     /// <summary>
@@ -50,11 +46,7 @@ public abstract partial class EventLog
         EventStore.Add(cmd, "parts", parts);
         EventStore.Add(cmd, "part", part);
         EventStore.Add(cmd, "max", max);
-        using var reader = cmd.ExecuteReader();
-        var list = new List<LoggedEvent>();
-        while (reader.Read())
-            list.Add(Map(reader));
-        return (list, covered);
+        return (ReadAll(cmd), covered);
     }
 
     /// <summary>The position a consumer has processed up to (0 when it never ran).</summary>

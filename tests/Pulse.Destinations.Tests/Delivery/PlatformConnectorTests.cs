@@ -92,10 +92,7 @@ public sealed class PlatformConnectorTests(DeliveryFixture fixture) : IClassFixt
     {
         var shop = await fixture.ShopAsync();
         await using var ga4 = await Ga4MeasurementServer.StartAsync();
-        var id = (await shop.CreateAsync("ga4", "GA4", new Dictionary<string, object?>
-        {
-            ["baseUrl"] = ga4.BaseUrl.ToString(), ["measurementId"] = ga4.MeasurementId, ["apiSecret"] = ga4.ApiSecret,
-        })).GetProperty("id").GetString();
+        var id = await CreateGa4Async(shop, ga4);
         await Task.Delay(300);
         var events = Enumerable.Range(0, 30).Select(i => Shop.Order($"ga-a-{i}", "alice"))
             .Concat(Enumerable.Range(0, 3).Select(i => Shop.Order($"ga-b-{i}", "bob")));
@@ -124,10 +121,7 @@ public sealed class PlatformConnectorTests(DeliveryFixture fixture) : IClassFixt
     {
         var shop = await fixture.ShopAsync();
         await using var ga4 = await Ga4MeasurementServer.StartAsync();
-        var id = (await shop.CreateAsync("ga4", "GA4", new Dictionary<string, object?>
-        {
-            ["baseUrl"] = ga4.BaseUrl.ToString(), ["measurementId"] = ga4.MeasurementId, ["apiSecret"] = ga4.ApiSecret,
-        })).GetProperty("id").GetString();
+        var id = await CreateGa4Async(shop, ga4);
         await Task.Delay(300);
         await shop.SendAsync([Shop.Order("ga-old", "carol", TimeProvider.System.GetUtcNow().AddHours(-80)), Shop.Order("ga-new", "carol")]);
         await Shop.EventuallyAsync(() => ga4.Events.Count == 1, "the fresh event at GA4");
@@ -136,4 +130,10 @@ public sealed class PlatformConnectorTests(DeliveryFixture fixture) : IClassFixt
         var dead = (await shop.CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/dead-letters")).GetProperty("items")[0];
         Assert.Contains("72 hours", dead.GetProperty("reason").GetString(), StringComparison.Ordinal);
     }
+
+    private static async Task<string?> CreateGa4Async(Shop shop, Ga4MeasurementServer ga4) =>
+        (await shop.CreateAsync("ga4", "GA4", new Dictionary<string, object?>
+        {
+            ["baseUrl"] = ga4.BaseUrl.ToString(), ["measurementId"] = ga4.MeasurementId, ["apiSecret"] = ga4.ApiSecret,
+        })).GetProperty("id").GetString();
 }

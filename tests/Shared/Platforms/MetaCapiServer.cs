@@ -21,22 +21,17 @@ namespace Pulse.Tests.Shared.Platforms;
 /// limited-data-use fields. It answers as Graph does (<c>events_received</c>, or the <c>error</c>
 /// envelope with a 4xx), records what it accepted, and can be told to fail for a while.
 /// </summary>
-public sealed partial class MetaCapiServer : IAsyncDisposable
+public sealed partial class MetaCapiServer : StandInServer
 {
     public const int MaxEvents = 1000;
     private static readonly string[] HashedKeys = ["em", "ph", "fn", "ln", "ge", "db", "ct", "st", "zp", "country"];
     private static readonly string[] PlainKeys = ["client_ip_address", "client_user_agent", "fbc", "fbp"];
     private static readonly HashSet<string> ActionSources = ["email", "website", "app", "phone_call", "chat", "physical_store", "system_generated", "business_messaging", "other"];
 
-    private readonly WebApplication _app;
     private readonly TimeProvider _clock;
-    private readonly List<JsonObject> _accepted = [];
-    private readonly List<(int Status, string Body)> _refused = [];
-    private readonly Queue<(HttpStatusCode Status, int? RetryAfter)> _failures = new();
 
-    private MetaCapiServer(WebApplication app, TimeProvider clock, string pixelId, string accessToken)
+    private MetaCapiServer(TimeProvider clock, string pixelId, string accessToken)
     {
-        _app = app;
         _clock = clock;
         PixelId = pixelId;
         AccessToken = accessToken;
@@ -44,86 +39,33 @@ public sealed partial class MetaCapiServer : IAsyncDisposable
 
     public string PixelId { get; }
     public string AccessToken { get; }
-    public Uri BaseUrl { get; private set; } = null!;
 
-    /// <summary>The requests accepted, as received (the <c>data</c> array and any <c>test_event_code</c>).</summary>
-    public IReadOnlyList<JsonObject> Accepted
-    {
-        get
-        {
-            lock (_accepted)
-                return [.. _accepted];
-        }
-    }
-
-    /// <summary>Every event of every accepted request, in arrival order.</summary>
+    /// <summary>Every event of every accepted request (the <c>data</c> array and any <c>test_event_code</c> as received), in arrival order.</summary>
     public IReadOnlyList<JsonObject> Events => Accepted.SelectMany(r => r["data"]!.AsArray().Select(e => e!.AsObject())).ToList();
-
-    /// <summary>Requests refused for their format: status and the error body sent back.</summary>
-    public IReadOnlyList<(int Status, string Body)> Refused
-    {
-        get
-        {
-            lock (_refused)
-                return [.. _refused];
-        }
-    }
 
     public static async Task<MetaCapiServer> StartAsync(TimeProvider? clock = null, string pixelId = "123456789012345", string accessToken = "EAAtest")
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var server = new MetaCapiServer(app, clock ?? TimeProvider.System, pixelId, accessToken);
-        app.MapPost("/{version}/{pixel}/events", server.HandleAsync);
-        await app.StartAsync();
-        server.BaseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var server = new MetaCapiServer(clock ?? TimeProvider.System, pixelId, accessToken);
+        await server.StartAsync(app => app.MapPost("/{version}/{pixel}/events", server.HandleAsync));
         return server;
-    }
-
-    /// <summary>The next <paramref name="count"/> requests get <paramref name="status"/> (with <c>Retry-After</c> when given) before any check, as a platform that is down or throttling.</summary>
-    public void FailNext(int count, HttpStatusCode status, int? retryAfterSeconds = null)
-    {
-        lock (_failures)
-        {
-            for (var i = 0; i < count; i++)
-                _failures.Enqueue((status, retryAfterSeconds));
-        }
     }
 
     private async Task HandleAsync(HttpContext http, string version, string pixel)
     {
-        (HttpStatusCode Status, int? RetryAfter)? failure = null;
-        lock (_failures)
-        {
-            if (_failures.TryDequeue(out var next))
-                failure = next;
-        }
-        if (failure is { } f)
-        {
-            http.Response.StatusCode = (int)f.Status;
-            if (f.RetryAfter is { } seconds)
-                http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var (code, message) = f.Status == HttpStatusCode.TooManyRequests ? (4, "Application request limit reached") : (2, "Service temporarily unavailable");
-            http.Response.ContentType = "application/json";
-            await http.Response.WriteAsync(Error(message, code, "OAuthException"));
+        if (await FailIfDueAsync(http, s => ((int)s, s == HttpStatusCode.TooManyRequests
+                ? Error("Application request limit reached", 4, "OAuthException")
+                : Error("Service temporarily unavailable", 2, "OAuthException"))))
             return;
-        }
         var (body, token) = await ReadAsync(http);
         var problem = Check(version, pixel, body, token ?? http.Request.Query["access_token"].FirstOrDefault());
-        http.Response.ContentType = "application/json";
         if (problem is { } p)
         {
-            http.Response.StatusCode = p.Status;
-            lock (_refused)
-                _refused.Add((p.Status, p.Body));
-            await http.Response.WriteAsync(p.Body);
+            await RefuseAsync(http, p.Status, p.Body);
             return;
         }
-        lock (_accepted)
-            _accepted.Add(body!);
+        Accept(body!);
         var received = body!["data"]!.AsArray().Count;
+        http.Response.ContentType = "application/json";
         await http.Response.WriteAsync($$"""{"events_received":{{received}},"messages":[],"fbtrace_id":"A{{Guid.NewGuid():N}}"}""");
     }
 
@@ -223,9 +165,6 @@ public sealed partial class MetaCapiServer : IAsyncDisposable
         return null;
     }
 
-    private static string? Text(JsonObject o, string name) =>
-        o[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
-
     private static (int, string) Invalid(string message) => (400, Error("Invalid parameter: " + message, 100, "OAuthException"));
 
     private static string Error(string message, int code, string type, int? subcode = null)
@@ -234,12 +173,6 @@ public sealed partial class MetaCapiServer : IAsyncDisposable
         if (subcode is { } s)
             error["error_subcode"] = s;
         return new JsonObject { ["error"] = error }.ToJsonString();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 
     [GeneratedRegex("^v[0-9]+\\.[0-9]+$")]
