@@ -60,6 +60,8 @@ public sealed partial record DestinationSettings
     public int BatchSize { get; init; }
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
     public IReadOnlyList<EventMappingRule> Mappings { get; init; } = [];
+    /// <summary>Property conditions every event must meet to be sent (all of them).</summary>
+    public IReadOnlyList<EventCondition> Conditions { get; init; } = [];
     public IReadOnlyList<string> ConsentCategories { get; init; } = [];
     public ConsentMatch ConsentMatch { get; init; } = ConsentMatch.All;
     public IReadOnlyList<PiiField> Pii { get; init; } = [];
@@ -99,7 +101,7 @@ public sealed partial record DestinationSettings
             Add("config", "config must be an object.");
             return (null, problems);
         }
-        var known = new HashSet<string>(StringComparer.Ordinal) { "mappings", "consent", "pii", "phoneCallingCode" };
+        var known = new HashSet<string>(StringComparer.Ordinal) { "mappings", "consent", "pii", "phoneCallingCode", "conditions" };
         string? Text(string name, bool required = false, int max = 500)
         {
             known.Add(name);
@@ -177,6 +179,7 @@ public sealed partial record DestinationSettings
         var mappings = Mappings();
         if (type == DestinationType.LinkedIn && mappings.Count == 0 && !problems.ContainsKey("config.mappings"))
             Add("config.mappings", "A LinkedIn destination needs at least one mapping from an event to a conversion rule (urn:lla:llaPartnerConversion:…).");
+        var conditions = config.TryGetProperty("conditions", out var cs) && cs.ValueKind != JsonValueKind.Null ? EventConditions.Parse(cs, Add) : [];
         var (categories, match) = Consent();
         var pii = Pii();
         var callingCode = Text("phoneCallingCode", max: 3);
@@ -202,6 +205,7 @@ public sealed partial record DestinationSettings
             BatchSize = batchSize,
             Headers = headers,
             Mappings = mappings,
+            Conditions = conditions,
             ConsentCategories = categories,
             ConsentMatch = match,
             Pii = pii,

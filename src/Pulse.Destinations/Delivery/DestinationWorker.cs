@@ -382,8 +382,8 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
 
     /// <summary>
     /// The events this destination sends, with the name each goes out as: the call types it takes,
-    /// mapped events only, no robots (ad platforms), and not when the consent the event was sent
-    /// with already refused one of the destination's categories.
+    /// mapped events only, no robots (ad platforms), not when the consent the event was sent with
+    /// already refused one of the destination's categories, and only those meeting its property conditions.
     /// </summary>
     private List<Item> Select(IReadOnlyList<LoggedEvent> events, bool ignoreFilters = false)
     {
@@ -401,6 +401,12 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
                 continue;
             if (!CaptureAllows(e.Consent))
                 continue;
+            if (_settings.Conditions.Count > 0)
+            {
+                using var doc = JsonDocument.Parse(e.Raw);
+                if (!EventConditions.Matches(_settings.Conditions, doc.RootElement))
+                    continue;
+            }
             list.Add(new Item(e, target));
         }
         return list;

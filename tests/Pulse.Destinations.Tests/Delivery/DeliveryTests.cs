@@ -295,4 +295,25 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
         Assert.Contains("documents no deletion", metaRecord.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("leaving", string.Join(",", records.Select(r => r.GetRawText())), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task PropertyConditions_SendOnlyTheEventsThatMeetThem()
+    {
+        var shop = await fixture.ShopAsync();
+        await using var hook = await WebhookReceiver.StartAsync();
+        var created = await shop.CreateAsync("webhook", "Big orders", new
+        {
+            url = hook.Url.ToString(),
+            conditions = new object[] { new { path = "properties.revenue", op = "gte", value = 100 } },
+        });
+        hook.Secret = created.GetProperty("signingSecret").GetString();
+        await Task.Delay(300);
+        var small = Shop.Order("small", "u1");
+        var big = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(Shop.Order("big", "u1")))!.AsObject();
+        big["properties"]!["revenue"] = 250;
+        await shop.SendAsync([small, big, Shop.Order("small-2", "u1")]);
+        await Shop.EventuallyAsync(() => hook.Messages.Count >= 1, "the big order at the webhook");
+        await Task.Delay(500);
+        Assert.Equal(["big"], hook.Messages.Select(m => m.GetProperty("messageId").GetString()!).ToArray());
+    }
 }
