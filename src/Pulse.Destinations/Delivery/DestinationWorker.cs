@@ -462,6 +462,8 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
         public int Attempts { get; set; }
         /// <summary>Events finished without being sent (dead-lettered as invalid, or refused by consent): left out of later attempts.</summary>
         public HashSet<long> Finished { get; } = [];
+        /// <summary>How many of <see cref="Finished"/> went to the dead-letter store (the others were refused by consent).</summary>
+        public int DeadLettered { get; set; }
     }
 
     private sealed record ChunkResult(IReadOnlyList<long> Delivered, int Dead);
@@ -497,7 +499,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
                 ResilienceContextPool.Shared.Return(context);
             }
             ct.ThrowIfCancellationRequested();
-            var dead = chunk.Finished.Count;
+            var dead = chunk.DeadLettered;
             if (outcome.Result is { Outcome: DeliveryOutcome.Delivered } ok)
             {
                 if (ok.Events.Count > 0)
@@ -529,7 +531,10 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
         var targets = chunk.Items.ToDictionary(i => i.Event.Seq, i => i.Target);
         await _store.DeadLetterAsync(_row, events.Select(e => (e, targets.GetValueOrDefault(e.Seq), reason)).ToList(), status, response, _time.GetUtcNow(), ct);
         foreach (var e in events)
-            chunk.Finished.Add(e.Seq);
+        {
+            if (chunk.Finished.Add(e.Seq))
+                chunk.DeadLettered++;
+        }
         _metrics.DeadLettered(this, events.Count);
     }
 
