@@ -46,6 +46,18 @@ public sealed class DestinationsPanelTests(PanelFixture fixture) : IClassFixture
         await page.Locator("[data-testid=delivery-chart]").WaitForAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("[data-testid=destination-state]").First).ToContainTextAsync("running");
 
+        // The config is edited in place: a smaller batch size, saved.
+        await page.GetByText("Edit config").ClickAsync();
+        var editor = page.Locator("[data-testid=edit-config] textarea, textarea[data-testid=edit-config]").First;
+        var text = await editor.InputValueAsync();
+        Assert.Contains("\"batchSize\": 50", text, StringComparison.Ordinal);
+        await editor.FillAsync(text.Replace("\"batchSize\": 50", "\"batchSize\": 10", StringComparison.Ordinal));
+        await page.Locator("[data-testid=edit-save]").ClickAsync();
+        await page.Locator("[data-testid=notice]", new() { HasText = "saved" }).WaitForAsync();
+        var stored = await fixture.Server.WithScopeAsync<Pulse.Destinations.Configs.DestinationService, Pulse.Platform.Paging.Page<Pulse.Destinations.Configs.DestinationDto>>(
+            s => s.ListAsync(actor, new Pulse.Platform.Paging.PageRequest(null, 100), default));
+        Assert.Equal(10, stored.Items.Single(d => d.Name == name).Config.GetProperty("batchSize").GetInt32());
+
         await page.Locator($"[data-testid='test-{name}']").ClickAsync();
         await page.Locator("[data-testid=notice]", new() { HasText = "delivered (HTTP 204)" }).WaitForAsync();
         await PanelFixture.ShotAsync(page, "destinations");

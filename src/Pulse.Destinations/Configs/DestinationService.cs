@@ -131,10 +131,21 @@ public sealed class DestinationService
             var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
             if (request.Name is not null)
                 row.Name = CheckName(request.Name, errors) ?? row.Name;
-            if (request.Config is { } config)
+            if (request.Config is { } sentConfig)
             {
                 var type = ParseType(row.Type, errors)!.Value;
                 var secrets = Secrets(row);
+                // A secret sent back masked, as GET shows it (an edited copy of the shown config), means "keep it".
+                var config = sentConfig;
+                if (JsonNode.Parse(config.GetRawText()) is JsonObject shown)
+                {
+                    foreach (var (k, v) in secrets)
+                    {
+                        if (shown[k] is JsonValue sent && sent.TryGetValue<string>(out var text) && text == Mask(v))
+                            shown.Remove(k);
+                    }
+                    config = JsonSerializer.SerializeToElement(shown);
+                }
                 // Secrets not sent again keep their saved values, so a config can be edited without retyping them.
                 var merged = JsonNode.Parse(config.GetRawText()) as JsonObject;
                 if (merged is not null)

@@ -231,6 +231,15 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
         Assert.Equal("TEST4242", meta.Accepted.Single()["test_event_code"]!.GetValue<string>());
         Assert.Equal("973dfe463ec85785f5f95af5ba3906eedb2d931c24e69824a89ea65dba4e813b", meta.Events.Single()["user_data"]!["em"]![0]!.GetValue<string>());
 
+        // The config as GET shows it (token masked) sent back with a change keeps the saved token.
+        var shown = await shop.CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}");
+        var edited = System.Text.Json.Nodes.JsonNode.Parse(shown.GetProperty("config").GetRawText())!.AsObject();
+        Assert.StartsWith("••••", edited["accessToken"]!.GetValue<string>(), StringComparison.Ordinal);
+        edited["testEventCode"] = "TEST5353";
+        await shop.CallAsync(HttpMethod.Patch, $"/api/v1/destinations/{id}", new { config = edited });
+        Assert.Equal("delivered", (await shop.CallAsync(HttpMethod.Post, $"/api/v1/destinations/{id}/test")).GetProperty("outcome").GetString());
+        Assert.Equal("TEST5353", meta.Accepted[^1]["test_event_code"]!.GetValue<string>());
+
         // A wrong token: the platform's refusal is shown as it came.
         await shop.CallAsync(HttpMethod.Patch, $"/api/v1/destinations/{id}", new { config = new Dictionary<string, object?> { ["baseUrl"] = meta.BaseUrl.ToString(), ["pixelId"] = meta.PixelId, ["accessToken"] = "EAAnope" } });
         var refused = await shop.CallAsync(HttpMethod.Post, $"/api/v1/destinations/{id}/test");
