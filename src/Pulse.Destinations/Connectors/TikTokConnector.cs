@@ -18,6 +18,7 @@ namespace Pulse.Destinations.Connectors;
 internal sealed class TikTokConnector : Connector
 {
     public static readonly TikTokConnector Instance = new();
+    private static readonly (MatchField Field, string Key)[] HashedKeys = [(MatchField.Email, "email"), (MatchField.Phone, "phone"), (MatchField.ExternalId, "external_id")];
 
     /// <summary>TikTok documents no limit on the text that could be read; 1,000 is what integrators use.</summary>
     public override int MaxBatch(DestinationSettings settings) => 1000;
@@ -58,7 +59,7 @@ internal sealed class TikTokConnector : Connector
         w.WriteNumber("event_time", e.Event.Timestamp.ToUnixTimeSeconds());
         w.WriteString("event_id", e.Event.MessageId);
         w.WriteStartObject("user");
-        foreach (var (field, key) in new[] { (MatchField.Email, "email"), (MatchField.Phone, "phone"), (MatchField.ExternalId, "external_id") })
+        foreach (var (field, key) in HashedKeys)
         {
             if (e.Person.Values.TryGetValue(field, out var plain) && MatchKeys.Hash(field, plain, settings.PhoneCallingCode) is { } hash)
                 w.WriteString(key, hash);

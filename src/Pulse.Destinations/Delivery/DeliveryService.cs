@@ -256,16 +256,16 @@ internal sealed class DeliveryService(
             answer = new Answer(new Verdict(DeliveryOutcome.Failed, $"No answer within {options.Value.RequestTimeout.TotalSeconds:0.#} s."), null, null, null);
         }
         var latency = (int)time.GetElapsedTime(started).TotalMilliseconds;
-        var response = answer.Body is { Length: > 0 } b ? Connector.Excerpt(b, 2000) : answer.Verdict.Message;
+        var response = Answer.Text(answer.Verdict, answer.Body);
         db.Attempts.Add(new DeliveryAttempt
         {
             Id = Guid.CreateVersion7(now), DestinationId = id, WorkspaceId = actor.WorkspaceId, At = now, Kind = DeliveryKind.Test, Attempt = 1, Events = 1,
             FirstSeq = 0, LastSeq = 0, Seqs = [], Outcome = answer.Verdict.Outcome, Status = answer.Status, LatencyMs = latency,
-            Response = answer.Verdict.Outcome == DeliveryOutcome.Delivered ? response : Connector.Excerpt($"{answer.Verdict.Message} — {answer.Body}", 2000),
+            Response = response,
         });
         await db.SaveChangesAsync(ct);
         return new TestEventResult(answer.Verdict.Outcome.ToString().ToLowerInvariant(), answer.Status, latency,
-            answer.Verdict.Outcome == DeliveryOutcome.Delivered ? response : answer.Verdict.Message + (answer.Body is { Length: > 0 } ? " — " + Connector.Excerpt(answer.Body, 1000) : ""), messageId);
+            response, messageId);
     }
 
     private static LoggedEvent TestEvent(Destination row, string messageId, string name, DateTimeOffset now)

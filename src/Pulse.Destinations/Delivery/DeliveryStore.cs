@@ -146,7 +146,7 @@ internal sealed partial class DeliveryStore(IServiceScopeFactory scopes, TimePro
                     row.Reason = reason;
             }
         }
-        // A redrive that was dead-lettered again came back as Dead through DeadLetterAsync; count its try too.
+        // (A redrive refused again was already put back to Dead, with the new reason, by DeadLetterAsync.)
         await db.SaveChangesAsync(ct);
     }
 

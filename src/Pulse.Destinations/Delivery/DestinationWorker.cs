@@ -38,7 +38,6 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
 {
     private static readonly ResiliencePropertyKey<Chunk> ChunkKey = new("pulse.chunk");
     private static readonly TimeSpan SaveEvery = TimeSpan.FromMilliseconds(250);
-    private const int MaxResponse = 2000;
 
     private readonly Destination _row;
     private readonly DestinationSettings _settings;
@@ -119,7 +118,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
     {
         get
         {
-            var oldest = _open.Keys.Select(c => c.Events.Count > 0 ? c.Events[0].ReceivedAt : (DateTimeOffset?)null).Where(t => t is not null).DefaultIfEmpty(null).Min();
+            var oldest = _open.Keys.Select(c => c.Items.Count > 0 ? c.Items[0].Event.ReceivedAt : (DateTimeOffset?)null).Where(t => t is not null).DefaultIfEmpty(null).Min();
             return oldest is { } o ? TimeSpan.FromTicks(Math.Max(0, (_time.GetUtcNow() - o).Ticks)) : TimeSpan.Zero;
         }
     }
@@ -454,7 +453,6 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
     private sealed class Chunk(List<Item> items, long upTo, DeliveryKind kind)
     {
         public List<Item> Items { get; } = items;
-        public List<LoggedEvent> Events { get; } = items.Select(i => i.Event).ToList();
         public long UpTo { get; } = upTo;
         public DeliveryKind Kind { get; } = kind;
         public Task<ChunkResult>? Task { get; set; }
@@ -510,7 +508,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
                 return new ChunkResult(ok.Events.Select(e => e.Seq).ToList(), dead);
             }
             // Refused for good, or still failing when the retry period ended: the events go to the dead-letter store.
-            var events = outcome.Result?.Events ?? chunk.Events.Where(e => !chunk.Finished.Contains(e.Seq)).ToList();
+            var events = outcome.Result?.Events ?? chunk.Items.Select(i => i.Event).Where(e => !chunk.Finished.Contains(e.Seq)).ToList();
             var reason = outcome.Result is { Outcome: DeliveryOutcome.Rejected } r
                 ? $"Refused by the destination: {r.Message}"
                 : $"Still failing after {_options.RetryFor.TotalHours:0.#} h of retries: {outcome.Result?.Message ?? outcome.Exception?.Message}";
@@ -598,7 +596,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
             }
             var (verdict, status, body, retryAfter) = answer;
             Record(chunk, sent, verdict, status, body, started);
-            return new SendResult(verdict.Outcome, status, verdict.Message, body is null ? null : Connector.Excerpt(body, MaxResponse), retryAfter, sent);
+            return new SendResult(verdict.Outcome, status, verdict.Message, body is null ? null : Connector.Excerpt(body, Answer.MaxText), retryAfter, sent);
         }
         finally
         {
@@ -635,9 +633,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
             Outcome = verdict.Outcome,
             Status = status,
             LatencyMs = (int)Math.Min(int.MaxValue, _time.GetElapsedTime(started).TotalMilliseconds),
-            Response = verdict.Outcome == DeliveryOutcome.Delivered
-                ? (body is null ? null : Connector.Excerpt(body, MaxResponse))
-                : Connector.Excerpt(verdict.Message is null ? body ?? "" : body is { Length: > 0 } b && !verdict.Message.Contains(b, StringComparison.Ordinal) ? $"{verdict.Message} — {b}" : verdict.Message, MaxResponse),
+            Response = Answer.Text(verdict, body),
         });
     }
 

@@ -23,18 +23,18 @@ internal sealed class PersonFields
     public string? Ip { get; private set; }
     public string? UserAgent { get; private set; }
 
-    private static readonly (MatchField Field, string[] Names)[] Names =
+    private static readonly (MatchField Field, PiiField Allowed, string[] Names)[] Names =
     [
-        (MatchField.Email, ["email"]),
-        (MatchField.Phone, ["phone"]),
-        (MatchField.FirstName, ["firstName", "first_name"]),
-        (MatchField.LastName, ["lastName", "last_name"]),
-        (MatchField.Gender, ["gender"]),
-        (MatchField.DateOfBirth, ["birthday", "dateOfBirth", "date_of_birth"]),
-        (MatchField.City, ["address.city", "city"]),
-        (MatchField.State, ["address.state", "state"]),
-        (MatchField.Zip, ["address.postalCode", "address.postal_code", "postalCode", "zip"]),
-        (MatchField.Country, ["address.country", "country"]),
+        (MatchField.Email, PiiField.Email, ["email"]),
+        (MatchField.Phone, PiiField.Phone, ["phone"]),
+        (MatchField.FirstName, PiiField.FirstName, ["firstName", "first_name"]),
+        (MatchField.LastName, PiiField.LastName, ["lastName", "last_name"]),
+        (MatchField.Gender, PiiField.Gender, ["gender"]),
+        (MatchField.DateOfBirth, PiiField.DateOfBirth, ["birthday", "dateOfBirth", "date_of_birth"]),
+        (MatchField.City, PiiField.City, ["address.city", "city"]),
+        (MatchField.State, PiiField.State, ["address.state", "state"]),
+        (MatchField.Zip, PiiField.Zip, ["address.postalCode", "address.postal_code", "postalCode", "zip"]),
+        (MatchField.Country, PiiField.Country, ["address.country", "country"]),
     ];
 
     /// <summary>The trait names that hold personal fields, as webhooks strip them (top-level names; <c>address</c> holds several).</summary>
@@ -64,9 +64,9 @@ internal sealed class PersonFields
             traits = t;
         if (allowed.Contains(PiiField.Ip))
             p.Ip = e.Enrichment.Ip;
-        foreach (var (field, names) in Names)
+        foreach (var (field, pii, names) in Names)
         {
-            if (!allowed.Contains(Enum.Parse<PiiField>(field.ToString())))
+            if (!allowed.Contains(pii))
                 continue;
             var value = Find(contextTraits, names) ?? Find(traits, names) ?? FindTrait(profileTraits, names);
             if (value is not null)

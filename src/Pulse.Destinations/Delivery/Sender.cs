@@ -5,7 +5,21 @@ using Pulse.Destinations.Connectors;
 namespace Pulse.Destinations.Delivery;
 
 /// <summary>The answer to one request: the verdict, the HTTP status (null when none came), the body read (at most 64 KB) and a Retry-After.</summary>
-internal sealed record Answer(Verdict Verdict, int? Status, string? Body, TimeSpan? RetryAfter);
+internal sealed record Answer(Verdict Verdict, int? Status, string? Body, TimeSpan? RetryAfter)
+{
+    public const int MaxText = 2000;
+
+    /// <summary>
+    /// What the delivery log (and the test action) shows of an answer: the body when delivered;
+    /// otherwise the verdict's message with the body after it, unless the message already quotes it.
+    /// </summary>
+    public static string? Text(Verdict verdict, string? body)
+    {
+        if (verdict.Outcome == DeliveryOutcome.Delivered || verdict.Message is null)
+            return body is null ? null : Connector.Excerpt(body, MaxText);
+        return Connector.Excerpt(body is { Length: > 0 } b && !verdict.Message.Contains(b, StringComparison.Ordinal) ? $"{verdict.Message} — {b}" : verdict.Message, MaxText);
+    }
+}
 
 /// <summary>Sends one request built by a connector and reads the answer; network failures become a failed verdict that names them.</summary>
 internal static class Sender

@@ -143,7 +143,6 @@ public static partial class EventMapping
         _ => "unknown destination type.",
     };
 
-    // Pulse's own conservative rule for custom Meta names (Meta documents no exact one).
     // Pulse's own conservative rule for custom Meta event names (Meta documents no exact one).
     [GeneratedRegex("^[A-Za-z0-9_\\- ]{1,40}$")]
     private static partial Regex MetaCustom();

@@ -1,7 +1,4 @@
 using System.CommandLine;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -14,7 +11,6 @@ using Pulse.Collect.Sources;
 using Pulse.Collect.Storage;
 using Pulse.Hosting;
 using Pulse.Platform.Access;
-using Pulse.Platform.ApiKeys;
 using Pulse.Platform.Audit;
 using Pulse.Platform.Paging;
 using Pulse.Platform.Storage;
