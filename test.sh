@@ -84,6 +84,21 @@ for trx in "$results"/*/*.trx; do
 done
 if [ "$files" = 0 ] && [ "$status" != 0 ]; then failed=$((failed + 1)); fi
 if [ "$status" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+# The names of failed tests and the start of their messages, next to the totals, so a CI log that
+# keeps only its tail still says what failed.
+if [ "$failed" != 0 ]; then
+  echo
+  echo "failed tests:"
+  for trx in "$results"/*/*.trx; do
+    [ -f "$trx" ] || continue
+    awk '
+      /<UnitTestResult / && /outcome="Failed"/ { n = $0; sub(/.*testName="/, "", n); sub(/".*/, "", n); print "  FAILED " n; want = 1; next }
+      want && /<Message>/ { m = $0; sub(/.*<Message>/, "", m); lines = 0; inmsg = 1 }
+      inmsg { l = (lines == 0 ? m : $0); if (l ~ /<\/Message>/) { sub(/<\/Message>.*/, "", l); inmsg = 0; want = 0 }
+              if (lines < 6) print "    " substr(l, 1, 300); lines++ }
+    ' "$trx"
+  done
+fi
 echo
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
