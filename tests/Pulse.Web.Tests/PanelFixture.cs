@@ -71,13 +71,41 @@ public sealed class PanelFixture : IAsyncLifetime
     /// Logs in and waits until the browser has left the login page. Only the navigation's commit is
     /// awaited: the panel keeps a circuit open, so waiting for the page's "load" event after the
     /// redirect sometimes timed out although the page was there.
+    /// <para>
+    /// A sign-in that is still on the login page after a generous limit (on a busy two-core machine
+    /// the first sign-in of a run has taken over 30 s) is tried once more with a fresh browser
+    /// context, as a person would; if that fails too, the error names the page's address, the
+    /// answer to the form's POST and what the page said, so a failure in CI can be read.
+    /// </para>
     /// </summary>
     public async Task<IPage> SignInAsync(string email, string password = TestData.Password)
     {
-        var page = await LoginAsync(email, password);
-        // A generous limit: on a busy two-core machine the first sign-in of a run has taken over 30 s.
-        await page.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit, Timeout = 90_000 });
-        return page;
+        var seen = new List<string>();
+        for (var attempt = 1; ; attempt++)
+        {
+            var page = await LoginAsync(email, password);
+            page.Response += (_, r) =>
+            {
+                if (r.Request.Method == "POST")
+                    lock (seen)
+                        seen.Add($"attempt {attempt}: POST {r.Url} -> {r.Status}");
+            };
+            try
+            {
+                await page.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+                return page;
+            }
+            catch (TimeoutException)
+            {
+                var text = await page.InnerTextAsync("body", new() { Timeout = 5_000 }).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : "(no text)", TaskScheduler.Default);
+                lock (seen)
+                    seen.Add($"attempt {attempt}: still at {page.Url}: {text.ReplaceLineEndings(" ")[..Math.Min(300, text.Length)]}");
+                await ShotAsync(page, $"signin-failed-{attempt}").ContinueWith(_ => { }, TaskScheduler.Default);
+                await page.Context.CloseAsync();
+                if (attempt == 2)
+                    throw new TimeoutException($"Signing in as {email} did not leave the login page: {string.Join(" | ", seen)}");
+            }
+        }
     }
 
     public static Task ShotAsync(IPage page, string name) =>
