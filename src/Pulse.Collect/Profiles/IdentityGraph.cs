@@ -26,6 +26,12 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
     /// <summary>Consent changes the batch made (opt-outs and opt-ins), for the audit trail.</summary>
     public List<(Guid Workspace, Guid Profile, bool OptedOut, string MessageId)> ConsentChanges { get; } = [];
 
+    /// <summary>
+    /// Workspaces where this batch may have changed whose consent is what: a person's preferences or
+    /// opt-out, a merge or its undoing, or an id joining a person whose consent is not the default.
+    /// </summary>
+    public HashSet<Guid> ConsentAffected { get; } = [];
+
     public async Task LoadAsync(IReadOnlyList<LoggedEvent> events, CancellationToken ct)
     {
         var wanted = new HashSet<(Guid, string, string)>();
@@ -159,6 +165,8 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
     {
         if (p.ConsentAt is { } at && at > e.Timestamp)
             return;
+        if (!string.Equals(p.Consent, e.Consent, StringComparison.Ordinal))
+            ConsentAffected.Add(p.WorkspaceId);
         p.Consent = e.Consent;
         p.ConsentAt = e.Timestamp;
         var optOut = root.TryGetProperty("context", out var c) && c.ValueKind == JsonValueKind.Object
@@ -174,12 +182,14 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
         {
             p.OptedOut = true;
             p.OptedOutAt = e.Timestamp;
+            ConsentAffected.Add(p.WorkspaceId);
             ConsentChanges.Add((p.WorkspaceId, p.Id, true, e.MessageId));
         }
         else if (!optOut && grantsAny && p.OptedOut)
         {
             p.OptedOut = false;
             p.OptedOutAt = null;
+            ConsentAffected.Add(p.WorkspaceId);
             ConsentChanges.Add((p.WorkspaceId, p.Id, false, e.MessageId));
         }
     }
@@ -234,6 +244,8 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
         var identity = new ProfileIdentity { WorkspaceId = p.WorkspaceId, Kind = kind, Value = value, ProfileId = p.Id, FirstSeen = at };
         db.Identities.Add(identity);
         _ids[(p.WorkspaceId, kind, value)] = identity;
+        if (p.OptedOut || p.Consent is not null || p.MergedInto is not null)
+            ConsentAffected.Add(p.WorkspaceId);
         if (kind == IdentityKinds.UserId)
             p.UserId = value;
     }
@@ -253,6 +265,7 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
         var moved = await IdentitiesOfAsync(from.Id, ct);
         foreach (var i in moved)
             i.ProfileId = into.Id;
+        ConsentAffected.Add(into.WorkspaceId);
         into.Traits = ProfileTraits.Merge(into.Traits, from.Traits);
         if (from.FirstSeen < into.FirstSeen)
             into.FirstSeen = from.FirstSeen;
@@ -294,6 +307,7 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
     {
         var from = await db.Profiles.FirstAsync(p => p.Id == merge.FromProfileId, ct);
         _profiles[from.Id] = from;
+        ConsentAffected.Add(merge.WorkspaceId);
         var moved = JsonSerializer.Deserialize(merge.MovedIdentities, CollectJsonContext.Default.ListStringArray) ?? [];
         var into = await ProfileAsync(merge.IntoProfileId, ct);
         foreach (var pair in moved)

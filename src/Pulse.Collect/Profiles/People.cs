@@ -26,6 +26,10 @@ public sealed class PeopleLookup
     /// <summary>The person's consent now (their user id first, then the anonymous id).</summary>
     public ConsentState Consent(string? userId, string? anonymousId) => Find(userId, anonymousId)?.Consent ?? _default;
 
+    /// <summary>The consent of the person one id belongs to, or null when it is the workspace's default (nobody known, or nothing answered).</summary>
+    /// <remarks>Only for look-ups without traits: there every person whose consent is not the default has a row.</remarks>
+    public ConsentState? ConsentOf(string kind, string value) => _byId.TryGetValue((kind, value), out var p) ? p.Consent : null;
+
     /// <summary>The person's traits (latest value of each), empty when unknown.</summary>
     public IReadOnlyDictionary<string, JsonElement> Traits(string? userId, string? anonymousId) => Find(userId, anonymousId)?.Traits ?? NoTraits;
 

@@ -144,7 +144,7 @@ internal sealed partial class ProfileBuilder(
         {
             try
             {
-                await gate.RunAsync(events.Select(e => e.WorkspaceId), () => ApplyAsync(part, events, ct), ct);
+                await gate.RunAsync(events.Select(e => e.WorkspaceId), () => ApplyAsync(part, events, ct), ct, announce: false);
             }
             catch (LeaseLostException)
             {
@@ -220,6 +220,8 @@ internal sealed partial class ProfileBuilder(
             db.ChangeTracker.DetectChanges();
             return (true, ConsentRecords(graph, first));
         }, ct);
+        // Committed: readers that keep consent in memory start again for the workspaces whose consent may have moved.
+        gate.Changed(graph.ConsentAffected);
         foreach (var ws in graph.ConsentChanges.Select(x => x.Workspace).Where(w => w != first).Distinct())
         {
             foreach (var record in ConsentRecords(graph, ws))

@@ -306,6 +306,16 @@ public sealed partial class ProfileService
         (await _db.Merges.AsNoTracking().Where(m => m.IntoProfileId == profileId || m.FromProfileId == profileId).ToListAsync(ct))
             .OrderByDescending(m => m.At).Select(ToDto).ToList();
 
+    /// <summary>
+    /// A number that moves after every write that may change whose consent is what in the workspace,
+    /// so a reader may keep consent it looked up until it moves; null in cluster mode, where other
+    /// nodes write too and consent must be looked up every time.
+    /// </summary>
+    public long? ConsentVersion(Guid workspaceId) => _gate.Exact ? _gate.Version(workspaceId) : null;
+
+    /// <summary>The workspace's answer for categories a person never answered.</summary>
+    public Task<ConsentDefault> ConsentDefaultAsync(Guid workspaceId, CancellationToken ct) => DefaultAsync(workspaceId, ct);
+
     private async Task<ConsentDefault> DefaultAsync(Guid ws, CancellationToken ct) =>
         await _collect.Settings.AsNoTracking().Where(s => s.WorkspaceId == ws).Select(s => (ConsentDefault?)s.ConsentDefault).FirstOrDefaultAsync(ct) ?? ConsentDefault.Allow;
 

@@ -37,6 +37,9 @@ internal abstract class Connector
     /// <summary>Whether the destination takes every call type (webhooks) or only track events mapped to a platform event.</summary>
     public virtual bool TrackOnly => true;
 
+    /// <summary>Whether building a request reads <see cref="OutgoingEvent.Message"/> and <see cref="OutgoingEvent.Person"/> (false: the connector reads the stored JSON itself, and the worker does not parse it for it).</summary>
+    public virtual bool ReadsMessage => true;
+
     /// <summary>Why <paramref name="e"/> cannot be sent to this platform at <paramref name="now"/>, or null.</summary>
     public virtual string? Problem(DestinationSettings settings, OutgoingEvent e, DateTimeOffset now) => null;
 

@@ -19,10 +19,18 @@ internal sealed class WebhookConnector : Connector
 
     public override bool TrackOnly => false;
 
+    /// <summary>Webhooks stream each stored message themselves (<see cref="WriteMessage"/>).</summary>
+    public override bool ReadsMessage => false;
+
     public override HttpRequestMessage Build(DestinationSettings settings, IReadOnlyList<OutgoingEvent> events, DateTimeOffset now, IReadOnlyList<string> signingSecrets)
     {
         var allowed = settings.Pii.ToHashSet();
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        // Sized for the stored messages at once (they are written back nearly whole): growing a buffer of
+        // a megabyte by doubling copied it several times on the large-object heap per batch.
+        var size = 256;
+        foreach (var e in events)
+            size += e.Event.Raw.Length + 64;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(size);
         using (var w = new Utf8JsonWriter(buffer))
         {
             if (settings.Batch)
@@ -54,52 +62,107 @@ internal sealed class WebhookConnector : Connector
     }
 
     /// <summary>The message as stored, renamed by the mapping, without the personal fields the destination may not receive.</summary>
+    /// <remarks>
+    /// Streamed from the stored UTF-8 JSON: values that stay are copied as they are stored, so a batch
+    /// costs about one pass over its bytes (parsing each message into a document first cost twice that).
+    /// </remarks>
     internal static void WriteMessage(Utf8JsonWriter w, OutgoingEvent e, IReadOnlySet<PiiField> allowed)
     {
-        w.WriteStartObject();
-        foreach (var p in e.Message.EnumerateObject())
+        var raw = e.Event.Raw;
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(raw.Length));
+        try
         {
-            switch (p.Name)
+            var n = System.Text.Encoding.UTF8.GetBytes(raw, rented);
+            var json = rented.AsSpan(0, n);
+            var r = new Utf8JsonReader(json);
+            r.Read();
+            w.WriteStartObject();
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
             {
-                case "event" when p.Value.ValueKind == JsonValueKind.String:
-                    w.WriteString("event", e.Target);
-                    break;
-                case "traits" when p.Value.ValueKind == JsonValueKind.Object:
-                    w.WritePropertyName(p.Name);
-                    WriteTraits(w, p.Value, allowed);
-                    break;
-                case "context" when p.Value.ValueKind == JsonValueKind.Object:
-                    w.WritePropertyName(p.Name);
-                    w.WriteStartObject();
-                    foreach (var c in p.Value.EnumerateObject())
+                if (r.ValueTextEquals("event"u8))
+                {
+                    r.Read();
+                    if (r.TokenType == JsonTokenType.String)
+                        w.WriteString("event"u8, e.Target);
+                    else
+                        Copy(w, ref r, json, "event"u8);
+                }
+                else if (r.ValueTextEquals("traits"u8))
+                {
+                    r.Read();
+                    WriteTraits(w, ref r, json, "traits"u8, allowed);
+                }
+                else if (r.ValueTextEquals("context"u8))
+                {
+                    r.Read();
+                    if (r.TokenType != JsonTokenType.StartObject)
                     {
-                        if ((c.Name == "ip" && !allowed.Contains(PiiField.Ip)) || (c.Name == "userAgent" && !allowed.Contains(PiiField.UserAgent)))
-                            continue;
-                        w.WritePropertyName(c.Name);
-                        if (c.Name == "traits" && c.Value.ValueKind == JsonValueKind.Object)
-                            WriteTraits(w, c.Value, allowed);
+                        Copy(w, ref r, json, "context"u8);
+                        continue;
+                    }
+                    w.WriteStartObject("context"u8);
+                    while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+                    {
+                        var skip = (r.ValueTextEquals("ip"u8) && !allowed.Contains(PiiField.Ip)) || (r.ValueTextEquals("userAgent"u8) && !allowed.Contains(PiiField.UserAgent));
+                        var isTraits = r.ValueTextEquals("traits"u8);
+                        var name = Name(ref r);
+                        r.Read();
+                        if (skip)
+                            r.Skip();
+                        else if (isTraits)
+                            WriteTraits(w, ref r, json, name, allowed);
                         else
-                            c.Value.WriteTo(w);
+                            Copy(w, ref r, json, name);
                     }
                     w.WriteEndObject();
-                    break;
-                default:
-                    p.WriteTo(w);
-                    break;
+                }
+                else
+                {
+                    var name = Name(ref r);
+                    r.Read();
+                    Copy(w, ref r, json, name);
+                }
             }
+            w.WriteEndObject();
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>A traits object without the fields the destination may not receive (any other value is copied).</summary>
+    private static void WriteTraits(Utf8JsonWriter w, ref Utf8JsonReader r, ReadOnlySpan<byte> json, scoped ReadOnlySpan<byte> name, IReadOnlySet<PiiField> allowed)
+    {
+        if (r.TokenType != JsonTokenType.StartObject)
+        {
+            Copy(w, ref r, json, name);
+            return;
+        }
+        w.WriteStartObject(name);
+        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        {
+            var field = r.GetString()!;
+            r.Read();
+            if (PersonFields.TraitFields.TryGetValue(field, out var pii) && !allowed.Contains(pii))
+                r.Skip();
+            else
+                Copy(w, ref r, json, System.Text.Encoding.UTF8.GetBytes(field));
         }
         w.WriteEndObject();
     }
 
-    private static void WriteTraits(Utf8JsonWriter w, JsonElement traits, IReadOnlySet<PiiField> allowed)
+    /// <summary>The property name the reader is on, unescaped, as UTF-8.</summary>
+    private static ReadOnlySpan<byte> Name(ref Utf8JsonReader r) =>
+        r.ValueIsEscaped ? System.Text.Encoding.UTF8.GetBytes(r.GetString()!) : r.ValueSpan;
+
+    /// <summary>Writes the property with the value the reader is on, copied as stored.</summary>
+    private static void Copy(Utf8JsonWriter w, ref Utf8JsonReader r, ReadOnlySpan<byte> json, scoped ReadOnlySpan<byte> name)
     {
-        w.WriteStartObject();
-        foreach (var t in traits.EnumerateObject())
-        {
-            if (PersonFields.TraitFields.TryGetValue(t.Name, out var field) && !allowed.Contains(field))
-                continue;
-            t.WriteTo(w);
-        }
-        w.WriteEndObject();
+        var start = (int)r.TokenStartIndex;
+        if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            r.Skip();
+        w.WritePropertyName(name);
+        w.WriteRawValue(json[start..(int)r.BytesConsumed], skipInputValidation: true);
     }
 }

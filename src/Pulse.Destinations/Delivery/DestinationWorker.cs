@@ -59,6 +59,8 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
     private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<Chunk, byte> _open = new();
+    private readonly ConsentCache _consent = new();
+    private static readonly IReadOnlyDictionary<string, JsonElement> NoTraits = new Dictionary<string, JsonElement>();
     private readonly int _batch;
     private readonly int _readSize;
     private long _position;
@@ -235,8 +237,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
                 Interlocked.Exchange(ref _failingTicks, (failing ?? (pending.Count > 0 ? _restoredFailingSince : null))?.UtcTicks ?? 0);
                 if (pending.Count < Math.Max(_options.Concurrency * 2, 2 * _readSize / _batch))
                 {
-                    var (events, head) = await _log.ReadSelectedAsync(_row.WorkspaceId, _sources, _names, read, null, _readSize, ct);
-                    var upTo = events.Count == _readSize ? events[^1].Seq : head;
+                    var (events, upTo) = await _log.ReadSelectedAsync(_row.WorkspaceId, _sources, _names, read, null, _readSize, ct);
                     if (upTo > read)
                     {
                         foreach (var chunk in Cut(Select(events), read, upTo, DeliveryKind.Live))
@@ -364,8 +365,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
         var replay = await _store.NextReplayAsync(_row.Id, ct);
         if (replay is null)
             return false;
-        var (events, head) = await _log.ReadSelectedAsync(_row.WorkspaceId, _sources, _names, replay.Position, replay.LastSeq, _batch, ct);
-        var upTo = events.Count == _batch ? events[^1].Seq : head;
+        var (events, upTo) = await _log.ReadSelectedAsync(_row.WorkspaceId, _sources, _names, replay.Position, replay.LastSeq, _readSize, ct);
         long sent = 0, dead = 0;
         foreach (var chunk in Cut(Select(events), replay.Position, upTo, DeliveryKind.Replay))
         {
@@ -544,12 +544,25 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
         var items = chunk.Items.Where(i => !chunk.Finished.Contains(i.Event.Seq)).ToList();
         if (items.Count == 0)
             return SendResult.Nothing;
-        PeopleLookup people;
+        Func<string?, string?, Collect.Profiles.ConsentState> consentOf;
+        Func<string?, string?, IReadOnlyDictionary<string, JsonElement>> traitsOf;
         await using (var scope = _scopes.CreateAsyncScope())
         {
-            people = await scope.ServiceProvider.GetRequiredService<ProfileService>().PeopleAsync(_row.WorkspaceId,
-                items.Where(i => i.Event.UserId is not null).Select(i => i.Event.UserId!).ToList(),
-                items.Where(i => i.Event.AnonymousId is not null).Select(i => i.Event.AnonymousId!).ToList(), traits: _pii.Count > 0, ct);
+            var profiles = scope.ServiceProvider.GetRequiredService<ProfileService>();
+            if (_pii.Count == 0)
+            {
+                // Consent only: kept between batches while no profile write could have changed it.
+                consentOf = await _consent.ResolveAsync(profiles, _row.WorkspaceId, items.Select(i => i.Event), ct);
+                traitsOf = static (_, _) => NoTraits;
+            }
+            else
+            {
+                var people = await profiles.PeopleAsync(_row.WorkspaceId,
+                    items.Where(i => i.Event.UserId is not null).Select(i => i.Event.UserId!).ToList(),
+                    items.Where(i => i.Event.AnonymousId is not null).Select(i => i.Event.AnonymousId!).ToList(), traits: true, ct);
+                consentOf = people.Consent;
+                traitsOf = people.Traits;
+            }
         }
         var docs = new List<JsonDocument>(items.Count);
         try
@@ -561,15 +574,23 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
             {
                 var e = item.Event;
                 // Consent as it is now: someone who opted out after the event was queued is not sent.
-                if (!people.Consent(e.UserId, e.AnonymousId).Allows(_settings.ConsentCategories, _settings.ConsentMatch == ConsentMatch.All))
+                if (!consentOf(e.UserId, e.AnonymousId).Allows(_settings.ConsentCategories, _settings.ConsentMatch == ConsentMatch.All))
                 {
                     chunk.Finished.Add(e.Seq);
                     refused++;
                     continue;
                 }
-                var doc = JsonDocument.Parse(e.Raw);
-                docs.Add(doc);
-                var o = new OutgoingEvent(e, item.Target, doc.RootElement, PersonFields.From(e, doc.RootElement, people.Traits(e.UserId, e.AnonymousId), _pii));
+                OutgoingEvent o;
+                if (_connector.ReadsMessage)
+                {
+                    var doc = JsonDocument.Parse(e.Raw);
+                    docs.Add(doc);
+                    o = new OutgoingEvent(e, item.Target, doc.RootElement, PersonFields.From(e, doc.RootElement, traitsOf(e.UserId, e.AnonymousId), _pii));
+                }
+                else
+                {
+                    o = new OutgoingEvent(e, item.Target, default, PersonFields.None);
+                }
                 if (_connector.Problem(_settings, o, now) is { } problem)
                     invalid.Add((e, problem));
                 else

@@ -89,11 +89,11 @@ public static class WebhookSignature
 
     private static byte[] Mac(string secret, string t, ReadOnlySpan<byte> body)
     {
-        var prefix = Encoding.UTF8.GetBytes(t + ".");
-        var message = new byte[prefix.Length + body.Length];
-        prefix.CopyTo(message, 0);
-        body.CopyTo(message.AsSpan(prefix.Length));
-        return HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), message);
+        // Incremental: a batch body can be megabytes, and copying it behind the prefix cost a large allocation per signature.
+        using var mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(secret));
+        mac.AppendData(Encoding.UTF8.GetBytes(t + "."));
+        mac.AppendData(body);
+        return mac.GetHashAndReset();
     }
 
     private static bool TryHex(string s, out byte[] bytes)

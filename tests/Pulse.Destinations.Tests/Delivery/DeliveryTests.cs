@@ -195,6 +195,40 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
     }
 
     [Fact]
+    public async Task ConsentKeptBetweenBatches_IsForgottenWhenAPersonOptsOut_OrTheirDeviceJoinsSomeoneWhoDid()
+    {
+        // A webhook without personal fields keeps people's consent between batches: an opt-out, or a
+        // device id joining a person who opted out, must still stop what comes after.
+        var shop = await fixture.ShopAsync();
+        await using var hook = await WebhookReceiver.StartAsync();
+        var created = await shop.CreateAsync("webhook", "Partner", new { url = hook.Url.ToString(), batchSize = 10 });
+        hook.Secret = created.GetProperty("signingSecret").GetString();
+        await Task.Delay(300);
+        string[] Delivered() => hook.Messages.Select(m => m.GetProperty("messageId").GetString()!).ToArray();
+        object Seen(string messageId, string anonymousId) => new { type = "page", messageId, anonymousId, name = "Home" };
+
+        await shop.SendAsync([Shop.Order("ann-1", "ann"), Seen("dev-1", "dev-x")]);
+        await Shop.EventuallyAsync(() => Delivered().Length == 2, "ann's first order and the device's page view");
+        await Shop.EventuallyAsync(async () => (await shop.Server.SendAsync(HttpMethod.Get, "/api/v1/profiles/ann", shop.Key)).StatusCode == HttpStatusCode.OK, "ann's profile");
+        await shop.CallAsync(HttpMethod.Post, "/api/v1/profiles/ann/consent", new { optOut = true });
+        await shop.SendAsync([Shop.Order("ann-2", "ann"), Shop.Order("bob-1", "bob")]);
+        await Shop.EventuallyAsync(() => Delivered().Contains("bob-1"), "bob's order, sent after ann's");
+
+        // The device logs in as ann: from then on its anonymous events are hers, and she opted out.
+        await shop.SendAsync([new { type = "identify", messageId = "login-1", anonymousId = "dev-x", userId = "ann" }]);
+        await Shop.EventuallyAsync(async () =>
+        {
+            var profile = await shop.Server.SendAsync(HttpMethod.Get, "/api/v1/profiles/dev-x", shop.Key);
+            return profile.StatusCode == HttpStatusCode.OK
+                && JsonDocument.Parse(await profile.Content.ReadAsStringAsync()).RootElement.GetProperty("userId").GetString() == "ann";
+        }, "the device joined to ann");
+        await shop.SendAsync([Seen("dev-2", "dev-x"), Shop.Order("bob-2", "bob")]);
+        await Shop.EventuallyAsync(() => Delivered().Contains("bob-2"), "bob's second order, sent after the device's page view");
+        await Task.Delay(300);
+        Assert.Equal(["ann-1", "bob-1", "bob-2", "dev-1"], Delivered().Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Fact]
     public async Task Replay_BackfillsANewDestinationWithEarlierEvents()
     {
         var shop = await fixture.ShopAsync();
