@@ -49,6 +49,7 @@ internal static class DestinationLoad
                 ["PULSE_Storage__DataDirectory"] = data,
                 ["PULSE_Logging__LogLevel__Default"] = "Warning",
                 ["PULSE_Destinations__AllowPrivateNetworkTargets"] = "true",
+                ["PULSE_Collect__RecentEventsMiB"] = Environment.GetEnvironmentVariable("BENCH_RECENT_MIB") ?? "64",
                 ["PULSE_Destinations__RefreshInterval"] = "00:00:00.200",
                 // Requests in flight per destination (Destinations:Concurrency, 4 by default): with 1,000-event
                 // batches four leave the CPU half idle while they wait for the receiver; eight keep it busy.

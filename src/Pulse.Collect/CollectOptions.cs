@@ -47,6 +47,13 @@ public sealed class CollectOptions
     [Range(1000, 100_000_000)]
     public int MaxUnloadedEvents { get; set; } = 2_000_000;
 
+    /// <summary>
+    /// Embedded mode: memory for the newest acknowledged events (MiB), from which destinations read
+    /// what just arrived without waiting for the store's loader. 0 turns it off (they read the store only).
+    /// </summary>
+    [Range(0, 4096)]
+    public int RecentEventsMiB { get; set; } = 64;
+
     /// <summary>DuckDB's memory limit for the event log (<c>512MB</c>, <c>2GB</c> …).</summary>
     [RegularExpression(@"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$", ErrorMessage = "Collect:DuckDbMemoryLimit must look like 512MB or 2GB.")]
     public string DuckDbMemoryLimit { get; set; } = "512MB";

@@ -21,6 +21,8 @@ public abstract partial class EventLog
         Guid workspaceId, IReadOnlyList<Guid> sources, IReadOnlyList<string>? names, long afterSeq, long? toSeq, int max, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        if (sources.Count > 0 && ReadRecent(workspaceId, sources, names, afterSeq, Math.Min(toSeq ?? long.MaxValue, afterSeq + Math.Max(max, 1))) is { } recent)
+            return Task.FromResult(recent);
         // Every event up to the readable head is visible to the query that follows (commits are in number order).
         var head = ReadableHead;
         // A range of positions, not "the next max matches": over a long backlog the store then reads a
@@ -54,6 +56,30 @@ public abstract partial class EventLog
         events.Sort(static (x, y) => x.Seq.CompareTo(y.Seq));
         return Task.FromResult<(IReadOnlyList<LoggedEvent>, long)>((events, upTo));
     }
+
+    /// <summary>
+    /// The same read from the newest events kept in memory, when the log keeps them and still holds
+    /// everything after <paramref name="afterSeq"/>; null sends the read to the store.
+    /// </summary>
+    private protected virtual (IReadOnlyList<LoggedEvent> Events, long Head)? ReadRecent(
+        Guid workspaceId, IReadOnlyList<Guid> sources, IReadOnlyList<string>? names, long afterSeq, long upTo) => null;
+
+    /// <summary>The position up to which <see cref="ReadSelectedAsync"/> sees every event for a reader at <paramref name="afterSeq"/>.</summary>
+    private protected virtual long DeliverableAfter(long afterSeq) => ReadableHead;
+
+    /// <summary>Completes when <see cref="ReadSelectedAsync"/> from <paramref name="afterSeq"/> would find positions after it (at once if it would now).</summary>
+    public Task WaitForDeliverableAsync(long afterSeq, CancellationToken ct)
+    {
+        var committed = Volatile.Read(ref _committed);
+        var loaded = Volatile.Read(ref _newData);
+        return DeliverableAfter(afterSeq) > afterSeq ? Task.CompletedTask : Task.WhenAny(committed.Task, loaded.Task).WaitAsync(ct);
+    }
+
+    private TaskCompletionSource _committed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A commit became readable from memory: wakes readers waiting in <see cref="WaitForDeliverableAsync"/>.</summary>
+    private protected void PublishCommitted() =>
+        Interlocked.Exchange(ref _committed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>
     /// The columns delivery reads (a third of the table's): each column read costs a value conversion

@@ -249,7 +249,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
                         continue;
                     }
                 }
-                var waits = new List<Task> { _log.WaitForAsync(read, ct) };
+                var waits = new List<Task> { _log.WaitForDeliverableAsync(read, ct) };
                 if (pending.Count > 0)
                     waits.Add(pending.Peek().Task!);
                 await Task.WhenAny(waits).WaitAsync(TimeSpan.FromSeconds(1), _time, ct).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -341,9 +341,13 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
         var queued = await _store.QueuedDeadLettersAsync(_row.Id, _batch, ct);
         if (queued.Count == 0)
             return false;
+        var loaded = _log.ReadableHead;
         var events = await _log.ReadPositionsAsync(_row.WorkspaceId, queued, ct);
         var found = events.Select(e => e.Seq).ToHashSet();
-        var gone = queued.Where(s => !found.Contains(s)).ToList();
+        // An event not in the store yet (sent from memory, dead-lettered before the loader caught up) waits for it.
+        var gone = queued.Where(s => !found.Contains(s) && s <= loaded).ToList();
+        if (events.Count == 0 && gone.Count == 0)
+            return false;
         if (gone.Count > 0)
             await _store.RedriveEndedAsync(_row.Id, gone, delivered: false, "The event is no longer in the log (past the retention period).", ct);
         var selected = Select(events, ignoreFilters: true);

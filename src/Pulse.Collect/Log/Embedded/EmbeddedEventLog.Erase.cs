@@ -16,6 +16,7 @@ public sealed partial class EmbeddedEventLog
     {
         if (ids.Count == 0)
             return 0L;
+        _recent.Erase(workspaceId, ids);
         // Everything acknowledged so far must be in the store before it is searched; if the store
         // is far behind (a burst), the erasure is refused for now rather than done in part.
         var target = Head;

@@ -14,6 +14,7 @@ public sealed partial class EmbeddedEventLog : EventLog
     private readonly DuckDbEventStore _duck;
     private readonly DedupFilter _dedup;
     private readonly SegmentFiles _segments;
+    private readonly RecentEvents _recent;
     private DuckDBConnection? _writerConnection;
 
     internal EmbeddedEventLog(DuckDbEventStore store, IOptions<CollectOptions> options, CollectMetrics metrics, TimeProvider time, ILogger<EventLog> log)
@@ -22,6 +23,7 @@ public sealed partial class EmbeddedEventLog : EventLog
         _duck = store;
         _dedup = new DedupFilter(_options.DedupWindowDays, _options.DedupExpectedPerDay);
         _segments = new SegmentFiles(System.IO.Path.GetDirectoryName(store.Path)!);
+        _recent = new RecentEvents(_options.RecentEventsMiB * 1024L * 1024L);
     }
 
     private protected override Task OpenAsync(CancellationToken ct)
@@ -32,6 +34,7 @@ public sealed partial class EmbeddedEventLog : EventLog
             var recovered = _duck.Recovered;
             _head = DuckDbEventStore.ReadHead(c);
             _readable = _head;
+            _recent.Reset(_head);
             var remembered = RebuildDedup(c);
             LogOpened(_log, _duck.Path, _head, remembered, _dedup.CapacityBytes / (1024 * 1024));
             if (recovered > 0)
@@ -103,7 +106,23 @@ public sealed partial class EmbeddedEventLog : EventLog
         HandToLoader(_frame);
         foreach (var r in _frame)
             _dedup.Add(r.DedupHash, DedupFilter.DayOf(r.ReceivedAt));
+        if (_recent.Enabled && _frame.Count > 0)
+        {
+            _recent.Add(_frame);
+            PublishCommitted();
+        }
     }
+
+    private protected override (IReadOnlyList<LoggedEvent> Events, long Head)? ReadRecent(
+        Guid workspaceId, IReadOnlyList<Guid> sources, IReadOnlyList<string>? names, long afterSeq, long upTo)
+    {
+        if (!_recent.Enabled || _recent.Read(workspaceId, sources, names, afterSeq, upTo) is not { } found)
+            return null;
+        return found;
+    }
+
+    private protected override long DeliverableAfter(long afterSeq) =>
+        _recent.Enabled && afterSeq >= _recent.From ? _recent.To : ReadableHead;
 
     private protected override bool IsStoreFailure(Exception e) =>
         e is DuckDBException or InvalidOperationException or IOException or UnauthorizedAccessException;

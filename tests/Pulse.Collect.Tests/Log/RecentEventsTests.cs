@@ -1,0 +1,117 @@
+using System.Diagnostics.Metrics;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Pulse.Collect.Log;
+using Pulse.Platform.Storage;
+
+namespace Pulse.Collect.Tests.Log;
+
+/// <summary>Destinations read what just arrived from memory: the same events the store gives back later, never an erased one, and the store once memory moved on.</summary>
+[Trait("Storage", "embedded")]
+public sealed class RecentEventsTests
+{
+    private static readonly Guid Ws = Guid.Parse("01a21b35-0000-7000-8000-0000000000a1");
+    private static readonly Guid Other = Guid.Parse("01a21b35-0000-7000-8000-0000000000a2");
+    private static readonly Guid Web = Guid.Parse("01a21b35-0000-7000-8000-0000000000b1");
+    private static readonly Guid App = Guid.Parse("01a21b35-0000-7000-8000-0000000000b2");
+
+    private static LogRecord Record(string id, Guid ws, Guid source, string type, string? name, string? user, string anon, bool bot = false)
+    {
+        var now = new DateTime(2026, 11, 27, 10, 0, 0, DateTimeKind.Utc).AddTicks(1234567);
+        return new LogRecord
+        {
+            WorkspaceId = ws,
+            SourceId = source,
+            MessageId = id,
+            Type = type,
+            Event = name,
+            UserId = user,
+            AnonymousId = anon,
+            Timestamp = now,
+            ReceivedAt = now.AddSeconds(1),
+            Enrichment = new EventEnrichment { Fbclid = "IwAR-" + id, Ttclid = user is null ? null : "tt", Ip = "203.0.113.9", IsBot = bot, Browser = "Chrome" },
+            Consent = """{"advertising":false}""",
+            Raw = Encoding.UTF8.GetBytes("{\"type\":\"" + type + "\",\"messageId\":\"" + id + "\",\"event\":\"" + name + "\",\"properties\":{\"note\":\"zażółć \\u001f\"}}"),
+        };
+    }
+
+    [Fact]
+    public async Task NewEvents_ReadFromMemory_MatchTheStore_AndErasedOnesAreGone()
+    {
+        var dir = Directory.CreateTempSubdirectory("pulse-recent-test-").FullName;
+        try
+        {
+            var options = Options.Create(new CollectOptions { DuckDbMemoryLimit = "256MB", RecentEventsMiB = 16 });
+            using var store = new DuckDbEventStore(new DataDirectory(dir), options);
+            await using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+            var log = new EmbeddedEventLog(store, options, new CollectMetrics(meters.GetRequiredService<IMeterFactory>()), TimeProvider.System, NullLogger<EventLog>.Instance);
+            await log.StartAsync(default);
+            try
+            {
+                await log.AppendAsync([
+                    Record("m-1", Ws, Web, "track", "Order Completed", "u-1", "a-1"),
+                    Record("m-2", Ws, App, "track", "Order Completed", "u-2", "a-2"),
+                    Record("m-3", Other, Web, "track", "Order Completed", "u-3", "a-3"),
+                    Record("m-4", Ws, Web, "page", null, null, "a-1", bot: true),
+                    Record("m-5", Ws, Web, "track", "Product Viewed", "u-2", "a-2"),
+                ], default);
+
+                // At once, whether or not the loader got to them: the workspace's events from its web source, in order.
+                var (all, head) = await log.ReadSelectedAsync(Ws, [Web], null, 0, null, 100, default);
+                Assert.Equal(["m-1", "m-4", "m-5"], all.Select(e => e.MessageId));
+                Assert.Equal(5, head);
+                var (named, _) = await log.ReadSelectedAsync(Ws, [Web, App], ["Order Completed", "page"], 0, null, 100, default);
+                Assert.Equal(["m-1", "m-2", "m-4"], named.Select(e => e.MessageId));
+                var (after, _) = await log.ReadSelectedAsync(Ws, [Web], null, all[0].Seq, null, 1, default);
+                Assert.Empty(after); // one position read: m-2 is another source's
+
+                // What the store holds once loaded is what memory gave, field by field.
+                await log.CaughtUpAsync(TimeSpan.FromSeconds(30), default);
+                var stored = await log.ReadPositionsAsync(Ws, all.Select(e => e.Seq).ToList(), default);
+                Assert.Equal(3, stored.Count);
+                foreach (var (m, s) in all.Zip(stored))
+                {
+                    Assert.Equal((s.Seq, s.WorkspaceId, s.SourceId, s.MessageId, s.Type, s.Event, s.UserId, s.AnonymousId), (m.Seq, m.WorkspaceId, m.SourceId, m.MessageId, m.Type, m.Event, m.UserId, m.AnonymousId));
+                    Assert.Equal((s.Timestamp, s.ReceivedAt, s.Consent, s.Raw), (m.Timestamp, m.ReceivedAt, m.Consent, m.Raw));
+                    Assert.Equal((s.Enrichment.Fbclid, s.Enrichment.Ttclid, s.Enrichment.LiFatId, s.Enrichment.IsBot, s.Enrichment.Ip), (m.Enrichment.Fbclid, m.Enrichment.Ttclid, m.Enrichment.LiFatId, m.Enrichment.IsBot, m.Enrichment.Ip));
+                }
+
+                // An erased person's events are gone from memory too.
+                await log.EraseAsync(Ws, ["u-2"], default);
+                var (left, _) = await log.ReadSelectedAsync(Ws, [Web, App], null, 0, null, 100, default);
+                Assert.Equal(["m-1", "m-4"], left.Select(e => e.MessageId));
+            }
+            finally
+            {
+                await log.StopAsync(default);
+                log.Dispose();
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void OldestEventsLeavePastTheBudget_AndAReadFromBeforeThemGoesToTheStore()
+    {
+        var recent = new RecentEvents(budgetBytes: 4000);
+        recent.Reset(10);
+        var frame = Enumerable.Range(11, 10).Select(i => Record("m-" + i, Ws, Web, "track", "Order Completed", "u-" + i, "a-" + i)).ToList();
+        foreach (var r in frame)
+        {
+            r.Seq = long.Parse(r.MessageId[2..], System.Globalization.CultureInfo.InvariantCulture);
+            r.Prepare();
+        }
+        recent.Add(frame);
+        Assert.Equal(20, recent.To);
+        Assert.True(recent.From > 10, "the oldest should have left a 4,000-byte budget");
+        Assert.Null(recent.Read(Ws, [Web], null, 10, 100));
+        var (events, head) = recent.Read(Ws, [Web], null, recent.From, 100)!.Value;
+        Assert.Equal(20, head);
+        Assert.Equal(Enumerable.Range((int)recent.From + 1, 20 - (int)recent.From).Select(i => (long)i), events.Select(e => e.Seq));
+    }
+}
