@@ -124,7 +124,11 @@ internal static class DestinationLoad
             }));
 
             // (3) Open loop at half the forwarding rate: the delay from acknowledgement to arrival.
-            var rate = Math.Max(1000, Math.Min(forwardRate, acked / ingestSeconds) / 2);
+            // Half the forwarding rate, but no more than half the ingest rate measured (the server cannot take
+            // more beside everything else); BENCH_OPEN_RATE sets another rate (events/s) to see how far it holds.
+            var rate = double.TryParse(Environment.GetEnvironmentVariable("BENCH_OPEN_RATE"), NumberStyles.Float, CultureInfo.InvariantCulture, out var asked) && asked >= 1000
+                ? asked
+                : Math.Max(1000, Math.Min(forwardRate, acked / ingestSeconds) / 2);
             Acked.Clear();
             Arrived.Clear();
             var requestsPerSecond = rate / 100;
