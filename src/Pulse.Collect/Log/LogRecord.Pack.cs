@@ -73,13 +73,13 @@ internal sealed partial class LogRecord
     /// A packed record as destinations read it from the store (the same fields as the store's
     /// delivery read: ids, names, times, click ids, address, robot flag, consent, raw JSON).
     /// </summary>
-    public static LoggedEvent UnpackForDelivery(long seq, byte[] packed)
+    public static LoggedEvent UnpackForDelivery(long seq, ReadOnlySpan<byte> packed)
     {
         Span<Range> f = stackalloc Range[PackedFields];
         var offset = 0;
         for (var i = 0; i < PackedFields; i++)
         {
-            var end = packed.AsSpan(offset).IndexOf(Separator);
+            var end = packed[offset..].IndexOf(Separator);
             if (end < 0)
                 throw new System.IO.InvalidDataException($"A packed log record (sequence {seq}) has {i} fields of {PackedFields}.");
             f[i] = new Range(offset, offset + end);
@@ -87,22 +87,22 @@ internal sealed partial class LogRecord
         }
         return new LoggedEvent(seq, IdAt(seq, packed, f[0]), IdAt(seq, packed, f[1]), TextAt(packed, f[2])!, TextAt(packed, f[3])!, TextAt(packed, f[4]),
             TextAt(packed, f[5]), TextAt(packed, f[6]), null, null, TimeAt(seq, packed, f[9]), null, null, TimeAt(seq, packed, f[12]),
-            new EventEnrichment { Fbclid = TextAt(packed, f[18]), Ttclid = TextAt(packed, f[19]), LiFatId = TextAt(packed, f[20]), IsBot = packed.AsSpan(f[33]).SequenceEqual("1"u8), Ip = TextAt(packed, f[35]) },
-            TextAt(packed, f[37]), null, null, System.Text.Encoding.UTF8.GetString(packed.AsSpan(offset)));
+            new EventEnrichment { Fbclid = TextAt(packed, f[18]), Ttclid = TextAt(packed, f[19]), LiFatId = TextAt(packed, f[20]), IsBot = packed[f[33]].SequenceEqual("1"u8), Ip = TextAt(packed, f[35]) },
+            TextAt(packed, f[37]), null, null, System.Text.Encoding.UTF8.GetString(packed[offset..]));
     }
 
-    private static string? TextAt(byte[] packed, Range r) => packed.AsSpan(r).IsEmpty ? null : System.Text.Encoding.UTF8.GetString(packed.AsSpan(r));
+    private static string? TextAt(ReadOnlySpan<byte> packed, Range r) => packed[r].IsEmpty ? null : System.Text.Encoding.UTF8.GetString(packed[r]);
 
-    private static DateTimeOffset TimeAt(long seq, byte[] packed, Range r) => System.Buffers.Text.Utf8Parser.TryParse(packed.AsSpan(r), out long micros, out _)
+    private static DateTimeOffset TimeAt(long seq, ReadOnlySpan<byte> packed, Range r) => System.Buffers.Text.Utf8Parser.TryParse(packed[r], out long micros, out _)
         ? new DateTimeOffset(DateTime.UnixEpoch.Ticks + micros * 10, TimeSpan.Zero)
         : throw new System.IO.InvalidDataException($"A packed log record (sequence {seq}) has a malformed time.");
 
-    private static System.Guid IdAt(long seq, byte[] packed, Range r) => System.Buffers.Text.Utf8Parser.TryParse(packed.AsSpan(r), out System.Guid id, out _, 'D')
+    private static System.Guid IdAt(long seq, ReadOnlySpan<byte> packed, Range r) => System.Buffers.Text.Utf8Parser.TryParse(packed[r], out System.Guid id, out _, 'D')
         ? id
         : throw new System.IO.InvalidDataException($"A packed log record (sequence {seq}) has a malformed id.");
 
     /// <summary>The user, anonymous and previous id of a packed record (those present).</summary>
-    public static IEnumerable<string> PackedIds(byte[] packed)
+    public static List<string> PackedIds(ReadOnlySpan<byte> packed)
     {
         var ids = new List<string>(3);
         var field = 0;
@@ -112,7 +112,7 @@ internal sealed partial class LogRecord
             if (packed[i] != Separator)
                 continue;
             if (field is 5 or 6 or 8 && i > start)
-                ids.Add(System.Text.Encoding.UTF8.GetString(packed, start, i - start));
+                ids.Add(System.Text.Encoding.UTF8.GetString(packed[start..i]));
             field++;
             start = i + 1;
         }

@@ -98,20 +98,23 @@ public sealed class RecentEventsTests
     [Fact]
     public void OldestEventsLeavePastTheBudget_AndAReadFromBeforeThemGoesToTheStore()
     {
-        var recent = new RecentEvents(budgetBytes: 4000);
+        var recent = new RecentEvents(budgetBytes: 4000, slabBytes: 1000);
         recent.Reset(10);
-        var frame = Enumerable.Range(11, 10).Select(i => Record("m-" + i, Ws, Web, "track", "Order Completed", "u-" + i, "a-" + i)).ToList();
+        var frame = Enumerable.Range(11, 40).Select(i => Record("m-" + i, Ws, Web, "track", "Order Completed", "u-" + i, "a-" + i)).ToList();
         foreach (var r in frame)
         {
             r.Seq = long.Parse(r.MessageId[2..], System.Globalization.CultureInfo.InvariantCulture);
             r.Prepare();
         }
         recent.Add(frame);
-        Assert.Equal(20, recent.To);
+        Assert.Equal(50, recent.To);
         Assert.True(recent.From > 10, "the oldest should have left a 4,000-byte budget");
+        Assert.True(recent.From < 45, "only the oldest should have left");
         Assert.Null(recent.Read(Ws, [Web], null, 10, 100));
         var (events, head) = recent.Read(Ws, [Web], null, recent.From, 100)!.Value;
-        Assert.Equal(20, head);
-        Assert.Equal(Enumerable.Range((int)recent.From + 1, 20 - (int)recent.From).Select(i => (long)i), events.Select(e => e.Seq));
+        Assert.Equal(50, head);
+        Assert.Equal(Enumerable.Range((int)recent.From + 1, 50 - (int)recent.From).Select(i => (long)i), events.Select(e => e.Seq));
+        Assert.Equal(events.Select(e => "m-" + e.Seq), events.Select(e => e.MessageId)); // the bytes of the slab reused are the new events'
+        Assert.All(events, e => Assert.Contains("zażółć", e.Raw, StringComparison.Ordinal));
     }
 }

@@ -5,28 +5,41 @@ namespace Pulse.Collect.Log;
 /// (<see cref="CollectOptions.RecentEventsMiB"/>) so that destinations read what just arrived
 /// without waiting for the loader to put it into DuckDB (which, at low priority under load, can be
 /// seconds behind). It holds every event after <see cref="From"/> up to the last commit, in log order;
-/// the oldest leave as new ones come. Erasures take a person's events out of it too.
+/// the oldest leave as new ones come. Erasures take a person's events out of it (and zero their bytes).
 /// <para>
-/// Each event is kept as the packed bytes the segment file got (one array, exactly what the store
-/// will hold) with the few fields a read filters on, not as the request's objects: a couple of
-/// objects per event instead of dozens of strings, so the budget is what it uses and the collector
-/// has little to trace.
+/// Each event is kept as the packed bytes the segment file got (exactly what the store will hold),
+/// copied into a ring of 1 MiB slabs allocated once, with the few fields a read filters on: no
+/// object per event lives on, so the collector never has to trace or free the events of the last
+/// second (a first version kept one array per event, and the dead ones piled up in the oldest
+/// generation between full collections).
 /// </para>
 /// </summary>
-internal sealed class RecentEvents(long budgetBytes)
+internal sealed class RecentEvents
 {
-    private readonly record struct Entry(long Seq, Guid WorkspaceId, Guid SourceId, string Type, string? Event, byte[] Packed);
+    private const int DefaultSlabBytes = 1 << 20;
+    private const int MaxNames = 10_000;
 
-    // The entry and its name strings beside the packed bytes, roughly.
-    private const int Overhead = 120;
+    private readonly record struct Entry(long Seq, Guid WorkspaceId, Guid SourceId, string Type, string? Event, int Slab, int Offset, int Length);
+
     private readonly Lock _gate = new();
-    private readonly List<Entry> _records = [];
+    private readonly byte[]?[] _slabs;
+    private readonly int _slabBytes;
+    private readonly List<Entry> _entries = [];
+    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
     private int _start;
-    private long _bytes;
+    private int _slab;
+    private int _offset;
     private long _from;
     private long _to;
 
-    public bool Enabled => budgetBytes > 0;
+    /// <param name="slabBytes">The size of each slab (tests use small ones to see events leave).</param>
+    public RecentEvents(long budgetBytes, int slabBytes = DefaultSlabBytes)
+    {
+        _slabBytes = slabBytes;
+        _slabs = budgetBytes <= 0 ? [] : new byte[]?[Math.Max(2, (int)Math.Min(budgetBytes / slabBytes, 65_536))];
+    }
+
+    public bool Enabled => _slabs.Length > 0;
 
     /// <summary>Every event after this position up to <see cref="To"/> is here.</summary>
     public long From
@@ -53,14 +66,15 @@ internal sealed class RecentEvents(long budgetBytes)
     {
         lock (_gate)
         {
-            _records.Clear();
+            _entries.Clear();
             _start = 0;
-            _bytes = 0;
+            _slab = 0;
+            _offset = 0;
             _from = _to = head;
         }
     }
 
-    /// <summary>Adds a commit's records (in order, after everything here); the oldest leave past the budget.</summary>
+    /// <summary>Adds a commit's records (in order, after everything here, packed); the oldest leave to make room.</summary>
     public void Add(List<LogRecord> frame)
     {
         if (!Enabled || frame.Count == 0)
@@ -69,23 +83,45 @@ internal sealed class RecentEvents(long budgetBytes)
         {
             foreach (var r in frame)
             {
-                _records.Add(new Entry(r.Seq, r.WorkspaceId, r.SourceId, r.Type, r.Event, r.Packed!));
-                _bytes += r.Packed!.Length + Overhead;
+                var packed = r.Packed!;
+                if (packed.Length > _slabBytes)
+                {
+                    // Too big to keep: nothing before it can be answered from here any more.
+                    _entries.Clear();
+                    _start = 0;
+                    _from = r.Seq;
+                    continue;
+                }
+                if (_offset + packed.Length > _slabBytes)
+                {
+                    _slab = (_slab + 1) % _slabs.Length;
+                    _offset = 0;
+                    // The slab about to be written holds the oldest events: they leave.
+                    while (_start < _entries.Count && _entries[_start].Slab == _slab)
+                        _from = _entries[_start++].Seq;
+                }
+                var slab = _slabs[_slab] ??= new byte[_slabBytes];
+                packed.CopyTo(slab.AsSpan(_offset));
+                _entries.Add(new Entry(r.Seq, r.WorkspaceId, r.SourceId, Name(r.Type), r.Event is null ? null : Name(r.Event), _slab, _offset, packed.Length));
+                _offset += packed.Length;
             }
             _to = frame[^1].Seq;
-            while (_bytes > budgetBytes && _start < _records.Count)
+            if (_start > 4096 && _start * 2 > _entries.Count)
             {
-                var old = _records[_start];
-                _records[_start++] = default;
-                _bytes -= old.Packed.Length + Overhead;
-                _from = old.Seq;
-            }
-            if (_start > 4096 && _start * 2 > _records.Count)
-            {
-                _records.RemoveRange(0, _start);
+                _entries.RemoveRange(0, _start);
                 _start = 0;
             }
         }
+    }
+
+    /// <summary>One shared string per event name (a few hundred in practice), so entries keep no string of the request alive.</summary>
+    private string Name(string name)
+    {
+        if (_names.TryGetValue(name, out var shared))
+            return shared;
+        if (_names.Count < MaxNames)
+            _names[name] = name;
+        return name;
     }
 
     /// <summary>
@@ -95,7 +131,8 @@ internal sealed class RecentEvents(long budgetBytes)
     /// </summary>
     public (List<LoggedEvent> Events, long Head)? Read(Guid workspaceId, IReadOnlyList<Guid> sources, IReadOnlyList<string>? names, long afterSeq, long upTo)
     {
-        var found = new List<Entry>();
+        var found = new List<(long Seq, int Offset, int Length)>();
+        byte[] copy;
         long covered;
         lock (_gate)
         {
@@ -103,49 +140,70 @@ internal sealed class RecentEvents(long budgetBytes)
                 return null;
             var head = Math.Min(upTo, _to);
             var lo = _start;
-            var hi = _records.Count;
+            var hi = _entries.Count;
             while (lo < hi)
             {
                 var mid = (lo + hi) >>> 1;
-                if (_records[mid].Seq <= afterSeq)
+                if (_entries[mid].Seq <= afterSeq)
                     lo = mid + 1;
                 else
                     hi = mid;
             }
-            for (var i = lo; i < _records.Count && _records[i].Seq <= head; i++)
+            var bytes = 0;
+            var matches = new List<Entry>();
+            for (var i = lo; i < _entries.Count && _entries[i].Seq <= head; i++)
             {
-                var r = _records[i];
+                var r = _entries[i];
                 if (r.WorkspaceId != workspaceId || !Contains(sources, r.SourceId))
                     continue;
                 if (names is not null && !(r.Event is { } e ? Contains(names, e) : Contains(names, r.Type)))
                     continue;
-                found.Add(r);
+                matches.Add(r);
+                bytes += r.Length;
+            }
+            // Copied out under the lock (a slab is reused once the ring comes round), unpacked outside it;
+            // the buffer is pooled (a read copies megabytes, which would be large-object garbage each time).
+            copy = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 1));
+            var at = 0;
+            foreach (var r in matches)
+            {
+                _slabs[r.Slab].AsSpan(r.Offset, r.Length).CopyTo(copy.AsSpan(at));
+                found.Add((r.Seq, at, r.Length));
+                at += r.Length;
             }
             covered = Math.Max(head, afterSeq);
         }
         var events = new List<LoggedEvent>(found.Count);
-        foreach (var r in found)
-            events.Add(LogRecord.UnpackForDelivery(r.Seq, r.Packed));
+        try
+        {
+            foreach (var (seq, offset, length) in found)
+                events.Add(LogRecord.UnpackForDelivery(seq, copy.AsSpan(offset, length)));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(copy);
+        }
         return (events, covered);
     }
 
-    /// <summary>Takes out the workspace's events sent with one of <paramref name="ids"/> (as user, anonymous or previous id).</summary>
+    /// <summary>Takes out the workspace's events sent with one of <paramref name="ids"/> (as user, anonymous or previous id) and zeroes their bytes.</summary>
     public void Erase(Guid workspaceId, IReadOnlyList<string> ids)
     {
         var set = ids.ToHashSet(StringComparer.Ordinal);
         lock (_gate)
         {
-            var kept = new List<Entry>(_records.Count - _start);
-            for (var i = _start; i < _records.Count; i++)
+            var kept = new List<Entry>(_entries.Count - _start);
+            for (var i = _start; i < _entries.Count; i++)
             {
-                var r = _records[i];
-                if (r.WorkspaceId == workspaceId && LogRecord.PackedIds(r.Packed).Any(set.Contains))
-                    _bytes -= r.Packed.Length + Overhead;
+                var r = _entries[i];
+                var bytes = _slabs[r.Slab].AsSpan(r.Offset, r.Length);
+                if (r.WorkspaceId == workspaceId && LogRecord.PackedIds(bytes).Exists(set.Contains))
+                    bytes.Clear();
                 else
                     kept.Add(r);
             }
-            _records.Clear();
-            _records.AddRange(kept);
+            _entries.Clear();
+            _entries.AddRange(kept);
             _start = 0;
         }
     }
