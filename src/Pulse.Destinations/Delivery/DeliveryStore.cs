@@ -104,6 +104,11 @@ internal sealed partial class DeliveryStore(IServiceScopeFactory scopes, TimePro
                 };
                 db.DeadLetters.Add(row);
             }
+            else if (row.State == DeadLetterState.Queued)
+            {
+                // Sent again on request and refused (or failing) again: that try counts too.
+                row.Redrives++;
+            }
             row.Event = target ?? e.Event ?? e.Type;
             row.Reason = Connectors.Connector.Excerpt(reason, 1000);
             row.Status = status;
@@ -146,7 +151,7 @@ internal sealed partial class DeliveryStore(IServiceScopeFactory scopes, TimePro
                     row.Reason = reason;
             }
         }
-        // (A redrive refused again was already put back to Dead, with the new reason, by DeadLetterAsync.)
+        // (A redrive refused again was already put back to Dead, with the new reason, and counted by DeadLetterAsync.)
         await db.SaveChangesAsync(ct);
     }
 

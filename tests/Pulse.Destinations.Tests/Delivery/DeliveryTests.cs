@@ -166,12 +166,19 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
 
         // Asking without saying which is refused; the fix (the right token), then all of them again.
         await shop.CallAsync(HttpMethod.Post, $"/api/v1/destinations/{id}/dead-letters/redrive", new { }, HttpStatusCode.BadRequest);
+        // Sent again before the fix: refused again, dead again, and the try is counted.
+        await shop.CallAsync(HttpMethod.Post, $"/api/v1/destinations/{id}/dead-letters/redrive", new { all = true });
+        await Shop.EventuallyAsync(async () => (await shop.CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/dead-letters")).GetProperty("items").EnumerateArray()
+            .Count(d => d.GetProperty("state").GetString() == "dead" && d.GetProperty("redrives").GetInt32() == 1) == 3, "3 dead letters refused again, each tried once more");
+        Assert.Empty(meta.Events);
         await shop.CallAsync(HttpMethod.Patch, $"/api/v1/destinations/{id}", new { config = MetaConfig(meta) });
         var queued = await shop.CallAsync(HttpMethod.Post, $"/api/v1/destinations/{id}/dead-letters/redrive", new { all = true });
         Assert.Equal(3, queued.GetProperty("queued").GetInt32());
         await Shop.EventuallyAsync(() => meta.Events.Count == 3, "the 3 events at Meta after the redrive");
         await Shop.EventuallyAsync(async () => (await shop.CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/dead-letters?state=redelivered")).GetProperty("items").GetArrayLength() == 3,
             "the dead letters marked redelivered");
+        Assert.All((await shop.CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/dead-letters?state=redelivered")).GetProperty("items").EnumerateArray(),
+            d => Assert.Equal(2, d.GetProperty("redrives").GetInt32()));
         await Shop.EventuallyAsync(async () => (await shop.CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/deliveries?outcome=rejected")).GetProperty("items").GetArrayLength() >= 1,
             "the refused request in the delivery log");
     }
