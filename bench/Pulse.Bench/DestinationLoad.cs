@@ -119,7 +119,7 @@ internal static class DestinationLoad
                 forwardSeconds = Math.Round(forwardSeconds, 1),
                 forwardedEventsPerSecond = Math.Round(forwardRate),
                 stubAloneEventsPerSecond = Math.Round(stubRate),
-                serverPeakRssMiB = PeakRssMiB(pulse),
+                serverPeakRssMiB = IngestLoad.PeakRss(pulse) / (1024 * 1024),
                 lost = acked - forwarded,
             }));
 
@@ -177,7 +177,7 @@ internal static class DestinationLoad
                 p50Ms = IngestLoad.Percentile(delays, 0.5),
                 p99Ms = IngestLoad.Percentile(delays, 0.99),
                 maxMs = delays.Length == 0 ? 0 : Math.Round(delays[^1]),
-                serverPeakRssMiB = PeakRssMiB(pulse),
+                serverPeakRssMiB = IngestLoad.PeakRss(pulse) / (1024 * 1024),
                 lost = offered - Arrived.Count,
             }));
             pulse.Kill(entireProcessTree: true);
@@ -282,19 +282,5 @@ internal static class DestinationLoad
         });
         await app.StartAsync();
         return app;
-    }
-
-    /// <summary>The process's peak resident memory so far (VmHWM), in MiB; 0 where /proc is not there.</summary>
-    private static long PeakRssMiB(Process p)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{p.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line["VmHWM:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture) / 1024;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
     }
 }

@@ -304,14 +304,20 @@ internal static class IngestLoad
         };
     }
 
-    internal static long Rss(Process p)
+    /// <summary>The process's resident memory now, in bytes (0 where /proc is not there).</summary>
+    internal static long Rss(Process p) => ProcStatusBytes(p, "VmRSS:");
+
+    /// <summary>The process's peak resident memory since it started, in bytes (0 where /proc is not there).</summary>
+    internal static long PeakRss(Process p) => ProcStatusBytes(p, "VmHWM:");
+
+    private static long ProcStatusBytes(Process p, string field)
     {
         try
         {
             foreach (var line in File.ReadLines($"/proc/{p.Id}/status"))
             {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                    return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) * 1024;
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan(field.Length).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) * 1024;
             }
         }
         catch (IOException)

@@ -21,13 +21,13 @@ public abstract partial class EventLog
         Guid workspaceId, IReadOnlyList<Guid> sources, IReadOnlyList<string>? names, long afterSeq, long? toSeq, int max, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        if (sources.Count > 0 && ReadRecent(workspaceId, sources, names, afterSeq, Math.Min(toSeq ?? long.MaxValue, afterSeq + Math.Max(max, 1))) is { } recent)
-            return Task.FromResult(recent);
-        // Every event up to the readable head is visible to the query that follows (commits are in number order).
-        var head = ReadableHead;
         // A range of positions, not "the next max matches": over a long backlog the store then reads a
         // narrow range instead of filtering and ordering everything up to the head (a third of the cost).
-        var upTo = Math.Min(Math.Min(head, toSeq ?? long.MaxValue), afterSeq + Math.Max(max, 1));
+        var limit = Math.Min(toSeq ?? long.MaxValue, afterSeq + Math.Max(max, 1));
+        if (sources.Count > 0 && ReadRecent(workspaceId, sources, names, afterSeq, limit) is { } recent)
+            return Task.FromResult(recent);
+        // Every event up to the readable head is visible to the query that follows (commits are in number order).
+        var upTo = Math.Min(ReadableHead, limit);
         if (sources.Count == 0 || upTo <= afterSeq)
             return Task.FromResult<(IReadOnlyList<LoggedEvent>, long)>(([], upTo));
         using var c = _store.Open();

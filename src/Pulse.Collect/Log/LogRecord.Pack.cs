@@ -70,51 +70,59 @@ internal sealed partial class LogRecord
     }
 
     /// <summary>
-    /// A packed record as destinations read it from the store (the same fields as the store's
-    /// delivery read: ids, names, times, click ids, address, robot flag, consent, raw JSON).
+    /// Finds the <see cref="PackedFields"/> fields of a packed record (as ranges of <paramref name="packed"/>)
+    /// and returns where its raw JSON starts; throws when the record is cut short.
     /// </summary>
-    public static LoggedEvent UnpackForDelivery(long seq, ReadOnlySpan<byte> packed)
+    public static int Split(long seq, ReadOnlySpan<byte> packed, Span<Range> fields)
     {
-        Span<Range> f = stackalloc Range[PackedFields];
         var offset = 0;
         for (var i = 0; i < PackedFields; i++)
         {
             var end = packed[offset..].IndexOf(Separator);
             if (end < 0)
                 throw new System.IO.InvalidDataException($"A packed log record (sequence {seq}) has {i} fields of {PackedFields}.");
-            f[i] = new Range(offset, offset + end);
+            fields[i] = new Range(offset, offset + end);
             offset += end + 1;
         }
-        return new LoggedEvent(seq, IdAt(seq, packed, f[0]), IdAt(seq, packed, f[1]), TextAt(packed, f[2])!, TextAt(packed, f[3])!, TextAt(packed, f[4]),
-            TextAt(packed, f[5]), TextAt(packed, f[6]), null, null, TimeAt(seq, packed, f[9]), null, null, TimeAt(seq, packed, f[12]),
-            new EventEnrichment { Fbclid = TextAt(packed, f[18]), Ttclid = TextAt(packed, f[19]), LiFatId = TextAt(packed, f[20]), IsBot = packed[f[33]].SequenceEqual("1"u8), Ip = TextAt(packed, f[35]) },
-            TextAt(packed, f[37]), null, null, System.Text.Encoding.UTF8.GetString(packed[offset..]));
+        return offset;
     }
 
-    private static string? TextAt(ReadOnlySpan<byte> packed, Range r) => packed[r].IsEmpty ? null : System.Text.Encoding.UTF8.GetString(packed[r]);
-
-    private static DateTimeOffset TimeAt(long seq, ReadOnlySpan<byte> packed, Range r) => System.Buffers.Text.Utf8Parser.TryParse(packed[r], out long micros, out _)
-        ? new DateTimeOffset(DateTime.UnixEpoch.Ticks + micros * 10, TimeSpan.Zero)
+    /// <summary>A packed instant (Unix microseconds) as a UTC time.</summary>
+    public static DateTime TimeOf(long seq, ReadOnlySpan<byte> value) => Utf8Parser.TryParse(value, out long micros, out _)
+        ? new DateTime(DateTime.UnixEpoch.Ticks + micros * 10, DateTimeKind.Utc)
         : throw new System.IO.InvalidDataException($"A packed log record (sequence {seq}) has a malformed time.");
 
-    private static System.Guid IdAt(long seq, ReadOnlySpan<byte> packed, Range r) => System.Buffers.Text.Utf8Parser.TryParse(packed[r], out System.Guid id, out _, 'D')
+    /// <summary>A packed id.</summary>
+    public static System.Guid IdOf(long seq, ReadOnlySpan<byte> value) => Utf8Parser.TryParse(value, out System.Guid id, out _, 'D')
         ? id
         : throw new System.IO.InvalidDataException($"A packed log record (sequence {seq}) has a malformed id.");
 
-    /// <summary>The user, anonymous and previous id of a packed record (those present).</summary>
-    public static List<string> PackedIds(ReadOnlySpan<byte> packed)
+    /// <summary>
+    /// A packed record as destinations read it from the store (the same fields as the store's
+    /// delivery read: ids, names, times, click ids, address, robot flag, consent, raw JSON).
+    /// </summary>
+    public static LoggedEvent UnpackForDelivery(long seq, ReadOnlySpan<byte> packed)
     {
+        Span<Range> f = stackalloc Range[PackedFields];
+        var raw = Split(seq, packed, f);
+        return new LoggedEvent(seq, IdOf(seq, packed[f[0]]), IdOf(seq, packed[f[1]]), TextOf(packed[f[2]])!, TextOf(packed[f[3]])!, TextOf(packed[f[4]]),
+            TextOf(packed[f[5]]), TextOf(packed[f[6]]), null, null, TimeOf(seq, packed[f[9]]), null, null, TimeOf(seq, packed[f[12]]),
+            new EventEnrichment { Fbclid = TextOf(packed[f[18]]), Ttclid = TextOf(packed[f[19]]), LiFatId = TextOf(packed[f[20]]), IsBot = packed[f[33]].SequenceEqual("1"u8), Ip = TextOf(packed[f[35]]) },
+            TextOf(packed[f[37]]), null, null, Encoding.UTF8.GetString(packed[raw..]));
+    }
+
+    private static string? TextOf(ReadOnlySpan<byte> value) => value.IsEmpty ? null : Encoding.UTF8.GetString(value);
+
+    /// <summary>The user, anonymous and previous id of a packed record (those present).</summary>
+    public static List<string> PackedIds(long seq, ReadOnlySpan<byte> packed)
+    {
+        Span<Range> f = stackalloc Range[PackedFields];
+        Split(seq, packed, f);
         var ids = new List<string>(3);
-        var field = 0;
-        var start = 0;
-        for (var i = 0; i < packed.Length && field <= 8; i++)
+        foreach (var field in (ReadOnlySpan<int>)[5, 6, 8])
         {
-            if (packed[i] != Separator)
-                continue;
-            if (field is 5 or 6 or 8 && i > start)
-                ids.Add(System.Text.Encoding.UTF8.GetString(packed[start..i]));
-            field++;
-            start = i + 1;
+            if (TextOf(packed[f[field]]) is { } id)
+                ids.Add(id);
         }
         return ids;
     }

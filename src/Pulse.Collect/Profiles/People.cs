@@ -51,7 +51,7 @@ public sealed partial class ProfileService
     /// <param name="traits">Whether the traits are needed too; without them only people whose consent differs from the workspace's default are looked up, which is far cheaper.</param>
     public async Task<PeopleLookup> PeopleAsync(Guid workspaceId, IReadOnlyCollection<string> userIds, IReadOnlyCollection<string> anonymousIds, bool traits, CancellationToken ct)
     {
-        var fallback = await DefaultAsync(workspaceId, ct);
+        var fallback = await ConsentDefaultAsync(workspaceId, ct);
         var byId = new Dictionary<(string, string), PeopleLookup.Person>();
         if (userIds.Count + anonymousIds.Count == 0)
             return new PeopleLookup(byId, fallback);

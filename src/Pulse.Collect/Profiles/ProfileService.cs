@@ -88,7 +88,7 @@ public sealed partial class ProfileService
         var profile = userId is not null ? await ByIdentityAsync(workspaceId, IdentityKinds.UserId, userId, ct) : null;
         if (profile is null && anonymousId is not null)
             profile = await ByIdentityAsync(workspaceId, IdentityKinds.AnonymousId, anonymousId, ct);
-        var fallback = await DefaultAsync(workspaceId, ct);
+        var fallback = await ConsentDefaultAsync(workspaceId, ct);
         return new ConsentState(profile?.OptedOut ?? false, Preferences(profile?.Consent), fallback);
     }
 
@@ -314,14 +314,12 @@ public sealed partial class ProfileService
     public long? ConsentVersion(Guid workspaceId) => _gate.Exact ? _gate.Version(workspaceId) : null;
 
     /// <summary>The workspace's answer for categories a person never answered.</summary>
-    public Task<ConsentDefault> ConsentDefaultAsync(Guid workspaceId, CancellationToken ct) => DefaultAsync(workspaceId, ct);
-
-    private async Task<ConsentDefault> DefaultAsync(Guid ws, CancellationToken ct) =>
+    public async Task<ConsentDefault> ConsentDefaultAsync(Guid ws, CancellationToken ct) =>
         await _collect.Settings.AsNoTracking().Where(s => s.WorkspaceId == ws).Select(s => (ConsentDefault?)s.ConsentDefault).FirstOrDefaultAsync(ct) ?? ConsentDefault.Allow;
 
     private async Task<ConsentDto> ConsentDtoAsync(Profile p, CancellationToken ct) => new(
         p.Consent is null ? null : JsonDocument.Parse(p.Consent).RootElement.Clone(), p.ConsentAt, p.OptedOut, p.OptedOutAt,
-        (await DefaultAsync(p.WorkspaceId, ct)).ToString());
+        (await ConsentDefaultAsync(p.WorkspaceId, ct)).ToString());
 
     private static Dictionary<string, bool> Preferences(string? consent)
     {

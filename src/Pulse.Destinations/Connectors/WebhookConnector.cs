@@ -142,12 +142,13 @@ internal sealed class WebhookConnector : Connector
         w.WriteStartObject(name);
         while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
         {
-            var field = r.GetString()!;
+            var field = Name(ref r);
+            var refused = PersonFields.TraitField(field, out var pii) && !allowed.Contains(pii);
             r.Read();
-            if (PersonFields.TraitFields.TryGetValue(field, out var pii) && !allowed.Contains(pii))
+            if (refused)
                 r.Skip();
             else
-                Copy(w, ref r, json, System.Text.Encoding.UTF8.GetBytes(field));
+                Copy(w, ref r, json, field);
         }
         w.WriteEndObject();
     }

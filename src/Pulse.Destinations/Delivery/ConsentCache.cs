@@ -49,9 +49,9 @@ internal sealed class ConsentCache
             lock (_gate)
             {
                 foreach (var u in users)
-                    Keep((true, u), found.ConsentOf(IdentityKinds.UserId, u), version);
+                    Keep((true, u), found.ConsentOf(IdentityKinds.UserId, u));
                 foreach (var a in anons)
-                    Keep((false, a), found.ConsentOf(IdentityKinds.AnonymousId, a), version);
+                    Keep((false, a), found.ConsentOf(IdentityKinds.AnonymousId, a));
             }
         }
         var unset = new ConsentState(false, new Dictionary<string, bool>(), fallback);
@@ -73,11 +73,11 @@ internal sealed class ConsentCache
             }
         }
 
-        void Keep((bool, string) key, ConsentState? state, long? at)
+        void Keep((bool, string) key, ConsentState? state)
         {
             batch[key] = state;
             // Kept only while the version it was read under is still current.
-            if (at is not null && at == _version)
+            if (version is not null && version == _version)
                 _known[key] = state;
         }
     }

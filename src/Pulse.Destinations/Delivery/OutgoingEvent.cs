@@ -38,7 +38,7 @@ internal sealed class PersonFields
     ];
 
     /// <summary>The trait names that hold personal fields, as webhooks strip them (top-level names; <c>address</c> holds several).</summary>
-    public static readonly IReadOnlyDictionary<string, PiiField> TraitFields = new Dictionary<string, PiiField>(StringComparer.Ordinal)
+    private static readonly Dictionary<string, PiiField> TraitFields = new(StringComparer.Ordinal)
     {
         ["email"] = PiiField.Email, ["phone"] = PiiField.Phone, ["firstName"] = PiiField.FirstName, ["first_name"] = PiiField.FirstName,
         ["lastName"] = PiiField.LastName, ["last_name"] = PiiField.LastName, ["name"] = PiiField.LastName, ["gender"] = PiiField.Gender,
@@ -46,6 +46,21 @@ internal sealed class PersonFields
         ["address"] = PiiField.City, ["city"] = PiiField.City, ["state"] = PiiField.State, ["postalCode"] = PiiField.Zip, ["zip"] = PiiField.Zip,
         ["country"] = PiiField.Country,
     };
+
+    private static readonly Dictionary<string, PiiField>.AlternateLookup<ReadOnlySpan<char>> TraitFieldsByChars = TraitFields.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>The personal field a trait name (UTF-8, as the stored JSON has it) holds, if any; without a string per name.</summary>
+    public static bool TraitField(ReadOnlySpan<byte> utf8Name, out PiiField field)
+    {
+        Span<char> chars = stackalloc char[32];
+        if (utf8Name.Length > chars.Length)
+        {
+            field = default; // longer than any name in the table
+            return false;
+        }
+        var n = System.Text.Encoding.UTF8.GetChars(utf8Name, chars);
+        return TraitFieldsByChars.TryGetValue(chars[..n], out field);
+    }
 
     public static PersonFields From(LoggedEvent e, JsonElement message, IReadOnlyDictionary<string, JsonElement> profileTraits, IReadOnlySet<PiiField> allowed)
     {

@@ -125,29 +125,22 @@ internal sealed class DuckDbEventStore : EventStore
     /// </summary>
     public static void AppendPacked(DuckDBAppender appender, long seq, ReadOnlySpan<byte> packed)
     {
+        Span<Range> fields = stackalloc Range[LogRecord.PackedFields];
+        var raw = LogRecord.Split(seq, packed, fields);
         var row = appender.CreateRow().AppendValue(seq);
-        var rest = packed;
         for (var field = 0; field < LogRecord.PackedFields; field++)
         {
-            var end = rest.IndexOf(LogRecord.Separator);
-            if (end < 0)
-                throw new InvalidDataException($"A packed log record (sequence {seq}) has {field} fields of {LogRecord.PackedFields}.");
-            var value = rest[..end];
-            rest = rest[(end + 1)..];
+            var value = packed[fields[field]];
             switch (field)
             {
                 case 0 or 1:
-                    if (!Utf8Parser.TryParse(value, out Guid id, out _, 'D'))
-                        throw new InvalidDataException($"A packed log record (sequence {seq}) has a malformed id.");
-                    row.AppendValue(id);
+                    row.AppendValue(LogRecord.IdOf(seq, value));
                     break;
                 case >= 9 and <= 12:
                     if (value.IsEmpty)
                         row.AppendNullValue();
-                    else if (Utf8Parser.TryParse(value, out long micros, out _))
-                        row.AppendValue(new DateTime(DateTime.UnixEpoch.Ticks + micros * 10, DateTimeKind.Utc));
                     else
-                        throw new InvalidDataException($"A packed log record (sequence {seq}) has a malformed time.");
+                        row.AppendValue(LogRecord.TimeOf(seq, value));
                     break;
                 case 33:
                     row.AppendValue(value.Length == 1 && value[0] == (byte)'1');
@@ -160,7 +153,8 @@ internal sealed class DuckDbEventStore : EventStore
                     break;
             }
         }
-        row.AppendValue(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(rest), rest.Length)).EndRow();
+        var json = packed[raw..];
+        row.AppendValue(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(json), json.Length)).EndRow();
     }
 
     /// <summary>Acknowledged records found in segment files at open (after an unclean stop) and loaded.</summary>

@@ -114,12 +114,8 @@ public sealed partial class EmbeddedEventLog : EventLog
     }
 
     private protected override (IReadOnlyList<LoggedEvent> Events, long Head)? ReadRecent(
-        Guid workspaceId, IReadOnlyList<Guid> sources, IReadOnlyList<string>? names, long afterSeq, long upTo)
-    {
-        if (!_recent.Enabled || _recent.Read(workspaceId, sources, names, afterSeq, upTo) is not { } found)
-            return null;
-        return found;
-    }
+        Guid workspaceId, IReadOnlyList<Guid> sources, IReadOnlyList<string>? names, long afterSeq, long upTo) =>
+        _recent.Enabled ? _recent.Read(workspaceId, sources, names, afterSeq, upTo) : null;
 
     private protected override long DeliverableAfter(long afterSeq) =>
         _recent.Enabled && afterSeq >= _recent.From ? _recent.To : ReadableHead;

@@ -131,7 +131,7 @@ internal sealed class RecentEvents
     /// </summary>
     public (List<LoggedEvent> Events, long Head)? Read(Guid workspaceId, IReadOnlyList<Guid> sources, IReadOnlyList<string>? names, long afterSeq, long upTo)
     {
-        var found = new List<(long Seq, int Offset, int Length)>();
+        var matches = new List<Entry>();
         byte[] copy;
         long covered;
         lock (_gate)
@@ -150,13 +150,12 @@ internal sealed class RecentEvents
                     hi = mid;
             }
             var bytes = 0;
-            var matches = new List<Entry>();
             for (var i = lo; i < _entries.Count && _entries[i].Seq <= head; i++)
             {
                 var r = _entries[i];
-                if (r.WorkspaceId != workspaceId || !Contains(sources, r.SourceId))
+                if (r.WorkspaceId != workspaceId || !sources.Contains(r.SourceId))
                     continue;
-                if (names is not null && !(r.Event is { } e ? Contains(names, e) : Contains(names, r.Type)))
+                if (names is not null && !names.Contains(r.Event ?? r.Type))
                     continue;
                 matches.Add(r);
                 bytes += r.Length;
@@ -168,16 +167,20 @@ internal sealed class RecentEvents
             foreach (var r in matches)
             {
                 _slabs[r.Slab].AsSpan(r.Offset, r.Length).CopyTo(copy.AsSpan(at));
-                found.Add((r.Seq, at, r.Length));
                 at += r.Length;
             }
             covered = Math.Max(head, afterSeq);
         }
-        var events = new List<LoggedEvent>(found.Count);
+        var events = new List<LoggedEvent>(matches.Count);
         try
         {
-            foreach (var (seq, offset, length) in found)
-                events.Add(LogRecord.UnpackForDelivery(seq, copy.AsSpan(offset, length)));
+            // The copies lie one after another in the order of the matches.
+            var at = 0;
+            foreach (var r in matches)
+            {
+                events.Add(LogRecord.UnpackForDelivery(r.Seq, copy.AsSpan(at, r.Length)));
+                at += r.Length;
+            }
         }
         finally
         {
@@ -197,7 +200,7 @@ internal sealed class RecentEvents
             {
                 var r = _entries[i];
                 var bytes = _slabs[r.Slab].AsSpan(r.Offset, r.Length);
-                if (r.WorkspaceId == workspaceId && LogRecord.PackedIds(bytes).Exists(set.Contains))
+                if (r.WorkspaceId == workspaceId && LogRecord.PackedIds(r.Seq, bytes).Exists(set.Contains))
                     bytes.Clear();
                 else
                     kept.Add(r);
@@ -206,15 +209,5 @@ internal sealed class RecentEvents
             _entries.AddRange(kept);
             _start = 0;
         }
-    }
-
-    private static bool Contains<T>(IReadOnlyList<T> list, T value)
-    {
-        for (var i = 0; i < list.Count; i++)
-        {
-            if (EqualityComparer<T>.Default.Equals(list[i], value))
-                return true;
-        }
-        return false;
     }
 }
