@@ -29,6 +29,9 @@ internal readonly record struct RequestFacts(
 /// </summary>
 internal sealed class MessageBuilder(Enricher enricher)
 {
+    /// <summary>The stored consent of a message that opted out or in without naming categories.</summary>
+    internal const string NoPreferences = "{}";
+
     public const int MaxEventNameLength = 255;
     public const int MaxMessageIdLength = 255;
     private static readonly DateTimeOffset Earliest = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -290,7 +293,9 @@ internal sealed class MessageBuilder(Enricher enricher)
                         }
                         break;
                     case "consent" when v.ValueKind == JsonValueKind.Object:
-                        consent = v.TryGetProperty("categoryPreferences", out var prefs) && prefs.ValueKind == JsonValueKind.Object ? prefs.GetRawText() : null;
+                        // An opt-out without preferences (the tag's optOut() before any consent()) is a consent fact too: no category answered.
+                        consent = v.TryGetProperty("categoryPreferences", out var prefs) && prefs.ValueKind == JsonValueKind.Object ? prefs.GetRawText()
+                            : v.TryGetProperty("optOut", out var optOut) && optOut.ValueKind is JsonValueKind.True or JsonValueKind.False ? NoPreferences : null;
                         break;
                 }
             }

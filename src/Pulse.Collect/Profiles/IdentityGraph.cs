@@ -165,9 +165,13 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
     {
         if (p.ConsentAt is { } at && at > e.Timestamp)
             return;
-        if (!string.Equals(p.Consent, e.Consent, StringComparison.Ordinal))
-            ConsentAffected.Add(p.WorkspaceId);
-        p.Consent = e.Consent;
+        // An opt-out or opt-in that names no categories leaves the person's answers as they were.
+        if (e.Consent != Ingest.MessageBuilder.NoPreferences || p.Consent is null)
+        {
+            if (!string.Equals(p.Consent, e.Consent, StringComparison.Ordinal))
+                ConsentAffected.Add(p.WorkspaceId);
+            p.Consent = e.Consent;
+        }
         p.ConsentAt = e.Timestamp;
         var optOut = root.TryGetProperty("context", out var c) && c.ValueKind == JsonValueKind.Object
             && c.TryGetProperty("consent", out var consent) && consent.ValueKind == JsonValueKind.Object

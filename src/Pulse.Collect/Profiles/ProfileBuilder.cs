@@ -69,6 +69,9 @@ internal sealed partial class ProfileBuilder(
         }
     }
 
+    /// <summary>Completes when <see cref="Position"/> next moves.</summary>
+    public Task Progressed => Volatile.Read(ref _progressed).Task;
+
     // Profiles may lag behind the log: under a burst the builder takes the CPU requests leave over.
     private readonly BackgroundScheduler _scheduler = new("pulse-profiles");
 
@@ -175,7 +178,10 @@ internal sealed partial class ProfileBuilder(
         Interlocked.Exchange(ref _lowest, _parts.Count == 0 ? -1 : _parts.Values.Min(p => p.Position));
         var all = _parts.Count == partitions ? _parts.Values.Min(p => p.Position) : 0;
         if (Interlocked.Exchange(ref _position, all) != all)
+        {
+            log.ConsentApplied(all);
             Interlocked.Exchange(ref _progressed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
     }
 
     private async Task<long> LoadPositionAsync(string consumer, CancellationToken ct)

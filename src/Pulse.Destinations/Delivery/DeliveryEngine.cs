@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pulse.Collect.Log;
+using Pulse.Collect.Profiles;
 using Pulse.Destinations.Configs;
 using Pulse.Destinations.Connectors;
 using Pulse.Destinations.Mapping;
@@ -23,7 +24,7 @@ namespace Pulse.Destinations.Delivery;
 internal sealed partial class DeliveryEngine(
     EventLog log, IServiceScopeFactory scopes, DeliveryStore store, ILeases leases, IOptions<DestinationsOptions> options,
     IDataProtectionProvider protection, TimeProvider time, DeliveryMetrics metrics, ILoggerFactory loggers, Pulse.Platform.Alerts.IAlerts alerts,
-    DeliveryClients clients) : BackgroundService
+    DeliveryClients clients, ConsentOrder consent) : BackgroundService
 {
     public const string LeaseGroupName = "destinations";
     private readonly ConcurrentDictionary<Guid, DestinationWorker> _workers = new();
@@ -136,7 +137,7 @@ internal sealed partial class DeliveryEngine(
                 cursor = new DestinationCursor { DestinationId = row.Id, Seq = since is { } r ? r.First - 1 : acknowledged };
                 await store.SaveCursorAsync(row.Id, cursor.Seq, null, ct);
             }
-            var worker = new DestinationWorker(row, settings, connector, signing, log, scopes, store, clients.Client, o, time, metrics,
+            var worker = new DestinationWorker(row, settings, connector, signing, log, consent, scopes, store, clients.Client, o, time, metrics,
                 loggers.CreateLogger($"Pulse.Destinations.Delivery.{row.Type}"));
             worker.Start(cursor.Seq, cursor.FailingSince);
             _workers[row.Id] = worker;

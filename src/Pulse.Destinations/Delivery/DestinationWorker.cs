@@ -47,6 +47,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
     private readonly IReadOnlyList<string>? _names;
     private readonly IReadOnlySet<Configs.PiiField> _pii;
     private readonly EventLog _log;
+    private readonly ConsentOrder _order;
     private readonly IServiceScopeFactory _scopes;
     private readonly DeliveryStore _store;
     private readonly HttpClient _http;
@@ -70,7 +71,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
     private Task _side = Task.CompletedTask;
 
     public DestinationWorker(Destination row, DestinationSettings settings, Connector connector, Func<DateTimeOffset, IReadOnlyList<string>> signing,
-        EventLog log, IServiceScopeFactory scopes, DeliveryStore store, HttpClient http, DestinationsOptions options, TimeProvider time,
+        EventLog log, ConsentOrder order, IServiceScopeFactory scopes, DeliveryStore store, HttpClient http, DestinationsOptions options, TimeProvider time,
         DeliveryMetrics metrics, ILogger logger)
     {
         _row = row;
@@ -78,6 +79,7 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
         _connector = connector;
         _signing = signing;
         _log = log;
+        _order = order;
         _scopes = scopes;
         _store = store;
         _http = http;
@@ -235,9 +237,16 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
                 if (pending.Count == 0 && failing is null)
                     _restoredFailingSince = null;
                 Interlocked.Exchange(ref _failingTicks, (failing ?? (pending.Count > 0 ? _restoredFailingSince : null))?.UtcTicks ?? 0);
+                // Consent in log order: nothing past a consent fact the profiles have not applied yet.
+                ConsentHorizon? held = null;
                 if (pending.Count < Math.Max(_options.Concurrency * 2, 2 * _readSize / _batch))
                 {
-                    var (events, upTo) = await _log.ReadSelectedAsync(_row.WorkspaceId, _sources, _names, read, null, _readSize, ct);
+                    var horizon = await _order.SendableUpToAsync(_row.WorkspaceId, ct);
+                    if (horizon.Holds(read))
+                        held = horizon;
+                    var (events, upTo) = horizon.Sendable > read
+                        ? await _log.ReadSelectedAsync(_row.WorkspaceId, _sources, _names, read, horizon.Sendable, _readSize, ct)
+                        : ([], read);
                     if (upTo > read)
                     {
                         foreach (var chunk in Cut(Select(events), read, upTo, DeliveryKind.Live))
@@ -249,7 +258,8 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
                         continue;
                     }
                 }
-                var waits = new List<Task> { _log.WaitForDeliverableAsync(read, ct) };
+                // Held at a consent fact: only the profile builder's progress can free it; else new events can.
+                var waits = new List<Task> { held is { } h ? _order.AppliedMoreAsync(h, ct) : _log.WaitForDeliverableAsync(read, ct) };
                 if (pending.Count > 0)
                     waits.Add(pending.Peek().Task!);
                 await Task.WhenAny(waits).WaitAsync(TimeSpan.FromSeconds(1), _time, ct).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -338,7 +348,9 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
 
     private async Task<bool> RedriveAsync(CancellationToken ct)
     {
-        var queued = await _store.QueuedDeadLettersAsync(_row.Id, _batch, ct);
+        var sendable = (await _order.SendableUpToAsync(_row.WorkspaceId, ct)).Sendable;
+        // A dead letter past a consent fact not applied yet stays queued until it is.
+        var queued = (await _store.QueuedDeadLettersAsync(_row.Id, _batch, ct)).Where(s => s <= sendable).ToList();
         if (queued.Count == 0)
             return false;
         var loaded = _log.ReadableHead;
@@ -369,7 +381,10 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
         var replay = await _store.NextReplayAsync(_row.Id, ct);
         if (replay is null)
             return false;
-        var (events, upTo) = await _log.ReadSelectedAsync(_row.WorkspaceId, _sources, _names, replay.Position, replay.LastSeq, _readSize, ct);
+        var sendable = Math.Min(replay.LastSeq, (await _order.SendableUpToAsync(_row.WorkspaceId, ct)).Sendable);
+        if (sendable <= replay.Position)
+            return false; // waits for the profiles to apply the consent facts before the next event
+        var (events, upTo) = await _log.ReadSelectedAsync(_row.WorkspaceId, _sources, _names, replay.Position, sendable, _readSize, ct);
         long sent = 0, dead = 0;
         foreach (var chunk in Cut(Select(events), replay.Position, upTo, DeliveryKind.Replay))
         {

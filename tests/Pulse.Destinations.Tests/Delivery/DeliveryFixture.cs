@@ -93,6 +93,21 @@ public sealed record Shop(TestServer Server, Guid WorkspaceId, string Key, strin
         return body;
     }
 
+    /// <summary>Waits until the server delivers the destination (its worker has started; events from now on are its queue).</summary>
+    public Task RunningAsync(string id) => EventuallyAsync(async () =>
+        (await CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/status")).GetProperty("state").GetString() == "running", $"destination {id} running");
+
+    /// <summary>Waits until the destination has finished everything up to the log's head as it is now (delivered, dead-lettered or refused by consent).</summary>
+    public async Task DrainedAsync(string id, int seconds = 60)
+    {
+        var head = (await CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/status")).GetProperty("head").GetInt64();
+        await EventuallyAsync(async () =>
+        {
+            var status = await CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/status");
+            return status.GetProperty("position").GetInt64() >= head && status.GetProperty("inFlight").GetInt32() == 0;
+        }, $"destination {id} past position {head}", seconds);
+    }
+
     /// <summary>Waits (at most <paramref name="seconds"/>) until <paramref name="done"/> holds, polling.</summary>
     public static async Task EventuallyAsync(Func<bool> done, string what, int seconds = 30)
     {

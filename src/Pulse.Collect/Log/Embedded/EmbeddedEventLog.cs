@@ -15,6 +15,7 @@ public sealed partial class EmbeddedEventLog : EventLog
     private readonly DedupFilter _dedup;
     private readonly SegmentFiles _segments;
     private readonly RecentEvents _recent;
+    private readonly ConsentBarriers _barriers = new();
     private DuckDBConnection? _writerConnection;
 
     internal EmbeddedEventLog(DuckDbEventStore store, IOptions<CollectOptions> options, CollectMetrics metrics, TimeProvider time, ILogger<EventLog> log)
@@ -36,6 +37,7 @@ public sealed partial class EmbeddedEventLog : EventLog
             _readable = _head;
             _recent.Reset(_head);
             var remembered = RebuildDedup(c);
+            RebuildBarriers(c);
             LogOpened(_log, _duck.Path, _head, remembered, _dedup.CapacityBytes / (1024 * 1024));
             if (recovered > 0)
                 LogRecovered(_log, recovered);
@@ -71,6 +73,36 @@ public sealed partial class EmbeddedEventLog : EventLog
         return n;
     }
 
+    /// <summary>
+    /// The barriers the profile builder had not applied when the server stopped, from the store (the
+    /// builder's mirrored checkpoint is at most its real one, so nothing is missed; what it already
+    /// applied is dropped at its first batch).
+    /// </summary>
+    private void RebuildBarriers(DuckDBConnection c)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT workspace_id, seq, type, consent, previous_id, user_id, anonymous_id FROM all_events " +
+            "WHERE seq > coalesce((SELECT seq FROM consumer_checkpoints WHERE consumer = 'profiles'), 0) AND " + MayChangeConsentSql + " ORDER BY seq";
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            _barriers.NoteStored(r.GetGuid(0), r.GetInt64(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6));
+        }
+    }
+
+    internal override Task<(long Sendable, long Head)> ConsentHorizonAsync(Guid workspaceId, long applied, int partitions, CancellationToken ct)
+    {
+        // The head first: every barrier up to it is noted already (the writer notes them before raising it).
+        var head = Head;
+        return Task.FromResult((_barriers.FirstAfter(workspaceId, applied) is { } first ? Math.Min(head, first - 1) : head, head));
+    }
+
+    internal override void ConsentApplied(long position) => _barriers.Passed(position);
+
+    /// <summary>Consent barriers kept in memory (tests).</summary>
+    internal int ConsentBarrierCount => _barriers.Count;
+
     private readonly List<LogRecord> _candidates = [];
     private readonly List<LogRecord> _frame = [];
 
@@ -102,6 +134,8 @@ public sealed partial class EmbeddedEventLog : EventLog
         _assigned = head;
         WaitForLoaderRoom();
         _segments.Append(_frame);
+        // Before anything of the frame is readable: a reader must never see an event without the consent facts before it.
+        _barriers.Note(_frame);
         Interlocked.Exchange(ref _head, head);
         HandToLoader(_frame);
         foreach (var r in _frame)

@@ -63,6 +63,22 @@ public sealed partial class PostgresEventLog : EventLog
         return await cmd.ExecuteScalarAsync(ct) is long v ? v : 0L;
     }
 
+    internal override async Task<(long Sendable, long Head)> ConsentHorizonAsync(Guid workspaceId, long applied, int partitions, CancellationToken ct)
+    {
+        // The head first: commits are visible in number order, so every event up to it is there to be looked at.
+        var head = ReadableHead;
+        var consumer = partitions == 1
+            ? "'profiles'"
+            : "'profiles/' || CAST(" + _pg.PartitionOf("@ws").Replace("$parts", partitions.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal) + " AS TEXT)";
+        await using var c = await _pg.Source.OpenConnectionAsync(ct);
+        await using var cmd = new NpgsqlCommand(
+            "SELECT (SELECT min(seq) FROM all_events WHERE workspace_id = @ws AND seq > p.at AND seq <= @head AND " + MayChangeConsentSql + ") " +
+            "FROM (SELECT coalesce((SELECT \"Seq\" FROM profile_consumer_progress WHERE \"Consumer\" = " + consumer + "), 0) AS at) p", c);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid>("ws", workspaceId));
+        cmd.Parameters.Add(new NpgsqlParameter<long>("head", head));
+        return (await cmd.ExecuteScalarAsync(ct) is long first ? Math.Min(head, first - 1) : head, head);
+    }
+
     private protected override void StartBackground() => _listener = Task.Run(() => ListenAsync(_stopping.Token));
 
     private protected override async Task StopBackgroundAsync()
