@@ -36,7 +36,7 @@ public static class DestinationsModule
         services.AddScoped(sp => new DestinationService(
             sp.GetRequiredService<DestinationsDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(), sp.GetRequiredService<IDataProtectionProvider>(),
-            sp.GetRequiredService<IOptions<DestinationsOptions>>(), id => sp.GetService<DeliveryEngine>()?.Signal(id)));
+            sp.GetRequiredService<Platform.Webhooks.OutboundTargets>(), id => sp.GetService<DeliveryEngine>()?.Signal(id)));
         services.AddScoped(sp => new DeliveryService(
             sp.GetRequiredService<DestinationsDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(),
             sp.GetRequiredService<Pulse.Collect.Log.EventLog>(), sp.GetRequiredService<DeliveryClients>(), sp.GetService<DeliveryEngine>(),

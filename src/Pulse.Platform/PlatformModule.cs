@@ -26,6 +26,7 @@ public static class PlatformModule
         services.AddOptions<StorageOptions>().Bind(config.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SecurityOptions>().Bind(config.GetSection(SecurityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var security = SecurityOptions.From(config);
+        services.AddSingleton(Webhooks.OutboundTargets.From(config));
 
         var storage = StorageOptions.From(config);
         services.AddSingleton(data);
@@ -78,7 +79,8 @@ public static class PlatformModule
         services.AddSingleton<Backups>();
         services.AddSingleton<LocalAdminToken>();
         services.AddScoped(sp => new AlertService(
-            sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<AlertNotifier>()));
+            sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<AlertNotifier>(),
+            sp.GetRequiredService<Webhooks.OutboundTargets>()));
         services.AddScoped<IAlerts>(sp => sp.GetRequiredService<AlertService>());
 
         // Keys for sign-in cookies and account tokens are shared by the server and the CLI (whose
@@ -182,8 +184,12 @@ public static class PlatformModule
         services.AddAuthorization(PermissionPolicies.AddPermissionPolicies);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AlertJsonContext.Default));
         services.AddSingleton<AlertNotifier>();
+        // Connections only to targets the operator allows, checked after DNS, and no redirects
+        // followed (TargetGuard); a refused target is not retried.
         services.AddHttpClient(AlertDelivery.HttpClientName, c => c.DefaultRequestHeaders.UserAgent.ParseAdd("Pulse-Alerts/1"))
-            .AddStandardResilienceHandler();
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<Webhooks.OutboundTargets>().CreateHandler())
+            .AddStandardResilienceHandler(o => o.Retry.ShouldHandle = args => ValueTask.FromResult(
+                !Webhooks.TargetRefusedException.IsRefusal(args.Outcome.Exception) && Microsoft.Extensions.Http.Resilience.HttpClientResiliencePredicates.IsTransient(args.Outcome)));
         services.AddHostedService<AlertDelivery>();
         if (services.GetStorageMode().IsPostgres)
         {

@@ -35,7 +35,7 @@ public sealed class PanelFixture : IAsyncLifetime
         // Destinations may deliver to this server's own demo receivers (loopback).
         Server = await TestServer.StartAsync(new()
         {
-            ["Destinations:AllowPrivateNetworkTargets"] = "true",
+            ["Security:AllowPrivateNetworkTargets"] = "true",
             ["Destinations:DemoSink"] = "true",
             ["Destinations:RefreshInterval"] = "00:00:00.200",
         });

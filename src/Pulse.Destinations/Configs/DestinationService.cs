@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Pulse.Collect.Sources;
 using Pulse.Destinations.Mapping;
 using Pulse.Destinations.Storage;
@@ -34,11 +33,11 @@ public sealed class DestinationService
     private readonly TimeProvider _time;
     private readonly SourceService _sources;
     private readonly IDataProtector _protector;
-    private readonly DestinationsOptions _options;
+    private readonly OutboundTargets _targets;
     private readonly Action<Guid?> _changed;
 
     internal DestinationService(DestinationsDbContext db, PulseDbContext platform, AuditTrail audit, TimeProvider time, SourceService sources,
-        IDataProtectionProvider protection, IOptions<DestinationsOptions> options, Action<Guid?> changed)
+        IDataProtectionProvider protection, OutboundTargets targets, Action<Guid?> changed)
     {
         _changed = changed;
         _db = db;
@@ -47,7 +46,7 @@ public sealed class DestinationService
         _time = time;
         _sources = sources;
         _protector = protection.CreateProtector(SecretsPurpose);
-        _options = options.Value;
+        _targets = targets;
     }
 
     public async Task<DestinationDto> CreateAsync(Actor actor, CreateDestinationRequest request, CancellationToken ct)
@@ -60,7 +59,7 @@ public sealed class DestinationService
         var config = request.Config ?? EmptyObject();
         if (type is { } t)
         {
-            var (parsed, problems) = DestinationSettings.Parse(t, config, _options.AllowPrivateNetworkTargets);
+            var (parsed, problems) = DestinationSettings.Parse(t, config, _targets.AllowPrivate);
             settings = parsed;
             foreach (var (k, v) in problems)
                 errors[k] = v;
@@ -156,7 +155,7 @@ public sealed class DestinationService
                             merged[k] = v;
                     }
                 }
-                var (settings, problems) = DestinationSettings.Parse(type, merged is null ? config : JsonSerializer.SerializeToElement(merged), _options.AllowPrivateNetworkTargets);
+                var (settings, problems) = DestinationSettings.Parse(type, merged is null ? config : JsonSerializer.SerializeToElement(merged), _targets.AllowPrivate);
                 foreach (var (k, v) in problems)
                     errors[k] = v;
                 if (settings is not null)

@@ -90,7 +90,7 @@ public sealed partial record DestinationSettings
     /// Checks <paramref name="config"/> for a destination of <paramref name="type"/>; returns the
     /// settings, or null and the problems keyed by field (<c>config.pixelId</c> …).
     /// </summary>
-    /// <param name="allowPrivate">The operator's <c>Destinations:AllowPrivateNetworkTargets</c>: whether URLs may point into private networks.</param>
+    /// <param name="allowPrivate">The operator's <c>Security:AllowPrivateNetworkTargets</c> (<see cref="OutboundTargets"/>): whether URLs may point into private networks.</param>
     public static (DestinationSettings? Settings, Dictionary<string, string[]> Problems) Parse(DestinationType type, JsonElement config, bool allowPrivate)
     {
         var problems = new Dictionary<string, string[]>(StringComparer.Ordinal);

@@ -7,9 +7,6 @@ public sealed class DestinationsOptions : IValidatableObject
 {
     public const string Section = "Destinations";
 
-    /// <summary>Whether destinations may target private, loopback or link-local addresses (webhooks and API base URLs); off by default against SSRF.</summary>
-    public bool AllowPrivateNetworkTargets { get; set; }
-
     /// <summary>Maps the demo's built-in receivers under /demo-sink (set by <c>pulse demo</c> only).</summary>
     public bool DemoSink { get; set; }
 

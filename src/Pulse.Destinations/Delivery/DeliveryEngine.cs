@@ -115,7 +115,7 @@ internal sealed partial class DeliveryEngine(
         {
             if (_workers.ContainsKey(row.Id))
                 continue;
-            var (settings, signing, problem) = DestinationService.Load(row, _protector, o.AllowPrivateNetworkTargets);
+            var (settings, signing, problem) = DestinationService.Load(row, _protector, clients.Targets.AllowPrivate);
             var connector = settings is null ? null : Connector.For(settings.Type);
             if (settings is null || connector is null)
             {

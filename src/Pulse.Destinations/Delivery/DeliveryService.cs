@@ -232,7 +232,7 @@ internal sealed class DeliveryService(
         actor.Demand(Permission.DestinationsManage);
         var row = await FindAsync(actor, id, ct);
         var now = time.GetUtcNow();
-        var (settings, signing, problem) = DestinationService.Load(row, protection.CreateProtector(DestinationService.SecretsPurpose), options.Value.AllowPrivateNetworkTargets);
+        var (settings, signing, problem) = DestinationService.Load(row, protection.CreateProtector(DestinationService.SecretsPurpose), clients.Targets.AllowPrivate);
         var messageId = "pulse-test-" + Guid.CreateVersion7(now).ToString("N");
         if (settings is null || Connector.For(settings.Type) is not { } connector)
             throw new ConflictException(problem ?? $"Pulse has no {row.Type} connector yet.");

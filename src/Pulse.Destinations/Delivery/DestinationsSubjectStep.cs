@@ -57,7 +57,7 @@ internal sealed class DestinationsSubjectStep(
                 Id = Guid.CreateVersion7(now), WorkspaceId = subject.WorkspaceId, DestinationId = row.Id, DestinationName = row.Name, Type = row.Type, At = now,
                 Ids = subject.AllIds.Count, Outcome = "unsupported", Message = "",
             };
-            var (settings, signing, problem) = DestinationService.Load(row, protector, options.Value.AllowPrivateNetworkTargets);
+            var (settings, signing, problem) = DestinationService.Load(row, protector, clients.Targets.AllowPrivate);
             switch (settings?.Type)
             {
                 case Mapping.DestinationType.Webhook:

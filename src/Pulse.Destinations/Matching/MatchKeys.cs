@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using PhoneNumbers;
 
 namespace Pulse.Destinations.Matching;
 
@@ -32,8 +33,11 @@ public enum MatchField
 /// </summary>
 public static partial class MatchKeys
 {
+    private const string UnknownRegion = "ZZ";
+    private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
+
     /// <summary>The normalised form of <paramref name="value"/>, or null when it cannot be one.</summary>
-    /// <param name="callingCode">For phones written without a country code: the country calling code to put in front (for example 48 for Poland); without it such numbers are kept as written.</param>
+    /// <param name="callingCode">For phones written without a country code: the country calling code of the country they are dialled in (for example 48 for Poland, 39 for Italy); without it such numbers are taken to start with their country code.</param>
     public static string? Normalise(MatchField field, string? value, string? callingCode = null)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -70,20 +74,34 @@ public static partial class MatchKeys
     public static bool IsSha256(string value) => value.Length == 64 && HexDigest().IsMatch(value);
 
     /// <summary>
-    /// Digits only, with the country code: "+1 (425) 123-4567" is 14251234567, "0048 600 100 200" is
-    /// 48600100200; a national number ("600 100 200", or "0600…" with a trunk zero) gets
-    /// <paramref name="callingCode"/> in front when one is given.
+    /// E.164 without its <c>+</c> (digits with the country code, as Meta and TikTok match them),
+    /// by libphonenumber: "+1 (425) 123-4567" is 14251234567, "0048 600 100 200" is 48600100200,
+    /// Italy's "+39 06 1234 5678" keeps its 0 (390612345678) while the UK's "07911 123456" drops
+    /// its trunk 0 (447911123456 with calling code 44). A number without <c>+</c> or <c>00</c> is
+    /// read as dialled in the country of <paramref name="callingCode"/>, or, without one, as digits
+    /// that start with the country code. Null when it is no possible number.
     /// </summary>
     private static string? Phone(string v, string? callingCode)
     {
-        var international = v.StartsWith('+') || v.StartsWith("00", StringComparison.Ordinal);
-        var digits = new string(v.Where(char.IsAsciiDigit).ToArray());
         if (v.StartsWith("00", StringComparison.Ordinal))
-            digits = digits[2..];
-        if (!international && callingCode is { Length: > 0 } cc)
-            digits = cc + digits.TrimStart('0');
-        // E.164 allows 15 digits; fewer than 7 is no full number.
-        return digits.Length is >= 7 and <= 15 ? digits : null;
+            v = "+" + v[2..];
+        var region = UnknownRegion;
+        if (!v.StartsWith('+'))
+        {
+            if (callingCode is { Length: > 0 } cc && int.TryParse(cc, NumberStyles.None, CultureInfo.InvariantCulture, out var code))
+                region = Phones.GetRegionCodeForCountryCode(code);
+            else
+                v = "+" + v;
+        }
+        try
+        {
+            var number = Phones.Parse(v, region);
+            return Phones.IsPossibleNumber(number) ? Phones.Format(number, PhoneNumberFormat.E164)[1..] : null;
+        }
+        catch (NumberParseException)
+        {
+            return null;
+        }
     }
 
     /// <summary>YYYYMMDD from an ISO date (1990-01-31), a date-time, or YYYYMMDD; null for anything else or an impossible date.</summary>

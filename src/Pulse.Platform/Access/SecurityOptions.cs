@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace Pulse.Platform.Access;
 
-/// <summary>Section <c>Security</c>: lockout, password policy, rate limits, request limits.</summary>
+/// <summary>Section <c>Security</c>: lockout, password policy, rate limits, request limits, outbound targets.</summary>
 public sealed class SecurityOptions
 {
     public const string Section = "Security";
@@ -26,4 +26,11 @@ public sealed class SecurityOptions
     [Range(5, 7 * 24 * 60)] public int SessionMinutes { get; set; } = 8 * 60;
     /// <summary>Origins allowed to call the API from a browser; empty (the default) turns CORS off.</summary>
     public string[] CorsOrigins { get; set; } = [];
+    /// <summary>
+    /// Whether URLs set by workspaces (alert webhooks, destinations) may point into private, loopback
+    /// or link-local networks; off by default against SSRF. Read it through
+    /// <see cref="Webhooks.OutboundTargets"/>, which also honours the older
+    /// <c>Destinations:AllowPrivateNetworkTargets</c>.
+    /// </summary>
+    public bool AllowPrivateNetworkTargets { get; set; }
 }

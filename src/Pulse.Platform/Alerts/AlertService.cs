@@ -4,6 +4,7 @@ using Pulse.Platform.Access;
 using Pulse.Platform.Audit;
 using Pulse.Platform.Paging;
 using Pulse.Platform.Storage;
+using Pulse.Platform.Webhooks;
 
 namespace Pulse.Platform.Alerts;
 
@@ -26,10 +27,13 @@ public sealed class AlertService : IAlerts
     private readonly AuditTrail _audit;
     private readonly TimeProvider _time;
     private readonly AlertNotifier? _notifier;
+    private readonly OutboundTargets _targets;
 
     /// <param name="notifier">The server's webhook queue; none in the CLI (nothing there raises or clears).</param>
-    internal AlertService(PulseDbContext db, AuditTrail audit, TimeProvider time, AlertNotifier? notifier)
+    /// <param name="targets">Which webhook URLs the operator allows (the same rule as for destinations).</param>
+    internal AlertService(PulseDbContext db, AuditTrail audit, TimeProvider time, AlertNotifier? notifier, OutboundTargets targets)
     {
+        _targets = targets;
         _db = db;
         _audit = audit;
         _time = time;
@@ -182,18 +186,20 @@ public sealed class AlertService : IAlerts
         }, ct);
     }
 
-    /// <summary>An absolute http or https URL without user information, or "" for none.</summary>
-    internal static string? WebhookUrl(string field, string value)
+    /// <summary>
+    /// An absolute http or https URL without user information or fragment, to a target the operator
+    /// allows (<see cref="OutboundTargets"/>), or null for "" (none).
+    /// </summary>
+    private string? WebhookUrl(string field, string value)
     {
         var v = value.Trim();
         if (v.Length == 0)
             return null;
         if (v.Length > 2000)
             throw new ValidationException(field, $"{field} must be at most 2000 characters.");
-        if (!Uri.TryCreate(v, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
-            || string.IsNullOrEmpty(uri.Host) || !string.IsNullOrEmpty(uri.UserInfo) || !string.IsNullOrEmpty(uri.Fragment))
-            throw new ValidationException(field, $"{field} must be an absolute http or https URL such as https://hooks.example.com/pulse, without user name or fragment.");
-        return uri.AbsoluteUri;
+        if (_targets.Problem(v) is { } problem)
+            throw new ValidationException(field, problem);
+        return new Uri(v).AbsoluteUri;
     }
 
     private static string Summary(AlertSettings s) => AuditSummary.Of(new { webhookUrl = s.WebhookUrl });

@@ -43,7 +43,7 @@ internal static class AlertCommands
         }));
 
         var ws3 = WorkspaceOption();
-        var url = new Option<string>("--url") { Description = "The webhook URL (http or https); \"\" removes it." };
+        var url = new Option<string>("--url") { Description = "The webhook URL (http or https, to a public address unless the operator sets Security:AllowPrivateNetworkTargets); \"\" removes it." };
         var rotate = new Option<bool>("--rotate-secret") { Description = "Replace the signing secret." };
         var webhook = new Command("webhook", "Show or change the alert webhook; prints the signing secret alone on standard output.") { ws3, url, rotate };
         webhook.SetAction(PulseCli.Guarded(async (parsed, ct) =>

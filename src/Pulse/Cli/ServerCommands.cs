@@ -38,7 +38,7 @@ internal static class ServerCommands
             flags.TryAdd("Storage:DataDirectory", "./pulse-demo");
             // The demo's destinations deliver to receivers built into this server (loopback).
             flags.TryAdd("Destinations:DemoSink", "true");
-            flags.TryAdd("Destinations:AllowPrivateNetworkTargets", "true");
+            flags.TryAdd(Pulse.Platform.Webhooks.OutboundTargets.Setting, "true");
             var seedValue = parsed.GetValue(seed);
             DemoSeeder.Credentials? credentials = null;
             var progress = new Progress<long>(n => CliOutput.Info($"Demo traffic: {n:N0} events stored…"));

@@ -27,8 +27,9 @@ public sealed class FakeClockFixture : IAsyncLifetime
 
     // Hourly checks on the hour (the clock starts at 14:00): every jump of the fake clock fires each
     // period it passes, and a week of five-minute periods would run the check two thousand times.
+    // The webhook receivers listen on loopback, which the operator has to allow.
     public async Task InitializeAsync() => await Collect.StartAsync(
-        new() { ["Collect:DuckDbMemoryLimit"] = "256MB", ["Collect:AnomalyCheckMinutes"] = "60" },
+        new() { ["Collect:DuckDbMemoryLimit"] = "256MB", ["Collect:AnomalyCheckMinutes"] = "60", ["Security:AllowPrivateNetworkTargets"] = "true" },
         b => b.Services.AddSingleton<TimeProvider>(Time));
 
     public Task DisposeAsync() => Collect.DisposeAsync();
@@ -184,6 +185,26 @@ public sealed class VolumeAlertTests(FakeClockFixture fixture) : IClassFixture<F
         Assert.Equal(4, hook.Received);
     }
 
+    [Fact]
+    public async Task WebhookRedirect_IsRecordedAsAFailure_NotFollowed()
+    {
+        await using var hook = await WebhookReceiver.StartAsync(status: 302);
+        var server = fixture.Collect.Server;
+        var t = await fixture.Collect.TenantAsync();
+        TestData.AssertStatus(HttpStatusCode.OK, await server.SendAsync(HttpMethod.Put, "/api/v1/alerts/settings", t.ApiKey, new { webhookUrl = hook.Url }));
+        await server.WithScopeAsync<IAlerts, AlertDto>(a => a.RaiseAsync(new AlertRaise(
+            t.WorkspaceId, "test.redirect", "hook", AlertSeverity.Warning, "Redirect check", "A receiver that answers 302.", new Dictionary<string, double>()), default));
+
+        var alert = await WaitForAsync(async () =>
+        {
+            var items = await AlertsAsync(t, "open");
+            return items.FirstOrDefault(a => a.GetProperty("lastDelivery").ValueKind == JsonValueKind.String) is { ValueKind: JsonValueKind.Object } a ? a : (JsonElement?)null;
+        });
+        Assert.Equal("alert.raised: failed: HTTP 302", alert.GetProperty("lastDelivery").GetString());
+        Assert.Equal(1, hook.Received);
+        Assert.Equal(0, hook.Redirected);
+    }
+
     /// <summary>Sets the fake clock ten minutes into <paramref name="hour"/> and sends the events in one batch.</summary>
     private async Task SendAtAsync(Tenant t, DateTimeOffset hour, params (string Event, int Count)[] events)
     {
@@ -233,6 +254,10 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     public int Received => _count;
     private int _count;
 
+    /// <summary>Requests that reached <c>/elsewhere</c>, where a 302 answer points.</summary>
+    public int Redirected => _redirected;
+    private int _redirected;
+
     public static async Task<WebhookReceiver> StartAsync(int status = 200)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -246,7 +271,14 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             await ctx.Request.Body.CopyToAsync(ms);
             receiver._received.Writer.TryWrite((ctx.Request.Headers[WebhookSignature.Header].ToString(), ms.ToArray()));
             Interlocked.Increment(ref receiver._count);
+            if (status == 302)
+                ctx.Response.Headers.Location = "/elsewhere";
             return Results.StatusCode(status);
+        });
+        app.Map("/elsewhere", () =>
+        {
+            Interlocked.Increment(ref receiver._redirected);
+            return Results.Ok();
         });
         await app.StartAsync();
         receiver.Url = app.Urls.First() + "/hook";

@@ -18,7 +18,7 @@ public sealed class DeliveryFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => Server = await TestServer.StartAsync(new()
     {
-        ["Destinations:AllowPrivateNetworkTargets"] = "true",
+        ["Security:AllowPrivateNetworkTargets"] = "true",
         ["Destinations:RetryBaseDelay"] = "00:00:00.050",
         ["Destinations:RetryMaxDelay"] = "00:00:00.400",
         ["Destinations:BreakDuration"] = "00:00:00.500",

@@ -30,7 +30,6 @@ public sealed class MatchKeysTests
     [InlineData(MatchField.Phone, "+48 600-100-200", null, "48600100200")]
     [InlineData(MatchField.Phone, "0048 600 100 200", null, "48600100200")]
     [InlineData(MatchField.Phone, "600 100 200", "48", "48600100200")]
-    [InlineData(MatchField.Phone, "(0) 600 100 200", "48", "48600100200")]
     [InlineData(MatchField.Phone, "600 100 200", null, "600100200")]
     [InlineData(MatchField.Zip, "SW1A 1AA", null, "sw1a1aa")]
     [InlineData(MatchField.City, "Kraków", null, "kraków")]
@@ -60,6 +59,41 @@ public sealed class MatchKeysTests
     {
         Assert.Null(MatchKeys.Normalise(field, value));
         Assert.Null(MatchKeys.Hash(field, value));
+    }
+
+    [Theory]
+    [InlineData("+39 06 1234 5678", null, "390612345678")]          // Italy: the leading 0 belongs to the number
+    [InlineData("06 1234 5678", "39", "390612345678")]
+    [InlineData("0039 06-1234-5678", null, "390612345678")]
+    [InlineData("07911 123456", "44", "447911123456")]               // UK: the trunk 0 is dropped
+    [InlineData("+44 (0)7911 123456", null, "447911123456")]
+    [InlineData("(0) 7911 123-456", "44", "447911123456")]
+    [InlineData("+1 (425) 123-4567", null, "14251234567")]
+    [InlineData("(425) 123-4567", "1", "14251234567")]
+    [InlineData("425.123.4567", "1", "14251234567")]
+    [InlineData("1 425 123 4567", "1", "14251234567")]
+    [InlineData("14251234567", null, "14251234567")]                 // digits with the country code, as Meta asks for
+    [InlineData("+48 600 100 200", "1", "48600100200")]              // a + wins over the default
+    [InlineData("0048 600 100 200", "1", "48600100200")]
+    [InlineData("48 600 100 200", "48", "48600100200")]
+    [InlineData("600-100-200", "48", "48600100200")]
+    [InlineData("(22) 123 45 67", "48", "48221234567")]
+    public void Phone_IsE164WithoutThePlus(string value, string? callingCode, string expected) =>
+        Assert.Equal(expected, MatchKeys.Normalise(MatchField.Phone, value, callingCode));
+
+    [Theory]
+    [InlineData("12-34", "48")]
+    [InlineData("+48 600", null)]
+    [InlineData("call me maybe", "48")]
+    [InlineData("+", null)]
+    [InlineData("--()--", "44")]
+    [InlineData("+1 234 567 890 123 456 7", null)]
+    [InlineData("123", null)]
+    [InlineData("600 100 200", "999")]                               // no country has calling code 999
+    public void Phone_ThatIsNoPossibleNumber_IsLeftOut_NotHashed(string value, string? callingCode)
+    {
+        Assert.Null(MatchKeys.Normalise(MatchField.Phone, value, callingCode));
+        Assert.Null(MatchKeys.Hash(MatchField.Phone, value, callingCode));
     }
 
     [Fact]
