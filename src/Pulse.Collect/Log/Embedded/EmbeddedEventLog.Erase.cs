@@ -32,6 +32,7 @@ public sealed partial class EmbeddedEventLog
                 cmd.CommandText = "DELETE FROM events WHERE " + new EventFilter(workspaceId, Ids: ids).Where(cmd);
                 removed += cmd.ExecuteNonQuery();
             }
+            removed += SetAsideStore.Erase(c, workspaceId, ids);
             // The loader waits on the gate, so no append is open; a reader's open transaction makes
             // DuckDB refuse the checkpoint for a moment, so it is tried again.
             for (var attempt = 1; ; attempt++)

@@ -39,6 +39,11 @@ public sealed partial class EmbeddedEventLog : EventLog
             LogOpened(_log, _duck.Path, _head, remembered, _dedup.CapacityBytes / (1024 * 1024));
             if (recovered > 0)
                 LogRecovered(_log, recovered);
+            if (_duck.RecoveredSetAside.Count > 0)
+            {
+                LogRecoveredSetAside(_log, _duck.RecoveredSetAside.Count);
+                _metrics.SetAside(_duck.RecoveredSetAside.Count);
+            }
         }
         // The loader is a consumer of the log like any other: its lag is how far the store is behind.
         _metrics.ObserveConsumer(StoreConsumer, () => Math.Max(0, Head - ReadableHead));
@@ -166,6 +171,7 @@ public sealed partial class EmbeddedEventLog : EventLog
     {
         base.Dispose();
         _loadNow.Dispose();
+        _loaderStop.Dispose();
         _segments.Dispose();
     }
 
