@@ -98,6 +98,9 @@ public static class CollectModule
         if (!services.GetStorageMode().IsPostgres)
             services.AddHostedService(sp => new SetAsideAlerts(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<IServiceScopeFactory>(),
                 sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SetAsideAlerts>>()));
+        if (!services.GetStorageMode().IsPostgres)
+            services.AddHostedService(sp => new EmbeddedRetention(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<IOptions<CollectOptions>>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<EmbeddedRetention>>()));
         if (services.GetStorageMode().IsPostgres)
             services.AddHostedService(sp => new LogMaintenance((PostgresEventStore)sp.GetRequiredService<EventStore>(), sp.GetRequiredService<Platform.Cluster.ISingletonJobs>(),
                 sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<LogMaintenance>>()));

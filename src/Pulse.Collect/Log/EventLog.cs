@@ -314,6 +314,13 @@ public abstract partial class EventLog : IHostedService, IDisposable
     /// </summary>
     internal abstract Task<long> ImportAsync(IEnumerable<LogRecord> records, IProgress<long>? progress, CancellationToken ct);
 
+    /// <summary>
+    /// Deletes the events received before <paramref name="cutoff"/> (<see cref="CollectOptions.RetentionDays"/>),
+    /// or on a dry run counts them, without moving the head or any consumer's position.
+    /// </summary>
+    internal virtual Task<PruneReport> PruneAsync(DateTime cutoff, bool dryRun, IProgress<long>? progress, CancellationToken ct) =>
+        throw new NotSupportedException("The cluster's log drops whole day partitions (LogMaintenance).");
+
     /// <summary>Events the store refused and set aside (embedded mode; the cluster's log has none), oldest first; every workspace's when null.</summary>
     internal virtual IReadOnlyList<SetAsideDto> ListSetAside(Guid? workspaceId, int limit) => [];
 

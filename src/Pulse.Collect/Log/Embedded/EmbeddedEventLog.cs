@@ -64,7 +64,11 @@ public sealed partial class EmbeddedEventLog : EventLog
     {
         var since = _time.GetUtcNow().UtcDateTime.AddDays(-_options.DedupWindowDays);
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT source_id, message_id, received_at FROM all_events WHERE received_at >= $since";
+        // Pruned events inside the window are remembered too, so a client's retry is still a duplicate.
+        cmd.CommandText = """
+            SELECT source_id, message_id, received_at FROM all_events WHERE received_at >= $since
+            UNION ALL SELECT source_id, message_id, received_at FROM pruned_message_ids WHERE received_at >= $since
+            """;
         EventStore.Add(cmd, "since", since);
         using var reader = cmd.ExecuteReader();
         long n = 0;
@@ -151,7 +155,10 @@ public sealed partial class EmbeddedEventLog : EventLog
             var found = new HashSet<string>(StringComparer.Ordinal);
             using (var cmd = c.CreateCommand())
             {
-                cmd.CommandText = "SELECT message_id FROM all_events WHERE source_id = $source AND received_at >= $since AND message_id = ANY($ids)";
+                cmd.CommandText = """
+                    SELECT message_id FROM all_events WHERE source_id = $source AND received_at >= $since AND message_id = ANY($ids)
+                    UNION ALL SELECT message_id FROM pruned_message_ids WHERE source_id = $source AND received_at >= $since AND message_id = ANY($ids)
+                    """;
                 EventStore.Add(cmd, "source", bySource.Key);
                 EventStore.Add(cmd, "since", since);
                 EventStore.Add(cmd, "ids", ids);
