@@ -49,6 +49,9 @@ namespace Pulse.Collect;
 [JsonSerializable(typeof(IReadOnlyList<Quarantine.QuarantineDto>))]
 [JsonSerializable(typeof(Quarantine.ReplayRequest))]
 [JsonSerializable(typeof(Quarantine.ReplayResult))]
+[JsonSerializable(typeof(IReadOnlyList<SetAsideDto>))]
+[JsonSerializable(typeof(SetAsideReplayResult))]
+[JsonSerializable(typeof(PruneReport))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonNode))]
 public sealed partial class CollectJsonContext : JsonSerializerContext;

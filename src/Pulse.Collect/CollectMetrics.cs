@@ -16,6 +16,8 @@ public sealed class CollectMetrics
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<long>> _consumerLag = new(StringComparer.Ordinal);
     private readonly Counter<long> _violations;
     private readonly Counter<long> _quarantined;
+    private readonly Counter<long> _setAside;
+    private readonly Counter<long> _pruned;
 
     public CollectMetrics(IMeterFactory meters)
     {
@@ -29,6 +31,8 @@ public sealed class CollectMetrics
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 10, 50, 100, 500, 1000, 2000, 5000, 10000, 20000, 50000] });
         _violations = meter.CreateCounter<long>("pulse.collect.plan.violations", description: "Tracking-plan violations found at ingest, by type and plan mode.");
         _quarantined = meter.CreateCounter<long>("pulse.collect.events.quarantined", description: "Messages kept in quarantine, by kind (blocked, invalid).");
+        _setAside = meter.CreateCounter<long>("pulse.collect.events.set_aside", description: "Acknowledged events the store refused again and again, set aside so that later ones load.");
+        _pruned = meter.CreateCounter<long>("pulse.collect.events.pruned", description: "Events deleted from the embedded log for being older than Collect:RetentionDays.");
         // Commits take milliseconds: the default buckets (0, 5, 10 … seconds) would put every one in the first.
         _commitSeconds = meter.CreateHistogram<double>("pulse.collect.commit.duration", unit: "s", description: "Time to write and sync one group commit.", tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
@@ -45,6 +49,8 @@ public sealed class CollectMetrics
     public void Violation(string type, string mode) =>
         _violations.Add(1, new KeyValuePair<string, object?>("type", type), new KeyValuePair<string, object?>("mode", mode));
     public void Quarantined(string kind) => _quarantined.Add(1, new KeyValuePair<string, object?>("kind", kind));
+    public void SetAside(int count) => _setAside.Add(count);
+    public void Pruned(long count) => _pruned.Add(count);
     public void Committed(int stored, int duplicates, double seconds)
     {
         _stored.Add(stored);

@@ -31,7 +31,7 @@ public static class CollectModule
         if (mode.IsPostgres)
             services.AddSingleton<EventStore>(sp => new PostgresEventStore(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
         else
-            services.AddSingleton<EventStore>(sp => new DuckDbEventStore(sp.GetRequiredService<DataDirectory>(), sp.GetRequiredService<IOptions<CollectOptions>>()));
+            services.AddSingleton<EventStore>(sp => new DuckDbEventStore(sp.GetRequiredService<DataDirectory>(), sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<CollectMetrics>();
         services.AddSingleton(sp => new Events.EventQueries(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
         services.AddSingleton(sp => new Events.EventExporter(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
@@ -98,6 +98,12 @@ public static class CollectModule
             sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Anomalies.VolumeDetector>>(),
             sp.GetRequiredService<Platform.Cluster.ISingletonJobs>(), sp.GetRequiredService<EventLog>()));
         services.AddHostedService(sp => sp.GetRequiredService<Anomalies.VolumeDetector>());
+        if (!services.GetStorageMode().IsPostgres)
+            services.AddHostedService(sp => new SetAsideAlerts(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<IServiceScopeFactory>(),
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SetAsideAlerts>>()));
+        if (!services.GetStorageMode().IsPostgres)
+            services.AddHostedService(sp => new EmbeddedRetention(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<IOptions<CollectOptions>>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<EmbeddedRetention>>()));
         if (services.GetStorageMode().IsPostgres)
             services.AddHostedService(sp => new LogMaintenance((PostgresEventStore)sp.GetRequiredService<EventStore>(), sp.GetRequiredService<Platform.Cluster.ISingletonJobs>(),
                 sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<LogMaintenance>>()));

@@ -78,13 +78,14 @@ public sealed class CollectOptions
     public int ProfilePartitions { get; set; } = 8;
 
     /// <summary>
-    /// Days of events kept in cluster mode: older days' partitions are dropped whole by the
-    /// maintenance job. 0 (the default) keeps everything.
+    /// Days of events kept (today and the days before it): in cluster mode older days' partitions
+    /// are dropped whole by the maintenance job, in embedded mode older events are deleted from the
+    /// DuckDB log by the retention job. 0 (the default) keeps everything.
     /// </summary>
     [Range(0, 36500, ErrorMessage = "Collect:RetentionDays must be between 0 (keep everything) and 36500.")]
     public int RetentionDays { get; set; }
 
-    /// <summary>Cluster mode: seconds between runs of the log's maintenance job (partitions ahead, retention, the dedup window).</summary>
+    /// <summary>Seconds between runs of the log's maintenance job (cluster: partitions ahead, retention, the dedup window; embedded: retention).</summary>
     [Range(1, 86400, ErrorMessage = "Collect:MaintenanceSeconds must be between 1 and 86400.")]
     public int MaintenanceSeconds { get; set; } = 600;
 

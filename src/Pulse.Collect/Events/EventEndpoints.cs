@@ -28,7 +28,45 @@ public static class EventEndpoints
             .Produces(200, contentType: "application/x-ndjson");
         group.MapGet("/live", Live).RequirePermission(Permission.EventsRead)
             .WithSummary("The live debugger as server-sent events (event type 'batch'): what became of each message arriving on any node for the workspace (stored, duplicate, blocked, rejected, refused), sampled to at most 200 entries a second per node, the rest counted in 'skipped'. Optional filter: source (id or name). An empty batch comes first and after 15 s without traffic.");
+        group.MapGet("/set-aside", SetAside).RequirePermission(Permission.EventsManage)
+            .WithSummary("Acknowledged events the store refused again and again and set aside (so the events after them were stored), oldest first, with each one's error. Embedded mode; the list is empty in cluster mode.");
+        group.MapPost("/set-aside/replay", ReplaySetAside).RequirePermission(Permission.EventsManage)
+            .WithSummary("Tries the set-aside events again (all, or the one at seq=…): each the store now takes is appended to the log under a new sequence number and leaves the list; the others stay with the new error.");
+        group.MapPost("/prune", Prune).RequirePermission(Permission.EventsManage)
+            .WithSummary("Applies Collect:RetentionDays now (dryRun=true: only reports): events per source and day removed and the oldest kept; in cluster mode the day partitions dropped. Server-wide, so only for the machine's operator (pulse events prune).");
         return group;
+    }
+
+    private static Ok<IReadOnlyList<Log.SetAsideDto>> SetAside(int? limit, HttpContext http, Log.EventLog log)
+    {
+        var actor = HttpActor.From(http);
+        actor.Demand(Permission.EventsManage);
+        return TypedResults.Ok(log.ListSetAside(actor.WorkspaceId, Math.Clamp(limit ?? 1000, 1, 1000)));
+    }
+
+    private static async Task<Ok<Log.SetAsideReplayResult>> ReplaySetAside(long? seq, HttpContext http, Log.EventLog log, AuditTrail audit, PulseDbContext db, CancellationToken ct)
+    {
+        var actor = HttpActor.From(http);
+        actor.Demand(Permission.EventsManage);
+        var result = await log.ReplaySetAsideAsync(actor.WorkspaceId, seq, ct);
+        await audit.RecordAsync(db, actor, new AuditRecord("events.set_aside_replayed", "events", seq?.ToString(CultureInfo.InvariantCulture), null,
+            AuditSummary.Of(new { result.Replayed, result.Duplicates, result.StillFailing })), ct);
+        return TypedResults.Ok(result);
+    }
+
+    private static async Task<Ok<Log.PruneReport>> Prune(bool? dryRun, HttpContext http, Log.EventLog log, Log.EventStore store,
+        Microsoft.Extensions.Options.IOptions<CollectOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        var actor = HttpActor.From(http);
+        actor.Demand(Permission.EventsManage);
+        // Retention is the whole server's, not one workspace's: only the operator at this machine decides it.
+        if (actor.Kind != ActorKinds.Cli)
+            throw new ForbiddenException("Pruning the log is server-wide; run 'pulse events prune' on the server's machine.");
+        var cutoff = Log.Retention.Cutoff(options.Value.RetentionDays, time.GetUtcNow())
+            ?? throw new ValidationException("retentionDays", "Collect:RetentionDays is 0 (keep everything): there is nothing to prune.");
+        return TypedResults.Ok(store is Log.PostgresEventStore pg
+            ? await Log.ClusterPrune.RunAsync(pg, cutoff, dryRun ?? false, ct)
+            : await log.PruneAsync(cutoff, dryRun ?? false, null, ct));
     }
 
     private static async Task<ServerSentEventsResult<LiveBatch>> Live(string? source, HttpContext http, LiveTail live, SourceService sources, CancellationToken ct)

@@ -314,6 +314,26 @@ public abstract partial class EventLog : IHostedService, IDisposable
     /// </summary>
     internal abstract Task<long> ImportAsync(IEnumerable<LogRecord> records, IProgress<long>? progress, CancellationToken ct);
 
+    /// <summary>
+    /// Deletes the events received before <paramref name="cutoff"/> (<see cref="CollectOptions.RetentionDays"/>),
+    /// or on a dry run counts them, without moving the head or any consumer's position.
+    /// </summary>
+    internal virtual Task<PruneReport> PruneAsync(DateTime cutoff, bool dryRun, IProgress<long>? progress, CancellationToken ct) =>
+        throw new NotSupportedException("The cluster's log drops whole day partitions (LogMaintenance).");
+
+    /// <summary>Events the store refused and set aside (embedded mode; the cluster's log has none), oldest first; every workspace's when null.</summary>
+    internal virtual IReadOnlyList<SetAsideDto> ListSetAside(Guid? workspaceId, int limit) => [];
+
+    /// <summary>How many events are set aside per workspace.</summary>
+    internal virtual IReadOnlyDictionary<Guid, long> CountSetAside() => new Dictionary<Guid, long>();
+
+    /// <summary>Tries a workspace's set-aside events (or the one at <paramref name="seq"/>) again.</summary>
+    internal virtual Task<SetAsideReplayResult> ReplaySetAsideAsync(Guid workspaceId, long? seq, CancellationToken ct) =>
+        Task.FromResult(new SetAsideReplayResult(0, 0, 0));
+
+    /// <summary>Completes the next time an event is set aside or replayed.</summary>
+    internal virtual Task SetAsideChangedAsync(CancellationToken ct) => Task.Delay(Timeout.Infinite, ct);
+
     /// <summary>The records in lists of <paramref name="size"/> (the last one shorter), for imports that commit a chunk at a time.</summary>
     private protected static IEnumerable<List<LogRecord>> InChunks(IEnumerable<LogRecord> records, int size, CancellationToken ct)
     {

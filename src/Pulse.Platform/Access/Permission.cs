@@ -36,4 +36,6 @@ public enum Permission
     DestinationsRead,
     /// <summary>Create, change and delete destinations, rotate their secrets, replay deliveries.</summary>
     DestinationsManage,
+    /// <summary>See and replay events the store set aside; prune the log (the machine's operator only).</summary>
+    EventsManage,
 }

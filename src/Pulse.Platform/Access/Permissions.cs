@@ -17,14 +17,14 @@ public static class Permissions
                 Permission.AuditRead, Permission.AuditExport,
                 Permission.SourcesRead, Permission.SourcesManage, Permission.EventsRead, Permission.EventsExport,
                 Permission.ProfilesRead, Permission.ProfilesManage, Permission.TrackingPlansManage,
-                Permission.AlertsRead, Permission.AlertsManage, Permission.DestinationsRead, Permission.DestinationsManage),
+                Permission.AlertsRead, Permission.AlertsManage, Permission.DestinationsRead, Permission.DestinationsManage, Permission.EventsManage),
             [WorkspaceRole.Admin] = Set(
                 Permission.WorkspaceRead, Permission.WorkspaceManage, Permission.MembersRead,
                 Permission.MembersManage, Permission.ApiKeysRead, Permission.ApiKeysManage,
                 Permission.AuditRead, Permission.AuditExport,
                 Permission.SourcesRead, Permission.SourcesManage, Permission.EventsRead, Permission.EventsExport,
                 Permission.ProfilesRead, Permission.ProfilesManage, Permission.TrackingPlansManage,
-                Permission.AlertsRead, Permission.AlertsManage, Permission.DestinationsRead, Permission.DestinationsManage),
+                Permission.AlertsRead, Permission.AlertsManage, Permission.DestinationsRead, Permission.DestinationsManage, Permission.EventsManage),
             [WorkspaceRole.Marketer] = Set(
                 Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead,
                 Permission.SourcesRead, Permission.EventsRead, Permission.ProfilesRead, Permission.AlertsRead, Permission.DestinationsRead),

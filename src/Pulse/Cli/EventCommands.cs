@@ -3,7 +3,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Pulse.Collect;
 using Pulse.Collect.Events;
+using Pulse.Collect.Log;
+using EventLog = Pulse.Collect.Log.EventLog;
 using Pulse.Collect.Sources;
 using Pulse.Hosting;
 using Pulse.Platform.Access;
@@ -68,7 +73,115 @@ internal static class EventCommands
             return 0;
         }));
         cmd.Subcommands.Add(export);
+        cmd.Subcommands.Add(Prune());
+        cmd.Subcommands.Add(SetAside());
         return cmd;
+    }
+
+    private static Command Prune()
+    {
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only report what would be removed." };
+        var prune = new Command("prune", "Apply Collect:RetentionDays now: remove the events received before the first day kept (per source and day), or in cluster mode drop those days' partitions; through the running server when there is one.") { dryRun };
+        prune.SetAction(PulseCli.Guarded(async (parsed, ct) =>
+        {
+            var dry = parsed.GetValue(dryRun);
+            await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
+            var options = cli.Get<IOptions<CollectOptions>>();
+            var time = cli.Get<TimeProvider>();
+            var cutoff = Retention.Cutoff(options.Value.RetentionDays, time.GetUtcNow())
+                ?? throw new CliException("Collect:RetentionDays is 0 (keep everything): there is nothing to prune.", 2);
+            CliOutput.Info(string.Create(CultureInfo.InvariantCulture, $"Events received before {cutoff:yyyy-MM-dd} UTC are past Collect:RetentionDays={options.Value.RetentionDays}."));
+            PruneReport report;
+            if (cli.Storage.IsPostgres)
+                report = await ClusterPrune.RunAsync((PostgresEventStore)cli.Get<EventStore>(), cutoff, dry, ct);
+            else if (cli.ServerHoldsLog)
+                // Pruning is server-wide; the local token still names a workspace, which the server ignores here.
+                report = await LocalApi.SendAsync(cli.Data, Guid.Empty, HttpMethod.Post, "/api/v1/events/prune?dryRun=" + (dry ? "true" : "false"), null,
+                    CollectJsonContext.Default.ReplayRequest, CollectJsonContext.Default.PruneReport, "prune", ct);
+            else
+            {
+                using var log = EventLog.Create(cli.Get<EventStore>(), options, cli.Get<CollectMetrics>(), time, NullLogger<EventLog>.Instance);
+                await log.StartAsync(ct);
+                try
+                {
+                    var dryReport = await log.PruneAsync(cutoff, dryRun: true, null, ct);
+                    if (dry)
+                        report = dryReport;
+                    else
+                    {
+                        var progress = new ProgressLine("Pruned", dryReport.Events);
+                        report = await log.PruneAsync(cutoff, dryRun: false, progress, ct);
+                        progress.Done(report.Events);
+                    }
+                }
+                finally
+                {
+                    await log.StopAsync(CancellationToken.None);
+                }
+            }
+            if (report.Partitions.Count > 0 || cli.Storage.IsPostgres)
+            {
+                CliOutput.Table(["partition"], report.Partitions.Select(p => new[] { p }));
+                CliOutput.Ok($"{report.Partitions.Count} day partition(s) {(dry ? "would be" : "were")} dropped.");
+                return 0;
+            }
+            CliOutput.Table(["day", "source", "events"], report.Days.Select(d => new[]
+            {
+                d.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.SourceId.ToString(), d.Events.ToString(CultureInfo.InvariantCulture),
+            }));
+            var oldest = report.OldestKept is { } t ? CliOutput.When(new DateTimeOffset(t, TimeSpan.Zero)) + " UTC" : "none";
+            CliOutput.Ok($"{report.Events} event(s) {(dry ? "would be" : "were")} removed ({report.SetAside} set aside with them); oldest kept: {oldest}.");
+            return 0;
+        }));
+        return prune;
+    }
+
+    private static Command SetAside()
+    {
+        var ws = new Option<string>("--workspace") { Description = "Workspace name or id.", Required = true };
+        var replay = new Option<bool>("--replay") { Description = "Try them again: those the store now takes go into the log." };
+        var setAside = new Command("set-aside", "Events the store refused and set aside, with their errors; --replay tries them again (through the running server when there is one).") { ws, replay };
+        setAside.SetAction(PulseCli.Guarded(async (parsed, ct) =>
+        {
+            await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
+            var workspace = await cli.WorkspaceAsync(parsed.GetValue(ws)!, ct);
+            IReadOnlyList<SetAsideDto> rows;
+            SetAsideReplayResult? result = null;
+            if (cli.ServerHoldsLog)
+            {
+                if (parsed.GetValue(replay))
+                    result = await LocalApi.SendAsync(cli.Data, workspace.Id, HttpMethod.Post, "/api/v1/events/set-aside/replay", null,
+                        CollectJsonContext.Default.ReplayRequest, CollectJsonContext.Default.SetAsideReplayResult, "replay", ct);
+                rows = await LocalApi.SendAsync(cli.Data, workspace.Id, HttpMethod.Get, "/api/v1/events/set-aside", null,
+                    CollectJsonContext.Default.ReplayRequest, CollectJsonContext.Default.IReadOnlyListSetAsideDto, "listing", ct);
+            }
+            else
+            {
+                using var log = EventLog.Create(cli.Get<EventStore>(), cli.Get<IOptions<CollectOptions>>(), cli.Get<CollectMetrics>(), cli.Get<TimeProvider>(), NullLogger<EventLog>.Instance);
+                await log.StartAsync(ct);
+                try
+                {
+                    if (parsed.GetValue(replay))
+                        result = await log.ReplaySetAsideAsync(workspace.Id, null, ct);
+                    await log.CaughtUpAsync(TimeSpan.FromMinutes(1), ct);
+                    rows = log.ListSetAside(workspace.Id, 1000);
+                }
+                finally
+                {
+                    await log.StopAsync(CancellationToken.None);
+                }
+            }
+            CliOutput.Table(["seq", "source", "message", "received", "set aside", "attempts", "error"], rows.Select(r => new[]
+            {
+                r.Seq.ToString(CultureInfo.InvariantCulture), r.SourceId?.ToString(), r.MessageId,
+                r.ReceivedAt is { } t ? CliOutput.When(new DateTimeOffset(t, TimeSpan.Zero)) : "", CliOutput.When(new DateTimeOffset(r.SetAsideAt, TimeSpan.Zero)),
+                r.Attempts.ToString(CultureInfo.InvariantCulture), r.Error,
+            }));
+            if (result is not null)
+                CliOutput.Ok($"{result.Replayed} replayed into the log ({result.Duplicates} already there), {result.StillFailing} still failing.");
+            return 0;
+        }));
+        return setAside;
     }
 
     /// <summary>The server holds the event log open; ask it for the export with the local admin token.</summary>

@@ -43,18 +43,24 @@ internal sealed class DuckDbEventStore : EventStore
         CREATE OR REPLACE VIEW all_events AS SELECT * FROM events;
         CREATE TABLE IF NOT EXISTS log_head (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS consumer_checkpoints (consumer VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, updated_at TIMESTAMP NOT NULL);
+        CREATE TABLE IF NOT EXISTS set_aside (
+            seq BIGINT NOT NULL, workspace_id UUID, source_id UUID, message_id VARCHAR, received_at TIMESTAMP,
+            set_aside_at TIMESTAMP NOT NULL, attempts INTEGER NOT NULL, error VARCHAR NOT NULL, packed BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS pruned_message_ids (source_id UUID NOT NULL, message_id VARCHAR NOT NULL, received_at TIMESTAMP NOT NULL);
         """;
 
     private readonly string _connectionString;
     private readonly CollectOptions _options;
+    private readonly TimeProvider _time;
     private DuckDBConnection? _anchor;
     private readonly Lock _gate = new();
 
-    public DuckDbEventStore(DataDirectory data, IOptions<CollectOptions> options)
+    public DuckDbEventStore(DataDirectory data, IOptions<CollectOptions> options, TimeProvider? time = null)
     {
         Path = System.IO.Path.Combine(data.Path, FileName);
         _connectionString = $"Data Source={Path}";
         _options = options.Value;
+        _time = time ?? TimeProvider.System;
     }
 
     public string Path { get; }
@@ -127,20 +133,30 @@ internal sealed class DuckDbEventStore : EventStore
     {
         Span<Range> fields = stackalloc Range[LogRecord.PackedFields];
         var raw = LogRecord.Split(seq, packed, fields);
-        var row = appender.CreateRow().AppendValue(seq);
-        for (var field = 0; field < LogRecord.PackedFields; field++)
+        // Everything that can be malformed is parsed before the row is begun, so a bad record
+        // throws without leaving a half-built row in the appender.
+        var workspace = LogRecord.IdOf(seq, packed[fields[0]]);
+        var source = LogRecord.IdOf(seq, packed[fields[1]]);
+        Span<DateTime> times = stackalloc DateTime[4];
+        Span<bool> hasTime = stackalloc bool[4];
+        for (var t = 0; t < 4; t++)
+        {
+            var value = packed[fields[9 + t]];
+            hasTime[t] = !value.IsEmpty;
+            if (hasTime[t])
+                times[t] = LogRecord.TimeOf(seq, value);
+        }
+        var row = appender.CreateRow().AppendValue(seq).AppendValue(workspace).AppendValue(source);
+        for (var field = 2; field < LogRecord.PackedFields; field++)
         {
             var value = packed[fields[field]];
             switch (field)
             {
-                case 0 or 1:
-                    row.AppendValue(LogRecord.IdOf(seq, value));
-                    break;
                 case >= 9 and <= 12:
-                    if (value.IsEmpty)
-                        row.AppendNullValue();
+                    if (hasTime[field - 9])
+                        row.AppendValue(times[field - 9]);
                     else
-                        row.AppendValue(LogRecord.TimeOf(seq, value));
+                        row.AppendNullValue();
                     break;
                 case 33:
                     row.AppendValue(value.Length == 1 && value[0] == (byte)'1');
@@ -160,10 +176,15 @@ internal sealed class DuckDbEventStore : EventStore
     /// <summary>Acknowledged records found in segment files at open (after an unclean stop) and loaded.</summary>
     public long Recovered { get; private set; }
 
+    /// <summary>Of those, the ones the store refused and that were set aside (<see cref="SetAsideStore"/>).</summary>
+    public IReadOnlyList<long> RecoveredSetAside { get; private set; } = [];
+
     /// <summary>
     /// Loads what the segment files hold beyond the store, which happens after an unclean stop of
     /// the server, and deletes them; every process that opens the store does this first, so the
-    /// CLI reading a stopped server's data sees every acknowledged event too.
+    /// CLI reading a stopped server's data sees every acknowledged event too. If a chunk fails,
+    /// the rest is loaded carefully, setting aside the records the store refuses, so that one bad
+    /// record never keeps the log from opening.
     /// </summary>
     private long RecoverSegments(DuckDBConnection c)
     {
@@ -181,34 +202,91 @@ internal sealed class DuckDbEventStore : EventStore
             tx!.Commit();
             tx.Dispose();
             tx = null;
+            total += pending;
             pending = 0;
         }
+        var fast = head;
         try
         {
             segments.RecoverInto(head, (seq, packed) =>
             {
                 // Files are read in order and frames never overlap; anything at or below the head is stored.
-                if (seq <= head)
+                if (seq <= fast)
                     return;
                 tx ??= c.BeginTransaction();
                 appender ??= c.CreateAppender("events");
                 AppendPacked(appender, seq, packed);
-                head = seq;
-                total++;
-                if (++pending == RecoveryChunk)
+                fast = seq;
+                pending++;
+                if (pending == RecoveryChunk)
+                {
+                    head = fast;
                     Commit();
+                }
             });
             if (tx is not null)
+            {
+                head = fast;
                 Commit();
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            RollBack(ref appender, ref tx);
+            pending = 0;
+            total += RecoverCarefully(c, segments, ref head);
         }
         finally
         {
-            appender?.Dispose();
-            tx?.Dispose();
+            RollBack(ref appender, ref tx);
         }
         segments.DeleteAll();
         segments.Dispose();
         return total;
+    }
+
+    private static void RollBack(ref DuckDBAppender? appender, ref DuckDBTransaction? tx)
+    {
+        try
+        {
+            appender?.Dispose();
+        }
+        catch (Exception e) when (e is DuckDBException or InvalidOperationException)
+        {
+            // The failed chunk's rows go with the rollback.
+        }
+        appender = null;
+        tx?.Dispose();
+        tx = null;
+    }
+
+    /// <summary>Loads what is above <paramref name="head"/> slice by slice (<see cref="SetAsideStore.LoadCarefully"/>); returns how many were loaded or set aside.</summary>
+    private long RecoverCarefully(DuckDBConnection c, SegmentFiles segments, ref long head)
+    {
+        var start = head;
+        var last = head;
+        var batch = new List<PackedRecord>(SetAsideStore.CarefulChunk);
+        var setAside = new List<long>();
+        var now = _time.GetUtcNow().UtcDateTime;
+        long count = 0;
+        void Flush()
+        {
+            SetAsideStore.LoadCarefully(c, batch, now, seq => last = seq, (r, _) => setAside.Add(r.Seq));
+            count += batch.Count;
+            batch.Clear();
+        }
+        segments.RecoverInto(start, (seq, packed) =>
+        {
+            if (seq <= start)
+                return;
+            batch.Add(new PackedRecord(seq, packed.ToArray()));
+            if (batch.Count == SetAsideStore.CarefulChunk)
+                Flush();
+        });
+        Flush();
+        RecoveredSetAside = setAside;
+        head = last;
+        return count;
     }
 
     private const int RecoveryChunk = 131_072;

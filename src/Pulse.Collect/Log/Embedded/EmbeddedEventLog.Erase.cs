@@ -1,4 +1,3 @@
-using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging;
 using Pulse.Platform.Access;
 using Pulse.Collect.Events;
@@ -32,28 +31,8 @@ public sealed partial class EmbeddedEventLog
                 cmd.CommandText = "DELETE FROM events WHERE " + new EventFilter(workspaceId, Ids: ids).Where(cmd);
                 removed += cmd.ExecuteNonQuery();
             }
-            // The loader waits on the gate, so no append is open; a reader's open transaction makes
-            // DuckDB refuse the checkpoint for a moment, so it is tried again.
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    EventStore.Execute(c, "CHECKPOINT");
-                    break;
-                }
-                catch (DuckDBException e) when (attempt < 40)
-                {
-                    if (attempt == 1)
-                        LogCheckpointRetried(_log, e.Message);
-                    Thread.Sleep(50);
-                }
-                catch (DuckDBException e)
-                {
-                    // The rows are deleted; their copy in DuckDB's WAL goes with the next automatic checkpoint.
-                    LogCheckpointDeferred(_log, e);
-                    break;
-                }
-            }
+            removed += SetAsideStore.Erase(c, workspaceId, ids);
+            Checkpoint(c);
         }
         // The erased events' copies in segment files go once the loaded segments are deleted.
         _segments.Roll();
@@ -61,9 +40,9 @@ public sealed partial class EmbeddedEventLog
         return removed;
     }
 
-    [LoggerMessage(EventId = 4008, Level = LogLevel.Debug, Message = "The checkpoint after an erasure waits for readers: {Reason}")]
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Debug, Message = "The checkpoint after an erasure or a prune waits for readers: {Reason}")]
     private static partial void LogCheckpointRetried(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "The checkpoint after an erasure could not run; the erased rows leave DuckDB's WAL with the next automatic checkpoint.")]
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "The checkpoint after an erasure or a prune could not run; the deleted rows leave DuckDB's WAL with the next automatic checkpoint.")]
     private static partial void LogCheckpointDeferred(ILogger logger, Exception e);
 }

@@ -39,6 +39,7 @@ public sealed partial class EmbeddedEventLog
     private void StopLoader()
     {
         _loaderStopping = true;
+        _loaderStop.Set();
         _loadNow.Set();
         _loader?.Join(TimeSpan.FromSeconds(60));
         _segments.Roll();
@@ -83,48 +84,79 @@ public sealed partial class EmbeddedEventLog
         }
     }
 
+    /// <summary>Longest pause between loader rounds that keep failing.</summary>
+    private static readonly TimeSpan MaxLoaderBackoff = TimeSpan.FromSeconds(30);
+
+    private readonly ManualResetEventSlim _loaderStop = new(false);
+
+    /// <summary>Tests only: runs at the start of every loader round, inside its error handling.</summary>
+    internal Action? LoaderRoundHook { get; set; }
+
+    /// <summary>Tests only: the store refuses the records at the sequence numbers this says (loading or replaying them throws).</summary>
+    internal Predicate<long>? RefuseLoadHook { get; set; }
+
     private void LoaderLoop()
     {
         // Requests come first; under a burst the records wait safely in the segment files.
         BackgroundPriority.LowerCurrentThread();
-        using var c = _duck.Open();
+        DuckDBConnection? c = null;
         var lastRoll = _time.GetTimestamp();
         var cursor = new SegmentFiles.Cursor(0, 0);
-        while (true)
+        var failures = 0;
+        var backoff = TimeSpan.FromSeconds(1);
+        try
         {
-            try
+            while (true)
             {
-                _loadNow.WaitOne(TimeSpan.FromMilliseconds(200));
-            }
-            catch (ObjectDisposedException)
-            {
-                break; // disposed after a stop that gave up waiting: what is left stays in the segments
-            }
-            var stopping = _loaderStopping && _writerDone.Task.IsCompleted;
-            try
-            {
-                while (Head > ReadableHead)
+                try
                 {
-                    var loaded = Load(c, ref cursor);
-                    if (loaded == 0)
-                        break;
+                    _loadNow.WaitOne(TimeSpan.FromMilliseconds(200));
                 }
+                catch (ObjectDisposedException)
+                {
+                    break; // disposed after a stop that gave up waiting: what is left stays in the segments
+                }
+                var stopping = _loaderStopping && _writerDone.Task.IsCompleted;
+                try
+                {
+                    c ??= _duck.Open();
+                    LoaderRoundHook?.Invoke();
+                    while (Head > ReadableHead)
+                    {
+                        // A batch that failed twice in a row is loaded by halves, so that one record
+                        // the store refuses is set aside instead of blocking everything after it.
+                        var loaded = failures >= 2 ? LoadCarefully(c, ref cursor) : Load(c, ref cursor);
+                        failures = 0;
+                        if (loaded == 0)
+                            break;
+                    }
+                    if (_time.GetElapsedTime(lastRoll) >= RollEvery)
+                    {
+                        _segments.Roll();
+                        lastRoll = _time.GetTimestamp();
+                    }
+                    _segments.DeleteLoaded(ReadableHead);
+                    backoff = TimeSpan.FromSeconds(1);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // Whatever failed, the records stay safe in their segments and the next round
+                    // reads them again; the thread itself never ends on an error.
+                    failures++;
+                    LogLoadFailed(_log, e, Head - ReadableHead, failures, backoff.TotalSeconds);
+                    if (stopping)
+                        break; // the next open loads what is left
+                    _loaderStop.Wait(backoff);
+                    backoff = TimeSpan.FromTicks(Math.Min(MaxLoaderBackoff.Ticks, backoff.Ticks * 2));
+                    continue;
+                }
+                if (stopping && Head == ReadableHead)
+                    break;
             }
-            catch (Exception e) when (e is DuckDBException or InvalidOperationException or IOException or InvalidDataException)
-            {
-                // The records stay safe in their segments; the next round reads them again.
-                LogLoadFailed(_log, e, Head - ReadableHead);
-                Thread.Sleep(1000);
-                continue;
-            }
-            if (_time.GetElapsedTime(lastRoll) >= RollEvery)
-            {
-                _segments.Roll();
-                lastRoll = _time.GetTimestamp();
-            }
-            _segments.DeleteLoaded(ReadableHead);
-            if (stopping && Head == ReadableHead)
-                break;
+        }
+        finally
+        {
+            c?.Dispose();
         }
     }
 
@@ -142,11 +174,13 @@ public sealed partial class EmbeddedEventLog
                 using (var appender = c.CreateAppender("events"))
                 {
                     var after = last;
+                    var refuse = RefuseLoadHook;
                     count = _segments.ReadNext(ref cursor, LoadChunk, (seq, packed) =>
                     {
                         // Records already loaded come again only after a failed round; skip them.
                         if (seq <= after)
                             return;
+                        SetAsideStore.Refuse(refuse, seq);
                         DuckDbEventStore.AppendPacked(appender, seq, packed);
                         last = seq;
                     });
@@ -166,6 +200,43 @@ public sealed partial class EmbeddedEventLog
             cursor = from;
             throw;
         }
+        Advanced(last);
+        return count;
+    }
+
+    /// <summary>
+    /// After a batch failed twice: reads the next frames (up to <see cref="SetAsideStore.CarefulChunk"/>
+    /// records) into memory and loads them by halves, setting aside a record the store refuses.
+    /// </summary>
+    private int LoadCarefully(DuckDBConnection c, ref SegmentFiles.Cursor cursor)
+    {
+        var from = cursor;
+        var after = ReadableHead;
+        var batch = new List<PackedRecord>();
+        try
+        {
+            var count = _segments.ReadNext(ref cursor, SetAsideStore.CarefulChunk, (seq, packed) =>
+            {
+                if (seq > after)
+                    batch.Add(new PackedRecord(seq, packed.ToArray()));
+            });
+            if (batch.Count == 0)
+                return count;
+            var now = _time.GetUtcNow().UtcDateTime;
+            lock (_moveGate)
+                SetAsideStore.LoadCarefully(c, batch, now, Advanced, SetAside, RefuseLoadHook);
+            return count;
+        }
+        catch
+        {
+            cursor = from;
+            throw;
+        }
+    }
+
+    /// <summary>The store holds every record up to <paramref name="last"/>: readers may see them, the writer may go on.</summary>
+    private void Advanced(long last)
+    {
         lock (_loadGate)
         {
             while (_unloadedFrames.TryPeek(out var f) && f.LastSeq <= last)
@@ -178,10 +249,8 @@ public sealed partial class EmbeddedEventLog
             Monitor.PulseAll(_loadGate);
         }
         PublishReadable(last);
-        return count;
     }
 
-
-    [LoggerMessage(EventId = 4007, Level = LogLevel.Error, Message = "Loading {Count} acknowledged events into the store failed; they stay in the segment files and are retried.")]
-    private static partial void LogLoadFailed(ILogger logger, Exception e, long count);
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Error, Message = "Loading {Count} acknowledged events into the store failed ({Failures} time(s) in a row); they stay in the segment files and are retried in {BackoffSeconds} s, by halves from the second failure on.")]
+    private static partial void LogLoadFailed(ILogger logger, Exception e, long count, int failures, double backoffSeconds);
 }

@@ -41,6 +41,11 @@ public sealed partial class EmbeddedEventLog : EventLog
             LogOpened(_log, _duck.Path, _head, remembered, _dedup.CapacityBytes / (1024 * 1024));
             if (recovered > 0)
                 LogRecovered(_log, recovered);
+            if (_duck.RecoveredSetAside.Count > 0)
+            {
+                LogRecoveredSetAside(_log, _duck.RecoveredSetAside.Count);
+                _metrics.SetAside(_duck.RecoveredSetAside.Count);
+            }
         }
         // The loader is a consumer of the log like any other: its lag is how far the store is behind.
         _metrics.ObserveConsumer(StoreConsumer, () => Math.Max(0, Head - ReadableHead));
@@ -61,7 +66,11 @@ public sealed partial class EmbeddedEventLog : EventLog
     {
         var since = _time.GetUtcNow().UtcDateTime.AddDays(-_options.DedupWindowDays);
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT source_id, message_id, received_at FROM all_events WHERE received_at >= $since";
+        // Pruned events inside the window are remembered too, so a client's retry is still a duplicate.
+        cmd.CommandText = """
+            SELECT source_id, message_id, received_at FROM all_events WHERE received_at >= $since
+            UNION ALL SELECT source_id, message_id, received_at FROM pruned_message_ids WHERE received_at >= $since
+            """;
         EventStore.Add(cmd, "since", since);
         using var reader = cmd.ExecuteReader();
         long n = 0;
@@ -180,7 +189,10 @@ public sealed partial class EmbeddedEventLog : EventLog
             var found = new HashSet<string>(StringComparer.Ordinal);
             using (var cmd = c.CreateCommand())
             {
-                cmd.CommandText = "SELECT message_id FROM all_events WHERE source_id = $source AND received_at >= $since AND message_id = ANY($ids)";
+                cmd.CommandText = """
+                    SELECT message_id FROM all_events WHERE source_id = $source AND received_at >= $since AND message_id = ANY($ids)
+                    UNION ALL SELECT message_id FROM pruned_message_ids WHERE source_id = $source AND received_at >= $since AND message_id = ANY($ids)
+                    """;
                 EventStore.Add(cmd, "source", bySource.Key);
                 EventStore.Add(cmd, "since", since);
                 EventStore.Add(cmd, "ids", ids);
@@ -200,6 +212,7 @@ public sealed partial class EmbeddedEventLog : EventLog
     {
         base.Dispose();
         _loadNow.Dispose();
+        _loaderStop.Dispose();
         _segments.Dispose();
     }
 
