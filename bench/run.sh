@@ -5,6 +5,7 @@
 #   bench/run.sh ingest 60 32  # durable ingest: 60 s of 100-event batches over 32 connections, then single events
 #   bench/run.sh stages 100    # CPU per event of parse, build and pack; "duck 300" the DuckDB load per event
 #   bench/run.sh cluster 30 32 # cluster mode: 1, 2 and 3 nodes on one PostgreSQL, embedded mode, and a plain COPY of the same rows
+#   bench/run.sh agents 10     # user-agent cache: hits, misses, misses/s and µs per parse on 1,000,000 lookups of a Zipf mix, beside the old cache
 #   bench/run.sh destinations 20 32  # forwarding from the log to a stub webhook: rate, drain, delay at half the rate, beside ingest
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -17,6 +17,7 @@ if (mode == "baseline-server")
 //   duck [thousands]   CPU per event of loading packed events into DuckDB, straight and through the old
 //                      inbox (MODES=direct,noraw,inbox+compact,csv picks; DUCKSET="SET ..." tunes DuckDB)
 //   pageurl            page-URL parsing and the whole enrichment step
+//   agents [lookups]   the user-agent cache on a realistic mix (lookups in 100,000s), beside the old clear-when-full cache
 if (mode == "stages")
 {
     Stages.Run(seconds * 100);
@@ -25,6 +26,12 @@ if (mode == "stages")
 if (mode == "duck")
 {
     StagesDuck.Run(seconds * 1000);
+    return 0;
+}
+if (mode == "agents")
+{
+    // agents [lookups in 100,000s]: the user-agent cache's hits, misses and parse cost on a realistic mix, beside the old cache.
+    UserAgentCacheLoad.Run(seconds * 100_000);
     return 0;
 }
 if (mode == "pageurl")
@@ -62,7 +69,7 @@ if (mode == "destinations")
 }
 if (mode is not ("all" or "micro" or "http" or "ingest" or "log"))
 {
-    Console.Error.WriteLine("usage: Pulse.Bench [all|micro|http|ingest|cluster|destinations|log|stages|duck|pageurl] [seconds|count] [connections]");
+    Console.Error.WriteLine("usage: Pulse.Bench [all|micro|http|ingest|cluster|destinations|log|stages|duck|pageurl|agents] [seconds|count] [connections]");
     return 2;
 }
 if (mode == "log")

@@ -32,8 +32,25 @@ public sealed class TagTests(PanelFixture fixture) : IClassFixture<PanelFixture>
         builder.WebHost.UseUrls(_shopOrigin);
         _shop = builder.Build();
         var pulse = fixture.Server.Address.ToString().TrimEnd('/');
+        var readmeTag = ReadmeSnippets.Get("tag", pulse, _writeKey);
+        var readmePixel = ReadmeSnippets.Get("pixel", pulse, _writeKey);
+        var stub = await (await fixture.Server.Client.GetAsync("/t.stub.js")).Content.ReadAsStringAsync();
         _shop.MapGet("/{page}", (string page) => Results.Content(page switch
         {
+            "readme" => $$"""<html><head><title>Readme</title>{{readmeTag}}<script>pulse.track('README Snippet Check', { step: 2 });</script></head><body>readme</body></html>""",
+            "readme-pixel" => $"""<html><head><title>Newsletter</title></head><body>{readmePixel}</body></html>""",
+            "queued" => $$"""
+                <html><head><title>Queued</title><script>{{stub}}
+                pulse.page();
+                pulse.track('Queued Ad', {}, { category: 'marketing' });
+                pulse.track('Queued Before Consent', { n: 1 });
+                pulse.consent({ analytics: true, marketing: false });
+                pulse.identify('queued-user', { plan: 'pro' });
+                pulse.track('Queued After Consent', { n: 2 });
+                pulse.optOut();
+                pulse.track('Queued After Opt Out');
+                </script><script src="{{pulse}}/t.js" data-write-key="{{_writeKey}}" data-consent="required" async></script></head><body>queued</body></html>
+                """,
             "consent" => $"""<html><head><title>Shop</title><script src="{pulse}/t.js" data-write-key="{_writeKey}" data-consent="required"></script></head><body>consent</body></html>""",
             _ => $"""<html><head><title>Sneakers</title><script src="{pulse}/t.js" data-write-key="{_writeKey}"></script></head><body>shop</body></html>""",
         }, "text/html"));
@@ -119,6 +136,85 @@ public sealed class TagTests(PanelFixture fixture) : IClassFixture<PanelFixture>
         await page.EvaluateAsync("() => pulse.track('Left Before Flush')");
         await page.GotoAsync("about:blank");
         await WaitForEventAsync("Left Before Flush");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ReadmeSnippet_PastedAsItIs_QueuesCallsBeforeTheTagLoads_AndTheTagSendsThemInOrder()
+    {
+        var page = await NewPageAsync();
+        // The tag is held back until the page's own scripts have run, so the calls surely meet the stub.
+        var release = new TaskCompletionSource();
+        await page.RouteAsync("**/t.js", async route => { await release.Task; await route.ContinueAsync(); });
+        await page.GotoAsync(_shopOrigin + "/readme", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+        Assert.Equal(2, await page.EvaluateAsync<int>("() => Array.isArray(window.pulse) ? window.pulse.length : -1"));
+
+        release.SetResult();
+        await page.WaitForFunctionAsync("() => window.pulse && window.pulse.__loaded === true");
+        var anonymousId = await page.EvaluateAsync<string>("() => pulse.anonymousId()");
+        var track = await WaitForEventAsync("README Snippet Check");
+        var pageView = await WaitForEventAsync(null, "page");
+        Assert.Equal(anonymousId, track.GetProperty("anonymousId").GetString());
+        Assert.Equal(anonymousId, pageView.GetProperty("anonymousId").GetString());
+        Assert.True(pageView.GetProperty("seq").GetInt64() < track.GetProperty("seq").GetInt64(), "the page view is stored before the track");
+        Assert.Equal(2, track.GetProperty("message").GetProperty("properties").GetProperty("step").GetInt32());
+        Assert.Equal("/readme", pageView.GetProperty("enrichment").GetProperty("pagePath").GetString());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ReadmePixel_InAPage_StoresTheEmailOpenedEvent()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(_shopOrigin + "/readme-pixel");
+        var opened = await WaitForEventAsync("Email Opened");
+        Assert.Equal("USER", opened.GetProperty("userId").GetString());
+        Assert.Equal("bf", opened.GetProperty("message").GetProperty("properties").GetProperty("campaign").GetString());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task StubServedBesideTheTag_IsTheReadmeSnippetsStub_AndCacheable()
+    {
+        var res = await fixture.Server.Client.GetAsync("/t.stub.js");
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        Assert.Equal("application/javascript", res.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromHours(1), res.Headers.CacheControl?.MaxAge);
+        Assert.True(res.Headers.CacheControl?.Public);
+        Assert.NotNull(res.Headers.ETag);
+        var stub = (await res.Content.ReadAsStringAsync()).Trim();
+        var readme = ReadmeSnippets.Get("tag", ReadmeSnippets.Host, ReadmeSnippets.WriteKey);
+        Assert.Contains("<script>\n" + stub + "\n", readme, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tag_ReplaysEveryCallTheStubQueued_InOrder_WithTheirOptions_ConsentAndOptOut()
+    {
+        var page = await NewPageAsync();
+        var release = new TaskCompletionSource();
+        await page.RouteAsync("**/t.js", async route => { await release.Task; await route.ContinueAsync(); });
+        await page.GotoAsync(_shopOrigin + "/queued", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+        Assert.Equal(8, await page.EvaluateAsync<int>("() => Array.isArray(window.pulse) ? window.pulse.length : -1"));
+        release.SetResult();
+        await page.WaitForFunctionAsync("() => window.pulse && window.pulse.__loaded === true");
+        // A decision after load lifts the opt-out; events go out in order, so once the sentinel is
+        // stored, anything the replay had queued before it is stored too.
+        await page.EvaluateAsync("() => { pulse.consent({ analytics: true }); pulse.track('Sentinel'); }");
+        await WaitForEventAsync("Sentinel");
+
+        var stored = (await EventsAsync("?limit=100")).EnumerateArray().OrderBy(e => e.GetProperty("seq").GetInt64())
+            .Select(e => e.GetProperty("type").GetString() + ":" + (e.GetProperty("event").GetString() ?? "")
+                + (e.GetProperty("message").TryGetProperty("properties", out var p) && p.TryGetProperty("optOut", out _) ? " (opt-out)" : ""))
+            .ToArray();
+        Assert.Equal(
+            [
+                "page:", "track:Queued Before Consent", "track:Consent Preference Updated", "identify:",
+                "track:Queued After Consent", "track:Consent Preference Updated (opt-out)",
+                "track:Consent Preference Updated", "track:Sentinel",
+            ],
+            stored);
+        var identify = await WaitForEventAsync(null, "identify");
+        Assert.Equal("queued-user", identify.GetProperty("userId").GetString());
         await page.Context.CloseAsync();
     }
 

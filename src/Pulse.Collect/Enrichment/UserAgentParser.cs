@@ -49,21 +49,30 @@ public sealed class UserAgentParser
         var ua = userAgent.Length > MaxLength ? userAgent[..MaxLength] : userAgent;
         try
         {
-            var (browser, bMajor, bMinor, bPatch, _) = First(_browsers, ua);
-            var (os, oMajor, oMinor, oPatch, _) = First(_systems, ua);
-            var (device, _, _, _, _) = First(_devices, ua);
-            browser ??= "Other";
-            os ??= "Other";
-            var botName = device == "Spider" ? browser : CrawlerName(ua);
+            var m = Match(ua);
+            var botName = m.DeviceFamily == "Spider" ? m.Family : CrawlerName(ua);
             var isBot = botName is not null;
             return new UserAgentInfo(
-                browser, Version(bMajor, bMinor, bPatch), os, Version(oMajor, oMinor, oPatch), device,
-                isBot ? "bot" : DeviceType(ua, os, device), isBot, botName);
+                m.Family, Version(m.Major, m.Minor, m.Patch, null), m.OsFamily, Version(m.OsMajor, m.OsMinor, m.OsPatch, m.OsPatchMinor), m.DeviceFamily,
+                isBot ? "bot" : DeviceType(ua, m.OsFamily, m.DeviceFamily), isBot, botName);
         }
         catch (RegexMatchTimeoutException)
         {
             return new UserAgentInfo(null, null, null, null, null, "other", false, null);
         }
+    }
+
+    /// <summary>
+    /// Every field uap-core's specification defines, as its test corpus expects them: a family that
+    /// no rule names is "Other", a version part that no group or replacement gives is null.
+    /// </summary>
+    internal UapMatch Match(string userAgent)
+    {
+        var ua = userAgent.Length > MaxLength ? userAgent[..MaxLength] : userAgent;
+        var (browser, bMajor, bMinor, bPatch, _) = First(_browsers, ua);
+        var (os, oMajor, oMinor, oPatch, oPatchMinor) = First(_systems, ua);
+        var (device, brand, model, _, _) = First(_devices, ua, deviceDefaults: true);
+        return new UapMatch(browser ?? "Other", bMajor, bMinor, bPatch, os ?? "Other", oMajor, oMinor, oPatch, oPatchMinor, device ?? "Other", brand, model);
     }
 
     private string? CrawlerName(string ua)
@@ -98,20 +107,25 @@ public sealed class UserAgentParser
         return "other";
     }
 
-    private static string? Version(string? major, string? minor, string? patch) =>
+    private static string? Version(string? major, string? minor, string? patch, string? patchMinor) =>
         string.IsNullOrEmpty(major) ? null
         : string.IsNullOrEmpty(minor) ? major
         : string.IsNullOrEmpty(patch) ? major + "." + minor
-        : major + "." + minor + "." + patch;
+        : string.IsNullOrEmpty(patchMinor) ? major + "." + minor + "." + patch
+        : major + "." + minor + "." + patch + "." + patchMinor;
 
-    private static (string?, string?, string?, string?, string?) First(Rule[] rules, string ua)
+    private static (string?, string?, string?, string?, string?) First(Rule[] rules, string ua, bool deviceDefaults = false)
     {
         foreach (var rule in rules)
         {
             var m = rule.Regex.Match(ua);
             if (!m.Success)
                 continue;
-            return (Field(m, rule.R1, 1), Field(m, rule.R2, 2), Field(m, rule.R3, 3), Field(m, rule.R4, 4), Field(m, rule.R5, 5));
+            // A device rule's brand has no default group and its model defaults to the first group
+            // (uap-core's specification); browser and system fields default to groups 1 to 5 in turn.
+            return deviceDefaults
+                ? (Field(m, rule.R1, 1), Field(m, rule.R2, 0), Field(m, rule.R3, 1), null, null)
+                : (Field(m, rule.R1, 1), Field(m, rule.R2, 2), Field(m, rule.R3, 3), Field(m, rule.R4, 4), Field(m, rule.R5, 5));
         }
         return (null, null, null, null, null);
     }
@@ -119,7 +133,7 @@ public sealed class UserAgentParser
     private static string? Field(Match m, string? replacement, int group)
     {
         if (replacement is null)
-            return m.Groups.Count > group && m.Groups[group].Success && m.Groups[group].Length > 0 ? m.Groups[group].Value.Trim() : null;
+            return group == 0 ? null : m.Groups.Count > group && m.Groups[group].Success && m.Groups[group].Length > 0 ? m.Groups[group].Value.Trim() : null;
         var value = replacement;
         for (var g = 1; g < 10; g++)
         {

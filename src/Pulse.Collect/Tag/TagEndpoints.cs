@@ -12,38 +12,49 @@ using Pulse.Platform.Http;
 namespace Pulse.Collect.Tag;
 
 /// <summary>
-/// The JS tag (<c>/t.js</c>, cached for an hour; <c>/t/&lt;version&gt;.js</c>, cached for good) and
+/// The JS tag (<c>/t.js</c>, cached for an hour; <c>/t/&lt;version&gt;.js</c>, cached for good), the
+/// snippet's queue stub (<c>/t.stub.js</c>, cached for an hour) and
 /// the image pixel (<c>/p.gif</c>) for e-mails and pages without JavaScript.
 /// </summary>
 public static class TagEndpoints
 {
     public const string Version = "1.0.0";
 
-    private static readonly Lazy<(byte[] Body, string ETag)> Script = new(() =>
+    private static readonly Lazy<(byte[] Body, string ETag)> Script = new(() => Resource("pulse.js"));
+
+    /// <summary>
+    /// The queue stub of the snippet (README.md): defines <c>window.pulse</c> as an array whose methods
+    /// push their calls, which the tag replays in order once it has loaded. Served as a file too, for a
+    /// page that loads it with a plain script tag ahead of the async tag instead of inlining it.
+    /// </summary>
+    private static readonly Lazy<(byte[] Body, string ETag)> Stub = new(() => Resource("stub.js"));
+
+    private static (byte[] Body, string ETag) Resource(string name)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Pulse.Collect.Tag.pulse.js")
-            ?? throw new InvalidOperationException("The tag script is missing from the Collect module.");
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Pulse.Collect.Tag." + name)
+            ?? throw new InvalidOperationException($"The tag's {name} is missing from the Collect module.");
         using var reader = new StreamReader(stream);
         var body = Encoding.UTF8.GetBytes(reader.ReadToEnd().Replace("__VERSION__", Version, StringComparison.Ordinal));
         return (body, "\"" + Convert.ToHexStringLower(SHA256.HashData(body))[..16] + "\"");
-    });
+    }
 
     /// <summary>A transparent 1×1 GIF.</summary>
     private static readonly byte[] Gif = Convert.FromBase64String("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7");
 
     public static IEndpointRouteBuilder MapTag(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/t.js", (HttpContext http) => ServeScript(http, TimeSpan.FromHours(1), immutable: false)).ExcludeFromDescription();
+        app.MapGet("/t.js", (HttpContext http) => ServeScript(http, Script.Value, TimeSpan.FromHours(1), immutable: false)).ExcludeFromDescription();
+        app.MapGet("/t.stub.js", (HttpContext http) => ServeScript(http, Stub.Value, TimeSpan.FromHours(1), immutable: false)).ExcludeFromDescription();
         app.MapGet("/t/{version}.js", (HttpContext http, string version) => version == Version
-            ? ServeScript(http, TimeSpan.FromDays(365), immutable: true)
+            ? ServeScript(http, Script.Value, TimeSpan.FromDays(365), immutable: true)
             : Results.Problem(statusCode: 404, detail: $"Tag version {version} is not served here; this server has {Version} (/t/{Version}.js).")).ExcludeFromDescription();
         app.MapGet("/p.gif", PixelAsync).ExcludeFromDescription();
         return app;
     }
 
-    private static IResult ServeScript(HttpContext http, TimeSpan maxAge, bool immutable)
+    private static IResult ServeScript(HttpContext http, (byte[] Body, string ETag) script, TimeSpan maxAge, bool immutable)
     {
-        var (body, etag) = Script.Value;
+        var (body, etag) = script;
         http.Response.Headers.CacheControl = $"public, max-age={(int)maxAge.TotalSeconds}" + (immutable ? ", immutable" : "");
         http.Response.Headers.ETag = etag;
         if (http.Request.Headers.IfNoneMatch.ToString() == etag)

@@ -199,7 +199,12 @@
     flush: flush
   };
   w.pulse = api;
-  // Calls made before the tag loaded (the snippet's stub queues [method, args...]).
-  if (stub && stub.length) for (var i = 0; i < stub.length; i++) { var c = stub[i]; if (api[c[0]]) api[c[0]].apply(api, c.slice(1)); }
+  // Calls made before the tag loaded, in the order they were made (the snippet's stub queues
+  // [method, args...]); one bad call must not lose the ones after it.
+  if (stub && stub.length) for (var i = 0; i < stub.length; i++) {
+    var c = stub[i];
+    if (!c || typeof api[c[0]] !== "function") continue;
+    try { api[c[0]].apply(api, c.slice(1)); } catch (e) { if (w.console) console.warn("pulse: queued " + c[0] + " failed: " + e); }
+  }
   if (queue.length) schedule(0);
 })(window, document);

@@ -1,0 +1,1 @@
+!function(w){var p=w.pulse=w.pulse||[];if(p.__loaded||p.invoked)return;p.invoked=!0;["page","track","screen","identify","alias","group","consent","optOut","reset"].forEach(function(m){p[m]=function(){p.push([m].concat([].slice.call(arguments)));return p}})}(window);
