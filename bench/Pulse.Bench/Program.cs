@@ -28,6 +28,13 @@ if (mode == "duck")
     StagesDuck.Run(seconds * 1000);
     return 0;
 }
+if (mode == "profiles")
+{
+    // profiles [events] [batch]: the profile builder's rate on a realistic stream (PULSE_BENCH_POSTGRES for cluster mode)
+    await Pulse.Bench.ProfileLoad.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2000);
+    return 0;
+}
 if (mode == "agents")
 {
     // agents [lookups in 100,000s]: the user-agent cache's hits, misses and parse cost on a realistic mix, beside the old cache.

@@ -84,8 +84,10 @@ public static class CollectModule
         services.AddHostedService(sp => sp.GetRequiredService<Events.LiveTail>());
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<IDataSubjectStep>(sp => new EventsSubjectStep(sp.GetRequiredService<EventLog>()));
+        services.AddSingleton(sp => new ProfileBatches(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ProfileGate>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ProfileBuilder(
-            sp.GetRequiredService<EventLog>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ProfileGate>(), sp.GetRequiredService<CollectMetrics>(),
+            sp.GetRequiredService<EventLog>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ProfileBatches>(),
+            sp.GetRequiredService<StorageMode>().IsPostgres, sp.GetRequiredService<CollectMetrics>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ProfileBuilder>>(),
             sp.GetRequiredService<Platform.Cluster.ILeases>(),
             sp.GetRequiredService<StorageMode>().IsPostgres ? sp.GetRequiredService<IOptions<CollectOptions>>().Value.ProfilePartitions : 1));

@@ -28,7 +28,7 @@ namespace Pulse.Collect.Profiles;
 /// </para>
 /// </summary>
 internal sealed partial class ProfileBuilder(
-    EventLog log, IServiceScopeFactory scopes, ProfileGate gate, CollectMetrics metrics, TimeProvider time, ILogger<ProfileBuilder> logger,
+    EventLog log, IServiceScopeFactory scopes, ProfileBatches batches, bool cluster, CollectMetrics metrics, TimeProvider time, ILogger<ProfileBuilder> logger,
     ILeases leases, int partitions) : BackgroundService
 {
     public const string ConsumerName = "profiles";
@@ -147,7 +147,8 @@ internal sealed partial class ProfileBuilder(
         {
             try
             {
-                await gate.RunAsync(events.Select(e => e.WorkspaceId), () => ApplyAsync(part, events, ct), ct, announce: false);
+                await batches.ApplyAsync(ConsumerOf(part.Part, partitions), events,
+                    cluster ? (db, c) => FenceAsync(db, part, events, c) : null, ct);
             }
             catch (LeaseLostException)
             {
@@ -191,51 +192,6 @@ internal sealed partial class ProfileBuilder(
         return await db.Progress.AsNoTracking().Where(p => p.Consumer == consumer).Select(p => (long?)p.Seq).FirstOrDefaultAsync(ct) ?? 0;
     }
 
-    private async Task<bool> ApplyAsync(PartState part, IReadOnlyList<LoggedEvent> events, CancellationToken ct)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ProfilesDbContext>();
-        var platform = scope.ServiceProvider.GetRequiredService<PulseDbContext>();
-        var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
-        var graph = new IdentityGraph(db, time);
-        var first = events[0].WorkspaceId;
-        var consumer = ConsumerOf(part.Part, partitions);
-        // The batch, its checkpoint and the audit entries of the opt-outs and opt-ins it applied
-        // commit together. An audit entry's workspace is its actor's, so entries of other workspaces
-        // in the same batch (rare) are written right after the commit.
-        // Thousands of tracked profiles and identities per batch: scanning them all for changes
-        // before every look-up made a batch cost grow with its square, so changes are detected
-        // once, before the save.
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
-        await audit.WriteAsync(platform, db, SystemActor(first), async c =>
-        {
-            if (db is PostgresProfilesDbContext)
-                await FenceAsync(db, part, events, c);
-            await graph.LoadAsync(events, c);
-            foreach (var e in events)
-            {
-                if (e.UserId is null && e.AnonymousId is null)
-                    continue;
-                await graph.ApplyAsync(e, c);
-            }
-            var progress = await db.Progress.FirstOrDefaultAsync(p => p.Consumer == consumer, c);
-            if (progress is null)
-                db.Progress.Add(new ConsumerProgress { Consumer = consumer, Seq = events[^1].Seq });
-            else
-                progress.Seq = events[^1].Seq;
-            db.ChangeTracker.DetectChanges();
-            return (true, ConsentRecords(graph, first));
-        }, ct);
-        // Committed: readers that keep consent in memory start again for the workspaces whose consent may have moved.
-        gate.Changed(graph.ConsentAffected);
-        foreach (var ws in graph.ConsentChanges.Select(x => x.Workspace).Where(w => w != first).Distinct())
-        {
-            foreach (var record in ConsentRecords(graph, ws))
-                await audit.RecordAsync(platform, SystemActor(ws), record, ct);
-        }
-        return true;
-    }
-
     /// <summary>
     /// Inside the batch's transaction: goes on only while this node holds the partition's lease with
     /// the epoch it started with, keeping the lease row locked until the commit, and records the range.
@@ -265,15 +221,6 @@ internal sealed partial class ProfileBuilder(
     }
 
     private sealed class LeaseLostException() : Exception("This node no longer holds the partition's lease.");
-
-    private static IReadOnlyList<AuditRecord> ConsentRecords(IdentityGraph graph, Guid workspace) =>
-        graph.ConsentChanges.Where(x => x.Workspace == workspace)
-            .Select(x => new AuditRecord(x.OptedOut ? "profile.opted_out" : "profile.opted_in", "profile", x.Profile.ToString(), null,
-                $"by the person, with message {x.MessageId}"))
-            .ToList();
-
-    internal static Actor SystemActor(Guid workspaceId) =>
-        new(ActorKinds.System, ConsumerName, "Profile builder", workspaceId, WorkspaceRole.Owner);
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "Applying events after position {Position} to profiles failed; retrying.")]
     private static partial void LogBatchFailed(ILogger logger, Exception e, long position);
