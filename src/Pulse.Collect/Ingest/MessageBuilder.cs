@@ -27,7 +27,7 @@ internal readonly record struct RequestFacts(
 /// messageId and timestamps (correcting the client's clock from <c>sentAt</c> as Segment does),
 /// enriches it, and writes the JSON that is stored.
 /// </summary>
-internal sealed class MessageBuilder(Enricher enricher)
+internal sealed partial class MessageBuilder(Enricher enricher)
 {
     /// <summary>The stored consent of a message that opted out or in without naming categories.</summary>
     internal const string NoPreferences = "{}";
@@ -237,131 +237,6 @@ internal sealed class MessageBuilder(Enricher enricher)
             return false;
         reason = $"{field} must be a JSON object";
         return true;
-    }
-
-    private static EnrichmentInput ReadEnrichmentInput(JsonElement? context, JsonElement pageProperties, in RequestFacts facts, out string? consent)
-    {
-        string? url = null, referrer = null, userAgent = null, ipText = null;
-        string? cs = null, cm = null, cn = null, ct = null, cc = null;
-        string? fb = null, tt = null, li = null, gc = null, ms = null;
-        consent = null;
-        Span<char> name = stackalloc char[NameBuffer];
-        if (context is { } ctx)
-        {
-            foreach (var p in ctx.EnumerateObject())
-            {
-                var v = p.Value;
-                switch (NameOf(p, name))
-                {
-                    case "page" when v.ValueKind == JsonValueKind.Object:
-                        (url, referrer) = (null, null);
-                        foreach (var q in v.EnumerateObject())
-                        {
-                            switch (NameOf(q, name))
-                            {
-                                case "url": url = Str(q.Value); break;
-                                case "referrer": referrer = Str(q.Value); break;
-                            }
-                        }
-                        break;
-                    case "userAgent": userAgent = Str(v); break;
-                    case "ip": ipText = Str(v); break;
-                    case "campaign" when v.ValueKind == JsonValueKind.Object:
-                        foreach (var q in v.EnumerateObject())
-                        {
-                            switch (NameOf(q, name))
-                            {
-                                case "source": cs = Str(q.Value); break;
-                                case "medium": cm = Str(q.Value); break;
-                                case "name": cn = Str(q.Value); break;
-                                case "term": ct = Str(q.Value); break;
-                                case "content": cc = Str(q.Value); break;
-                            }
-                        }
-                        break;
-                    case "clickIds" when v.ValueKind == JsonValueKind.Object:
-                        foreach (var q in v.EnumerateObject())
-                        {
-                            switch (NameOf(q, name))
-                            {
-                                case "fbclid": fb = Cap(Str(q.Value)); break;
-                                case "ttclid": tt = Cap(Str(q.Value)); break;
-                                case "li_fat_id": li = Cap(Str(q.Value)); break;
-                                case "gclid": gc = Cap(Str(q.Value)); break;
-                                case "msclkid": ms = Cap(Str(q.Value)); break;
-                            }
-                        }
-                        break;
-                    case "consent" when v.ValueKind == JsonValueKind.Object:
-                        // An opt-out without preferences (the tag's optOut() before any consent()) is a consent fact too: no category answered.
-                        consent = v.TryGetProperty("categoryPreferences", out var prefs) && prefs.ValueKind == JsonValueKind.Object ? prefs.GetRawText()
-                            : v.TryGetProperty("optOut", out var optOut) && optOut.ValueKind is JsonValueKind.True or JsonValueKind.False ? NoPreferences : null;
-                        break;
-                }
-            }
-        }
-        if (pageProperties.ValueKind == JsonValueKind.Object)
-        {
-            url ??= Str(pageProperties, "url");
-            referrer ??= Str(pageProperties, "referrer");
-        }
-        var ip = ipText is not null && IPAddress.TryParse(ipText, out var parsed) ? parsed : facts.RequestIp;
-        return new EnrichmentInput(url, referrer, userAgent ?? facts.RequestUserAgent, ip, Cap(cs), Cap(cm), Cap(cn), Cap(ct), Cap(cc), fb, tt, li, gc, ms);
-    }
-
-    private static string? Cap(string? s) => s is { Length: > PageUrl.MaxValueLength } ? s[..PageUrl.MaxValueLength] : s;
-
-    private static string? Str(JsonElement v) => v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static string? Str(JsonElement o, string name) =>
-        o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
-    private Utf8JsonWriter? _writer;
-
-    private byte[] WriteStored(JsonElement message, string type, string messageId, DateTimeOffset timestamp, DateTimeOffset? original,
-        DateTimeOffset? sentAt, DateTimeOffset receivedAt, JsonElement? inheritedContext)
-    {
-        _buffer.ResetWrittenCount();
-        var w = _writer ??= new Utf8JsonWriter(_buffer, WriterOptions);
-        w.Reset(_buffer);
-        w.WriteStartObject();
-        w.WriteString("type"u8, type);
-        w.WriteString("messageId"u8, messageId);
-        Span<char> name = stackalloc char[NameBuffer];
-        foreach (var p in message.EnumerateObject())
-        {
-            var key = NameOf(p, name);
-            if (key is "type" or "messageId" or "writeKey" or "timestamp" or "originalTimestamp" or "sentAt" or "receivedAt")
-                continue;
-            // Values are copied as sent (one copy instead of re-encoding every token), unless they
-            // span lines: the stored JSON stays on one line for JSON Lines exports.
-            var rawName = JsonMarshal.GetRawUtf8PropertyName(p);
-            var rawValue = JsonMarshal.GetRawUtf8Value(p.Value);
-            if (rawName.IndexOf((byte)'\\') < 0 && rawValue.IndexOfAny(LineBreaks) < 0)
-            {
-                w.WritePropertyName(rawName);
-                w.WriteRawValue(rawValue, skipInputValidation: true);
-            }
-            else
-            {
-                p.WriteTo(w);
-            }
-        }
-        if (inheritedContext is { } ctx)
-        {
-            w.WritePropertyName("context"u8);
-            ctx.WriteTo(w);
-        }
-        w.WriteString("timestamp"u8, timestamp.UtcDateTime);
-        if (original is { } o)
-            w.WriteString("originalTimestamp"u8, o);
-        if (sentAt is { } s)
-            w.WriteString("sentAt"u8, s);
-        w.WriteString("receivedAt"u8, receivedAt.UtcDateTime);
-        w.WriteEndObject();
-        w.Flush();
-        return _buffer.WrittenSpan.ToArray();
     }
 
     private static readonly SearchValues<byte> LineBreaks = SearchValues.Create("\r\n\t"u8);

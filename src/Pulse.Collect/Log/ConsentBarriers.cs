@@ -136,14 +136,4 @@ internal sealed class ConsentBarriers
             return first;
         }
     }
-
-    /// <summary>Barriers kept, for the metrics and tests.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-                return _workspaces.Values.Sum(w => w.Seqs.Count);
-        }
-    }
 }

@@ -16,9 +16,10 @@ public abstract partial class EventLog
     /// The highest position up to which the workspace's events may be acted on for people now: every
     /// event there comes after no consent fact the profile builder has not applied yet (at most the
     /// head acknowledged when asked, which comes with it). <paramref name="applied"/> is the builder's position where this
-    /// process knows it (embedded mode); cluster mode reads the partition's checkpoint itself.
+    /// process knows it (embedded mode); cluster mode reads the checkpoint of the workspace's partition
+    /// (of <see cref="CollectOptions.ProfilePartitions"/>) itself.
     /// </summary>
-    internal abstract Task<(long Sendable, long Head)> ConsentHorizonAsync(Guid workspaceId, long applied, int partitions, CancellationToken ct);
+    internal abstract Task<(long Sendable, long Head)> ConsentHorizonAsync(Guid workspaceId, long applied, CancellationToken ct);
 
     /// <summary>The profile builder has applied every event up to <paramref name="position"/> (embedded mode keeps its barriers in memory).</summary>
     internal virtual void ConsentApplied(long position)

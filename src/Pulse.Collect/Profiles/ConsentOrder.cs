@@ -19,15 +19,13 @@ public sealed class ConsentOrder
     private static readonly TimeSpan ClusterPoll = TimeSpan.FromMilliseconds(100);
     private readonly EventLog _log;
     private readonly ProfileBuilder _builder;
-    private readonly int _partitions;
     private readonly bool _local;
     private readonly TimeProvider _time;
 
-    internal ConsentOrder(EventLog log, ProfileBuilder builder, int partitions, TimeProvider time)
+    internal ConsentOrder(EventLog log, ProfileBuilder builder, TimeProvider time)
     {
         _log = log;
         _builder = builder;
-        _partitions = partitions;
         _local = log is EmbeddedEventLog;
         _time = time;
     }
@@ -39,7 +37,7 @@ public sealed class ConsentOrder
     public async Task<ConsentHorizon> SendableUpToAsync(Guid workspaceId, CancellationToken ct)
     {
         var applied = _local ? _builder.Position : 0;
-        var (sendable, head) = await _log.ConsentHorizonAsync(workspaceId, applied, _partitions, ct);
+        var (sendable, head) = await _log.ConsentHorizonAsync(workspaceId, applied, ct);
         return new ConsentHorizon(sendable, head, applied);
     }
 

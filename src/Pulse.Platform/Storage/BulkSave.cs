@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Pulse.Platform.Storage;
 
@@ -31,9 +32,14 @@ public static class BulkSave
     public static async Task SaveAsync(DbContext db, CancellationToken ct)
     {
         db.ChangeTracker.DetectChanges();
-        var entries = db.ChangeTracker.Entries().Where(e => e.State is EntityState.Added or EntityState.Modified).ToList();
-        if (db.ChangeTracker.Entries().Any(e => e.State == EntityState.Deleted))
-            throw new InvalidOperationException("BulkSave does not delete rows; save deletions through EF Core.");
+        var entries = new List<EntityEntry>();
+        foreach (var e in db.ChangeTracker.Entries())
+        {
+            if (e.State == EntityState.Deleted)
+                throw new InvalidOperationException("BulkSave does not delete rows; save deletions through EF Core.");
+            if (e.State is EntityState.Added or EntityState.Modified)
+                entries.Add(e);
+        }
         if (entries.Count == 0)
             return;
         var connection = db.Database.GetDbConnection();
@@ -45,6 +51,7 @@ public static class BulkSave
             var table = type.GetTableName() ?? throw new InvalidOperationException($"{type.DisplayName()} has no table.");
             var columns = type.GetProperties().ToList();
             var keys = type.FindPrimaryKey()!.Properties;
+            var converters = columns.Select(p => p.GetTypeMapping().Converter).ToArray();
             foreach (var (rows, upsert) in new[] { (group.Where(e => e.State == EntityState.Added).ToList(), false), (group.Where(e => e.State == EntityState.Modified).ToList(), true) })
             {
                 if (rows.Count == 0)
@@ -54,12 +61,12 @@ public static class BulkSave
                     // SQLite runs in-process: one prepared single-row statement, bound again per row, is its fastest way.
                     await using var one = connection.CreateCommand();
                     one.Transaction = transaction;
-                    one.CommandText = Statement(table, type, columns, keys, rows.Take(1).ToArray(), upsert, one);
+                    one.CommandText = Statement(table, type, columns, converters, keys, rows.Take(1).ToArray(), upsert, one);
                     one.Prepare();
                     foreach (var row in rows)
                     {
                         for (var c = 0; c < columns.Count; c++)
-                            one.Parameters[c].Value = ProviderValue(row, columns[c]);
+                            one.Parameters[c].Value = ProviderValue(row, columns[c], converters[c]);
                         await one.ExecuteNonQueryAsync(ct);
                     }
                     continue;
@@ -68,7 +75,7 @@ public static class BulkSave
                 {
                     await using var cmd = connection.CreateCommand();
                     cmd.Transaction = transaction;
-                    cmd.CommandText = Statement(table, type, columns, keys, chunk, upsert, cmd);
+                    cmd.CommandText = Statement(table, type, columns, converters, keys, chunk, upsert, cmd);
                     await cmd.ExecuteNonQueryAsync(ct);
                 }
             }
@@ -76,7 +83,7 @@ public static class BulkSave
         db.ChangeTracker.AcceptAllChanges();
     }
 
-    private static string Statement(string table, IEntityType type, List<IProperty> columns, IReadOnlyList<IProperty> keys, EntityEntry[] rows, bool upsert, DbCommand cmd)
+    private static string Statement(string table, IEntityType type, List<IProperty> columns, ValueConverter?[] converters, IReadOnlyList<IProperty> keys, EntityEntry[] rows, bool upsert, DbCommand cmd)
     {
         var store = StoreObjectIdentifier.Table(table, type.GetSchema());
         var names = columns.Select(p => Quote(p.GetColumnName(store)!)).ToList();
@@ -91,7 +98,7 @@ public static class BulkSave
                 sql.Append(c == 0 ? "" : ", ").Append(name);
                 var p = cmd.CreateParameter();
                 p.ParameterName = name;
-                p.Value = ProviderValue(rows[r], columns[c]);
+                p.Value = ProviderValue(rows[r], columns[c], converters[c]);
                 cmd.Parameters.Add(p);
             }
             sql.Append(')');
@@ -104,10 +111,9 @@ public static class BulkSave
         return sql.ToString();
     }
 
-    private static object ProviderValue(EntityEntry row, IProperty property)
+    private static object ProviderValue(EntityEntry row, IProperty property, ValueConverter? converter)
     {
         var value = row.Property(property).CurrentValue;
-        var converter = property.GetTypeMapping().Converter;
         if (converter is not null && value is not null)
             value = converter.ConvertToProvider(value);
         return value ?? DBNull.Value;

@@ -168,11 +168,7 @@ public sealed class VolumeAlertTests(FakeClockFixture fixture) : IClassFixture<F
     public async Task WebhookFailures_AreRetried_AndShownOnTheAlert()
     {
         await using var hook = await WebhookReceiver.StartAsync(status: 503);
-        var server = fixture.Collect.Server;
-        var t = await fixture.Collect.TenantAsync();
-        TestData.AssertStatus(HttpStatusCode.OK, await server.SendAsync(HttpMethod.Put, "/api/v1/alerts/settings", t.ApiKey, new { webhookUrl = hook.Url }));
-        await server.WithScopeAsync<IAlerts, AlertDto>(a => a.RaiseAsync(new AlertRaise(
-            t.WorkspaceId, "test.failing", "hook", AlertSeverity.Warning, "Webhook check", "A receiver that answers 503.", new Dictionary<string, double>()), default));
+        var t = await RaiseWithWebhookAsync(hook, "A receiver that answers 503.");
 
         // The retries wait on the server's clock, which is the fake one: move it on while waiting.
         var alert = await WaitForAsync(async () =>
@@ -189,11 +185,7 @@ public sealed class VolumeAlertTests(FakeClockFixture fixture) : IClassFixture<F
     public async Task WebhookRedirect_IsRecordedAsAFailure_NotFollowed()
     {
         await using var hook = await WebhookReceiver.StartAsync(status: 302);
-        var server = fixture.Collect.Server;
-        var t = await fixture.Collect.TenantAsync();
-        TestData.AssertStatus(HttpStatusCode.OK, await server.SendAsync(HttpMethod.Put, "/api/v1/alerts/settings", t.ApiKey, new { webhookUrl = hook.Url }));
-        await server.WithScopeAsync<IAlerts, AlertDto>(a => a.RaiseAsync(new AlertRaise(
-            t.WorkspaceId, "test.redirect", "hook", AlertSeverity.Warning, "Redirect check", "A receiver that answers 302.", new Dictionary<string, double>()), default));
+        var t = await RaiseWithWebhookAsync(hook, "A receiver that answers 302.");
 
         var alert = await WaitForAsync(async () =>
         {
@@ -203,6 +195,17 @@ public sealed class VolumeAlertTests(FakeClockFixture fixture) : IClassFixture<F
         Assert.Equal("alert.raised: failed: HTTP 302", alert.GetProperty("lastDelivery").GetString());
         Assert.Equal(1, hook.Received);
         Assert.Equal(0, hook.Redirected);
+    }
+
+    /// <summary>A new workspace whose alert webhook is <paramref name="hook"/>, with one alert raised in it.</summary>
+    private async Task<Tenant> RaiseWithWebhookAsync(WebhookReceiver hook, string description)
+    {
+        var server = fixture.Collect.Server;
+        var t = await fixture.Collect.TenantAsync();
+        TestData.AssertStatus(HttpStatusCode.OK, await server.SendAsync(HttpMethod.Put, "/api/v1/alerts/settings", t.ApiKey, new { webhookUrl = hook.Url }));
+        await server.WithScopeAsync<IAlerts, AlertDto>(a => a.RaiseAsync(new AlertRaise(
+            t.WorkspaceId, "test.webhook", "hook", AlertSeverity.Warning, "Webhook check", description, new Dictionary<string, double>()), default));
+        return t;
     }
 
     /// <summary>Sets the fake clock ten minutes into <paramref name="hour"/> and sends the events in one batch.</summary>

@@ -18,21 +18,8 @@ public sealed class LoaderFailureTests : IDisposable
     private static readonly Guid Web = Guid.Parse("01a21b35-0000-7000-8000-0000000000c2");
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
     private readonly string _dir = Directory.CreateTempSubdirectory("pulse-loader-test-").FullName;
-    private readonly ServiceProvider _meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
-    private static LogRecord Record(string id) => new()
-    {
-        WorkspaceId = Ws,
-        SourceId = Web,
-        MessageId = id,
-        Type = "track",
-        Event = "Order Completed",
-        UserId = "u-" + id,
-        Timestamp = new DateTime(2026, 11, 27, 10, 0, 0, DateTimeKind.Utc),
-        ReceivedAt = new DateTime(2026, 11, 27, 10, 0, 1, DateTimeKind.Utc),
-        Enrichment = new EventEnrichment(),
-        Raw = Encoding.UTF8.GetBytes("{\"type\":\"track\",\"messageId\":\"" + id + "\"}"),
-    };
+    private static LogRecord Record(string id) => TestLogs.Order(Ws, Web, id, new DateTime(2026, 11, 27, 10, 0, 1, DateTimeKind.Utc));
 
     /// <summary>A record whose timestamp field is not a number: the store can never load it.</summary>
     private static LogRecord Malformed(string id)
@@ -49,8 +36,7 @@ public sealed class LoaderFailureTests : IDisposable
 
     private EmbeddedEventLog Open(DuckDbEventStore store, ILogger<EventLog>? logger = null)
     {
-        var options = Options.Create(new CollectOptions { DuckDbMemoryLimit = "256MB" });
-        return new EmbeddedEventLog(store, options, new CollectMetrics(_meters.GetRequiredService<IMeterFactory>()), TimeProvider.System, logger ?? NullLogger<EventLog>.Instance);
+        return TestLogs.Create(store, Options.Create(new CollectOptions { DuckDbMemoryLimit = "256MB" }), TimeProvider.System, logger);
     }
 
     private DuckDbEventStore Store() => new(new DataDirectory(_dir), Options.Create(new CollectOptions { DuckDbMemoryLimit = "256MB" }));
@@ -228,7 +214,6 @@ public sealed class LoaderFailureTests : IDisposable
 
     public void Dispose()
     {
-        _meters.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 

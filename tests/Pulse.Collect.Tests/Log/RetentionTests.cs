@@ -17,29 +17,16 @@ public sealed class RetentionTests : IDisposable
     private static readonly Guid Web = Guid.Parse("01a21b35-0000-7000-8000-0000000000d2");
     private static readonly Guid App = Guid.Parse("01a21b35-0000-7000-8000-0000000000d3");
     private readonly string _dir = Directory.CreateTempSubdirectory("pulse-retention-test-").FullName;
-    private readonly ServiceProvider _meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
     private readonly IOptions<CollectOptions> _options = Options.Create(new CollectOptions { DuckDbMemoryLimit = "256MB", RetentionDays = 2, DedupWindowDays = 7 });
 
-    private static LogRecord Record(string id, Guid source, DateTime receivedAt) => new()
-    {
-        WorkspaceId = Ws,
-        SourceId = source,
-        MessageId = id,
-        Type = "track",
-        Event = "Order Completed",
-        UserId = "u-" + id,
-        Timestamp = receivedAt,
-        ReceivedAt = receivedAt,
-        Enrichment = new EventEnrichment(),
-        Raw = Encoding.UTF8.GetBytes("{\"type\":\"track\",\"messageId\":\"" + id + "\"}"),
-    };
+    private static LogRecord Record(string id, Guid source, DateTime receivedAt) => TestLogs.Order(Ws, source, id, receivedAt);
 
     private static DateTime At(int day, int hour) => new(2026, 11, day, hour, 0, 0, DateTimeKind.Utc);
 
     private async Task<EmbeddedEventLog> StartAsync(DuckDbEventStore store)
     {
-        var log = new EmbeddedEventLog(store, _options, new CollectMetrics(_meters.GetRequiredService<IMeterFactory>()), _time, NullLogger<EventLog>.Instance);
+        var log = TestLogs.Create(store, _options, _time);
         await log.StartAsync(default);
         return log;
     }
@@ -133,7 +120,6 @@ public sealed class RetentionTests : IDisposable
 
     public void Dispose()
     {
-        _meters.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 }

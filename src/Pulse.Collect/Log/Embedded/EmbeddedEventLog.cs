@@ -100,7 +100,7 @@ public sealed partial class EmbeddedEventLog : EventLog
         }
     }
 
-    internal override Task<(long Sendable, long Head)> ConsentHorizonAsync(Guid workspaceId, long applied, int partitions, CancellationToken ct)
+    internal override Task<(long Sendable, long Head)> ConsentHorizonAsync(Guid workspaceId, long applied, CancellationToken ct)
     {
         // The head first: every barrier up to it is noted already (the writer notes them before raising it).
         var head = Head;
@@ -108,9 +108,6 @@ public sealed partial class EmbeddedEventLog : EventLog
     }
 
     internal override void ConsentApplied(long position) => _barriers.Passed(position);
-
-    /// <summary>Consent barriers kept in memory (tests).</summary>
-    internal int ConsentBarrierCount => _barriers.Count;
 
     private readonly List<LogRecord> _candidates = [];
     private readonly List<LogRecord> _frame = [];

@@ -33,6 +33,7 @@ public sealed partial class PostgresEventLog : EventLog
 
     private const string CopyCommand = "COPY events (" + EventStore.Columns + ") FROM STDIN (FORMAT BINARY)";
     private readonly PostgresEventStore _pg;
+    private readonly string _horizonSql;
     private NpgsqlConnection? _writer;
     private readonly HashSet<DateOnly> _partitions = [];
     private readonly CancellationTokenSource _stopping = new();
@@ -42,6 +43,7 @@ public sealed partial class PostgresEventLog : EventLog
         : base(store, options.Value, metrics, time, log)
     {
         _pg = store;
+        _horizonSql = HorizonSql();
     }
 
     private protected override async Task OpenAsync(CancellationToken ct)
@@ -63,17 +65,26 @@ public sealed partial class PostgresEventLog : EventLog
         return await cmd.ExecuteScalarAsync(ct) is long v ? v : 0L;
     }
 
-    internal override async Task<(long Sendable, long Head)> ConsentHorizonAsync(Guid workspaceId, long applied, int partitions, CancellationToken ct)
+    /// <summary>
+    /// The first consent fact of a workspace (<c>@ws</c>) after its profile partition's checkpoint and up to <c>@head</c>
+    /// (the checkpoint's name as <c>ProfileBuilder.ConsumerOf</c> gives it).
+    /// </summary>
+    private string HorizonSql()
     {
-        // The head first: commits are visible in number order, so every event up to it is there to be looked at.
-        var head = ReadableHead;
+        var partitions = _options.ProfilePartitions;
         var consumer = partitions == 1
             ? "'profiles'"
             : "'profiles/' || CAST(" + _pg.PartitionOf("@ws").Replace("$parts", partitions.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal) + " AS TEXT)";
+        return "SELECT (SELECT min(seq) FROM all_events WHERE workspace_id = @ws AND seq > p.at AND seq <= @head AND " + MayChangeConsentSql + ") " +
+            "FROM (SELECT coalesce((SELECT \"Seq\" FROM profile_consumer_progress WHERE \"Consumer\" = " + consumer + "), 0) AS at) p";
+    }
+
+    internal override async Task<(long Sendable, long Head)> ConsentHorizonAsync(Guid workspaceId, long applied, CancellationToken ct)
+    {
+        // The head first: commits are visible in number order, so every event up to it is there to be looked at.
+        var head = ReadableHead;
         await using var c = await _pg.Source.OpenConnectionAsync(ct);
-        await using var cmd = new NpgsqlCommand(
-            "SELECT (SELECT min(seq) FROM all_events WHERE workspace_id = @ws AND seq > p.at AND seq <= @head AND " + MayChangeConsentSql + ") " +
-            "FROM (SELECT coalesce((SELECT \"Seq\" FROM profile_consumer_progress WHERE \"Consumer\" = " + consumer + "), 0) AS at) p", c);
+        await using var cmd = new NpgsqlCommand(_horizonSql, c);
         cmd.Parameters.Add(new NpgsqlParameter<Guid>("ws", workspaceId));
         cmd.Parameters.Add(new NpgsqlParameter<long>("head", head));
         return (await cmd.ExecuteScalarAsync(ct) is long first ? Math.Min(head, first - 1) : head, head);
