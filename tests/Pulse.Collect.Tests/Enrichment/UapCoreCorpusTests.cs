@@ -61,7 +61,7 @@ public sealed class UapCoreCorpusTests(ITestOutputHelper output)
     }
 
     /// <summary>The corpus's cases, each field's value as a string (null where the corpus leaves it empty).</summary>
-    private static List<Dictionary<string, string?>> Cases(string file)
+    internal static List<Dictionary<string, string?>> Cases(string file)
     {
         var yaml = new YamlStream();
         using (var reader = File.OpenText(Path.Combine(CorpusDir, file)))

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Pulse.Collect.Enrichment;
 
 namespace Pulse.Collect.Tests.Enrichment;
@@ -34,5 +36,46 @@ public sealed class UserAgentParserTests
         Assert.True(info.IsBot, ua);
         Assert.Equal("bot", info.DeviceType);
         Assert.False(string.IsNullOrEmpty(info.BotName));
+    }
+
+    private static string[] CrawlerPatterns()
+    {
+        using var json = JsonDocument.Parse(UserAgentParser.Resource("crawler-user-agents.json"));
+        return json.RootElement.EnumerateArray().Select(e => e.GetString()!).ToArray();
+    }
+
+    [Fact]
+    public void CrawlerPlainWords_AreExactlyWhatTheirPatternsMatch()
+    {
+        var words = 0;
+        foreach (var pattern in CrawlerPatterns())
+        {
+            if (UserAgentParser.PlainWord(pattern) is not { } word)
+                continue;
+            words++;
+            Assert.Equal(word, Regex.Match("<" + word + ">", pattern, RegexOptions.CultureInvariant).Value);
+        }
+        // Most of the list is plain words (the point of searching them all at once); the rest are regular expressions.
+        Assert.InRange(words, 1000, 1499);
+        Assert.Null(UserAgentParser.PlainWord("^Seekbot"));
+        Assert.Null(UserAgentParser.PlainWord("[wW]get"));
+        Assert.Equal("Googlebot/", UserAgentParser.PlainWord("Googlebot\\/"));
+    }
+
+    [Fact]
+    public void IsCrawler_AgreesWithTryingEveryPatternInTurn_OnUapCoresCorpus()
+    {
+        var each = CrawlerPatterns().Select(p => new Regex(p, RegexOptions.CultureInvariant)).ToArray();
+        var agents = UapCoreCorpusTests.Cases("test_ua.yaml").Select(c => c["user_agent_string"]!)
+            .Concat(["Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "Wget/1.21", "Seekbot/1.0", "AdsBot-Google"]).ToArray();
+        var bots = 0;
+        foreach (var ua in agents)
+        {
+            var expected = each.Any(r => r.IsMatch(ua));
+            Assert.True(expected == Parser.IsCrawler(ua), ua);
+            bots += expected ? 1 : 0;
+        }
+        // The corpus holds robots and browsers both, so the agreement covers both answers.
+        Assert.InRange(bots, 20, agents.Length - 500);
     }
 }
