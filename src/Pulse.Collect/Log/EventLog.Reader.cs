@@ -28,6 +28,10 @@ public abstract partial class EventLog
     {
         if (parts == 1)
         {
+            // What just arrived comes from memory where the log keeps it: the builder then follows the
+            // commits, not the store's loader, which can be seconds behind under load.
+            if (ReadRecentAll(afterSeq, max) is { } recent)
+                return recent;
             var head = ReadableHead;
             return (await ReadAsync(afterSeq, max, ct), head);
         }
@@ -48,6 +52,13 @@ public abstract partial class EventLog
         EventStore.Add(cmd, "max", max);
         return (ReadAll(cmd), covered);
     }
+
+    /// <summary>
+    /// Every event after <paramref name="afterSeq"/> (at most <paramref name="max"/>) from the newest events
+    /// kept in memory, with the head the answer covers, when the log keeps them and still holds all of
+    /// them; null sends the read to the store.
+    /// </summary>
+    private protected virtual (IReadOnlyList<LoggedEvent> Events, long Head)? ReadRecentAll(long afterSeq, int max) => null;
 
     /// <summary>The position a consumer has processed up to (0 when it never ran).</summary>
     public Task<long> CheckpointAsync(string consumer, CancellationToken ct)

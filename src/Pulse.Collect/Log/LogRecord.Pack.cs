@@ -111,6 +111,45 @@ internal sealed partial class LogRecord
             TextOf(packed[f[37]]), null, null, Encoding.UTF8.GetString(packed[raw..]));
     }
 
+    /// <summary>A packed record with every field, as <see cref="EventLog"/> reads it from the store.</summary>
+    public static LoggedEvent Unpack(long seq, ReadOnlySpan<byte> packed)
+    {
+        Span<Range> f = stackalloc Range[PackedFields];
+        var raw = Split(seq, packed, f);
+        var enrichment = new EventEnrichment
+        {
+            UtmSource = TextOf(packed[f[13]]),
+            UtmMedium = TextOf(packed[f[14]]),
+            UtmCampaign = TextOf(packed[f[15]]),
+            UtmTerm = TextOf(packed[f[16]]),
+            UtmContent = TextOf(packed[f[17]]),
+            Fbclid = TextOf(packed[f[18]]),
+            Ttclid = TextOf(packed[f[19]]),
+            LiFatId = TextOf(packed[f[20]]),
+            Gclid = TextOf(packed[f[21]]),
+            Msclkid = TextOf(packed[f[22]]),
+            ReferrerDomain = TextOf(packed[f[23]]),
+            ReferrerType = TextOf(packed[f[24]]),
+            ReferrerName = TextOf(packed[f[25]]),
+            PageHost = TextOf(packed[f[26]]),
+            PagePath = TextOf(packed[f[27]]),
+            Browser = TextOf(packed[f[28]]),
+            BrowserVersion = TextOf(packed[f[29]]),
+            Os = TextOf(packed[f[30]]),
+            OsVersion = TextOf(packed[f[31]]),
+            DeviceType = TextOf(packed[f[32]]),
+            IsBot = packed[f[33]].SequenceEqual("1"u8),
+            BotName = TextOf(packed[f[34]]),
+            Ip = TextOf(packed[f[35]]),
+            Country = TextOf(packed[f[36]]),
+        };
+        return new LoggedEvent(seq, IdOf(seq, packed[f[0]]), IdOf(seq, packed[f[1]]), TextOf(packed[f[2]])!, TextOf(packed[f[3]])!, TextOf(packed[f[4]]),
+            TextOf(packed[f[5]]), TextOf(packed[f[6]]), TextOf(packed[f[7]]), TextOf(packed[f[8]]), TimeOf(seq, packed[f[9]]), OptionalTimeOf(seq, packed[f[10]]), OptionalTimeOf(seq, packed[f[11]]),
+            TimeOf(seq, packed[f[12]]), enrichment, TextOf(packed[f[37]]), TextOf(packed[f[38]]), TextOf(packed[f[39]]), Encoding.UTF8.GetString(packed[raw..]));
+    }
+
+    private static DateTimeOffset? OptionalTimeOf(long seq, ReadOnlySpan<byte> value) => value.IsEmpty ? null : TimeOf(seq, value);
+
     private static string? TextOf(ReadOnlySpan<byte> value) => value.IsEmpty ? null : Encoding.UTF8.GetString(value);
 
     /// <summary>The user, anonymous and previous id of a packed record (those present).</summary>

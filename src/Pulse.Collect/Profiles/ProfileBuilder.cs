@@ -100,7 +100,8 @@ internal sealed partial class ProfileBuilder(
                 if (worked)
                     continue;
                 var lowest = _parts.Count == 0 ? long.MaxValue : _parts.Values.Min(p => p.Position);
-                var wake = _parts.Count == 0 ? changed : Task.WhenAny(log.WaitForAsync(lowest, stoppingToken), changed);
+                // Woken by a commit (read from memory) or a load (read from the store), whichever the read after the position needs.
+                var wake = _parts.Count == 0 ? changed : Task.WhenAny(log.WaitForDeliverableAsync(lowest, stoppingToken), changed);
                 // A partition's events may be fewer than the log's: a second look bounds the wait.
                 await wake.WaitAsync(TimeSpan.FromSeconds(1), time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }

@@ -117,4 +117,77 @@ public sealed class RecentEventsTests
         Assert.Equal(events.Select(e => "m-" + e.Seq), events.Select(e => e.MessageId)); // the bytes of the slab reused are the new events'
         Assert.All(events, e => Assert.Contains("zażółć", e.Raw, StringComparison.Ordinal));
     }
+    [Fact]
+    public async Task TheProfileBuildersRead_GivesEveryFieldAsTheStoreDoes_AtMostAsManyAsAsked()
+    {
+        var dir = Directory.CreateTempSubdirectory("pulse-recent-test-").FullName;
+        try
+        {
+            var options = Options.Create(new CollectOptions { DuckDbMemoryLimit = "256MB", RecentEventsMiB = 16 });
+            using var store = new DuckDbEventStore(new DataDirectory(dir), options);
+            var log = TestLogs.Create(store, options, TimeProvider.System);
+            await log.StartAsync(default);
+            try
+            {
+                var records = Enumerable.Range(1, 5).Select(i => Record("m-" + i, i % 2 == 0 ? Other : Ws, Web, i == 3 ? "identify" : "track", i == 3 ? null : "Order Completed", "u-" + i, "a-" + i)).ToList();
+                foreach (var r in records)
+                {
+                    r.GroupId = "g-" + r.MessageId;
+                    r.PreviousId = r.Type == "identify" ? "old-" + r.MessageId : null;
+                    r.OriginalTimestamp = r.Timestamp.AddMinutes(-1);
+                    r.SentAt = r.Timestamp.AddSeconds(-2);
+                    r.Violations = """[{"type":"unplanned"}]""";
+                    r.PlanVersion = "7";
+                    r.Enrichment = r.Enrichment with
+                    {
+                        UtmSource = "tiktok", UtmMedium = "influencer", UtmCampaign = "bf", UtmTerm = "buty", UtmContent = "anna", Gclid = "g1", Msclkid = "ms1", LiFatId = "li",
+                        ReferrerDomain = "tiktok.com", ReferrerType = "social", ReferrerName = "TikTok", PageHost = "shop.example", PagePath = "/p/1",
+                        BrowserVersion = "120.0", Os = "Android", OsVersion = "14", DeviceType = "mobile", BotName = null, Country = "PL",
+                    };
+                }
+                await log.AppendAsync(records, default);
+
+                var (first, firstHead) = await log.ReadPartitionAsync(0, 2, 0, 1, default);
+                Assert.Equal(["m-1", "m-2"], first.Select(e => e.MessageId));
+                Assert.Equal(first[^1].Seq, firstHead); // as many as asked for: the answer covers up to the last
+                var (rest, head) = await log.ReadPartitionAsync(firstHead, 100, 0, 1, default);
+                Assert.Equal(["m-3", "m-4", "m-5"], rest.Select(e => e.MessageId));
+                Assert.Equal(log.Head, head);
+
+                await log.CaughtUpAsync(TimeSpan.FromSeconds(30), default);
+                var stored = await log.ReadAsync(0, 100, default);
+                Assert.Equal(stored, first.Concat(rest)); // whole records: every field, the enrichment's too
+            }
+            finally
+            {
+                await log.StopAsync(default);
+                log.Dispose();
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ReadAll_GivesEveryWorkspacesEvents_AndNullFromBeforeWhatIsKept()
+    {
+        var recent = new RecentEvents(budgetBytes: 4000, slabBytes: 1000);
+        recent.Reset(10);
+        var frame = Enumerable.Range(11, 40).Select(i => Record("m-" + i, i % 2 == 0 ? Ws : Other, i % 3 == 0 ? Web : App, "track", "Order Completed", "u-" + i, "a-" + i)).ToList();
+        foreach (var r in frame)
+        {
+            r.Seq = long.Parse(r.MessageId[2..], System.Globalization.CultureInfo.InvariantCulture);
+            r.Prepare();
+        }
+        recent.Add(frame);
+        Assert.Null(recent.ReadAll(10, 100));
+        var (events, head) = recent.ReadAll(recent.From, 100)!.Value;
+        Assert.Equal(50, head);
+        Assert.Equal(Enumerable.Range((int)recent.From + 1, 50 - (int)recent.From).Select(i => (long)i), events.Select(e => e.Seq));
+        var (three, threeHead) = recent.ReadAll(recent.From, 3)!.Value;
+        Assert.Equal(events.Take(3), three);
+        Assert.Equal(three[^1].Seq, threeHead);
+    }
 }

@@ -157,6 +157,9 @@ public sealed partial class EmbeddedEventLog : EventLog
         Guid workspaceId, IReadOnlyList<Guid> sources, IReadOnlyList<string>? names, long afterSeq, long upTo) =>
         _recent.Enabled ? _recent.Read(workspaceId, sources, names, afterSeq, upTo) : null;
 
+    private protected override (IReadOnlyList<LoggedEvent> Events, long Head)? ReadRecentAll(long afterSeq, int max) =>
+        _recent.Enabled && _recent.ReadAll(afterSeq, max) is { } recent ? recent : null;
+
     private protected override long DeliverableAfter(long afterSeq) =>
         _recent.Enabled && afterSeq >= _recent.From ? _recent.To : ReadableHead;
 

@@ -129,7 +129,21 @@ internal sealed class RecentEvents
     /// <see cref="To"/>) from the sources and of the names, or null when some of them already left
     /// (<paramref name="afterSeq"/> is before <see cref="From"/>); with the position the answer covers.
     /// </summary>
-    public (List<LoggedEvent> Events, long Head)? Read(Guid workspaceId, IReadOnlyList<Guid> sources, IReadOnlyList<string>? names, long afterSeq, long upTo)
+    public (List<LoggedEvent> Events, long Head)? Read(Guid workspaceId, IReadOnlyList<Guid> sources, IReadOnlyList<string>? names, long afterSeq, long upTo) =>
+        Collect(afterSeq, upTo, int.MaxValue,
+            r => r.WorkspaceId == workspaceId && sources.Contains(r.SourceId) && (names is null || names.Contains(r.Event ?? r.Type)),
+            LogRecord.UnpackForDelivery);
+
+    /// <summary>
+    /// Every event after <paramref name="afterSeq"/>, at most <paramref name="max"/>, with every field (the
+    /// profile builder's read), or null when some already left; with the position the answer covers.
+    /// </summary>
+    public (List<LoggedEvent> Events, long Head)? ReadAll(long afterSeq, int max) =>
+        Collect(afterSeq, long.MaxValue, max, null, LogRecord.Unpack);
+
+    private delegate LoggedEvent Unpacker(long seq, ReadOnlySpan<byte> packed);
+
+    private (List<LoggedEvent> Events, long Head)? Collect(long afterSeq, long upTo, int max, Func<Entry, bool>? wanted, Unpacker unpack)
     {
         var matches = new List<Entry>();
         byte[] copy;
@@ -153,12 +167,16 @@ internal sealed class RecentEvents
             for (var i = lo; i < _entries.Count && _entries[i].Seq <= head; i++)
             {
                 var r = _entries[i];
-                if (r.WorkspaceId != workspaceId || !sources.Contains(r.SourceId))
-                    continue;
-                if (names is not null && !names.Contains(r.Event ?? r.Type))
+                if (wanted is not null && !wanted(r))
                     continue;
                 matches.Add(r);
                 bytes += r.Length;
+                if (matches.Count == max)
+                {
+                    // As many as asked for: the answer covers up to the last of them.
+                    head = r.Seq;
+                    break;
+                }
             }
             // Copied out under the lock (a slab is reused once the ring comes round), unpacked outside it;
             // the buffer is pooled (a read copies megabytes, which would be large-object garbage each time).
@@ -178,7 +196,7 @@ internal sealed class RecentEvents
             var at = 0;
             foreach (var r in matches)
             {
-                events.Add(LogRecord.UnpackForDelivery(r.Seq, copy.AsSpan(at, r.Length)));
+                events.Add(unpack(r.Seq, copy.AsSpan(at, r.Length)));
                 at += r.Length;
             }
         }
