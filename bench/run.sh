@@ -2,11 +2,14 @@
 # Benchmarks of Pulse. Each prints figures beside a baseline measured in the same run.
 #   bench/run.sh            # API key auth micro-benchmarks, then the HTTP load driver
 #   bench/run.sh http 10    # only the HTTP load (10 s per target and connection count)
-#   bench/run.sh ingest 60 32  # durable ingest: 60 s of 100-event batches over 32 connections, then single events
+#   bench/run.sh ingest 60 32  # durable ingest: 60 s of 100-event batches over 32 connections, then single events;
+#                              # realistic load (1M people, uap-core's user agents, a shop's event mix: ShopTraffic.cs),
+#                              # add --templated for the old 64 repeated bodies
 #   bench/run.sh stages 100    # CPU per event of parse, build and pack; "duck 300" the DuckDB load per event
 #   bench/run.sh cluster 30 32 # cluster mode: 1, 2 and 3 nodes on one PostgreSQL, embedded mode, and a plain COPY of the same rows
 #   bench/run.sh agents 10     # user-agent cache: hits, misses, misses/s and µs per parse on 1,000,000 lookups of a Zipf mix, beside the old cache
-#   bench/run.sh destinations 20 32  # forwarding from the log to a stub webhook: rate, drain, delay at half the rate, beside ingest
+#   bench/run.sh destinations 20 32  # forwarding from the log to a stub webhook: rate, drain, delay at half the ingest rate
+#                              # with consent in log order, and the rate where delay p99 reaches 1 s (--templated as above)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build Pulse.slnx -c Release -nologo -v quiet

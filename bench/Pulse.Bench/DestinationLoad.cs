@@ -25,8 +25,12 @@ namespace Pulse.Bench;
 ///     off (the ingest rate); once the store and profiles have caught up it is switched on and
 ///     forwards the backlog: forwarded events per second, the server doing nothing else;
 /// (3) open-loop ingest at half the forwarding rate: the delay from each batch's acknowledgement
-///     to each of its events reaching the stub, p50/p99.
-/// Every acknowledged event must reach the stub (lost = 0).
+///     to each of its events reaching the stub, p50/p99; then higher rates in steps of an eighth of
+///     the ingest rate until p99 passes 1 s, which gives the rate where it does.
+/// The load is <see cref="ShopTraffic"/>'s (identifies joining ids, consent changes and opt-outs
+/// among them, so delivery waits for consent in log order as it must), or the 64 templates with
+/// <c>--templated</c>. Every acknowledged event must reach the stub or be counted as refused for
+/// consent (lost = 0).
 /// </summary>
 internal static class DestinationLoad
 {
@@ -35,7 +39,7 @@ internal static class DestinationLoad
     private static readonly ConcurrentDictionary<long, long> Acked = new();
     private static readonly ConcurrentDictionary<long, long> Arrived = new();
 
-    public static async Task RunAsync(TimeSpan duration, int connections)
+    public static async Task RunAsync(TimeSpan duration, int connections, bool templated)
     {
         var root = IngestLoad.RepoRoot();
         var pulseDll = Path.Combine(root, "src/Pulse/bin/Release/net10.0/pulse.dll");
@@ -64,7 +68,15 @@ internal static class DestinationLoad
             await IngestLoad.WaitReadyAsync($"http://127.0.0.1:{port}/healthz");
             await Task.Delay(1000);
             var ingestUrl = $"http://127.0.0.1:{port}/v1/batch";
-            var templates = IngestLoad.BuildBatches(writeKey, 100);
+            IngestLoad.BodySource bodies;
+            if (templated)
+                bodies = IngestLoad.Templated(IngestLoad.BuildBatches(writeKey, 100));
+            else
+            {
+                var traffic = new ShopTraffic(writeKey, ShopTraffic.RankedCorpusAgents());
+                bodies = r => traffic.Batch(r, 100);
+            }
+            var metricsUrl = $"http://127.0.0.1:{port}/metrics";
 
             // (1) The stub alone.
             var stubRate = await StubCapacityAsync(stubUrl, TimeSpan.FromSeconds(5));
@@ -79,21 +91,21 @@ internal static class DestinationLoad
             var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
             await Task.WhenAll(Enumerable.Range(0, connections).Select(w => Task.Run(async () =>
             {
-                var t = w;
                 while (Stopwatch.GetTimestamp() < end)
-                    await SendAsync(client, ingestUrl, templates[t++ % templates.Length]);
+                    await SendAsync(client, ingestUrl, bodies);
             })));
             var ingestSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             var acked = Acked.Count * 100L;
             var caughtUp = Stopwatch.StartNew();
-            await WaitCaughtUpAsync($"http://127.0.0.1:{port}/metrics");
+            await WaitCaughtUpAsync(metricsUrl);
+            var skippedBefore = await CounterAsync(metricsUrl, "pulse_destinations_events_skipped");
             var catchUpSeconds = caughtUp.Elapsed.TotalSeconds;
             await IngestLoad.RunToEndAsync(pulseDll, ["destination", "update", "--workspace", "Bench", destinationId, "--enabled", "true"], env);
             var forwardStart = Stopwatch.GetTimestamp();
             var firstArrival = 0L;
             var lastCount = -1;
             var lastChange = Stopwatch.GetTimestamp();
-            while (Arrived.Count < acked && Stopwatch.GetElapsedTime(lastChange) < TimeSpan.FromSeconds(60))
+            while (Arrived.Count + await CounterAsync(metricsUrl, "pulse_destinations_events_skipped") - skippedBefore < acked && Stopwatch.GetElapsedTime(lastChange) < TimeSpan.FromSeconds(60))
             {
                 if (Arrived.Count != lastCount)
                 {
@@ -105,80 +117,55 @@ internal static class DestinationLoad
                 await Task.Delay(10);
             }
             var forwarded = Arrived.Count;
+            var refused = await CounterAsync(metricsUrl, "pulse_destinations_events_skipped") - skippedBefore;
             var forwardSeconds = Stopwatch.GetElapsedTime(firstArrival == 0 ? forwardStart : firstArrival).TotalSeconds;
             var forwardRate = forwarded / Math.Max(forwardSeconds, 0.001);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 benchmark = "forwarding a backlog from the log to a webhook (1,000 per batch), the server otherwise idle",
+                load = templated ? "templated" : "realistic",
                 connections,
                 requestsInFlight = InFlight,
                 ingestEventsPerSecond = Math.Round(acked / ingestSeconds),
                 acknowledged = acked,
                 storeAndProfilesCatchUpSeconds = Math.Round(catchUpSeconds, 1),
                 forwarded,
+                refusedForConsent = refused,
                 forwardSeconds = Math.Round(forwardSeconds, 1),
                 forwardedEventsPerSecond = Math.Round(forwardRate),
                 stubAloneEventsPerSecond = Math.Round(stubRate),
                 serverPeakRssMiB = IngestLoad.PeakRss(pulse) / (1024 * 1024),
-                lost = acked - forwarded,
+                lost = acked - forwarded - refused,
             }));
 
             // (3) Open loop at half the forwarding rate: the delay from acknowledgement to arrival.
             // Half the forwarding rate, but no more than half the ingest rate measured (the server cannot take
             // more beside everything else); BENCH_OPEN_RATE sets another rate (events/s) to see how far it holds.
+            var ingestRate = acked / ingestSeconds;
             var rate = double.TryParse(Environment.GetEnvironmentVariable("BENCH_OPEN_RATE"), NumberStyles.Float, CultureInfo.InvariantCulture, out var asked) && asked >= 1000
                 ? asked
-                : Math.Max(1000, Math.Min(forwardRate, acked / ingestSeconds) / 2);
-            Acked.Clear();
-            Arrived.Clear();
-            var requestsPerSecond = rate / 100;
-            var interval = Stopwatch.Frequency / requestsPerSecond;
-            var sends = new List<Task>();
-            var openStart = Stopwatch.GetTimestamp();
-            var openEnd = openStart + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-            var n = 0L;
-            using var gate = new SemaphoreSlim(256);
-            while (true)
+                : Math.Max(1000, Math.Min(forwardRate, ingestRate) / 2);
+            var half = await OpenLoopAsync(client, ingestUrl, bodies, metricsUrl, rate, duration, pulse);
+            Console.WriteLine(JsonSerializer.Serialize(half with { Benchmark = "delay from ingest acknowledgement to delivery, open loop at half the ingest rate, consent in log order" }));
+            // Then faster, an eighth of the ingest rate at a time, until p99 passes a second or the server cannot take the rate.
+            var steps = new List<OpenLoop> { half };
+            for (var step = 5; step <= 12 && steps[^1].P99Ms < 1000 && steps[^1].AchievedEventsPerSecond > steps[^1].OfferedEventsPerSecond * 0.95; step++)
             {
-                var due = openStart + (long)(n * interval);
-                if (due >= openEnd)
-                    break;
-                while (Stopwatch.GetTimestamp() < due)
-                    await Task.Delay(1);
-                await gate.WaitAsync();
-                var template = templates[n % templates.Length];
-                sends.Add(Task.Run(async () =>
-                {
-                    try
-                    {
-                        await SendAsync(client, ingestUrl, template);
-                    }
-                    finally
-                    {
-                        gate.Release();
-                    }
-                }));
-                n++;
+                await WaitCaughtUpAsync(metricsUrl);
+                steps.Add(await OpenLoopAsync(client, ingestUrl, bodies, metricsUrl, ingestRate * step / 8, duration, pulse));
+                Console.Error.WriteLine($"open loop at {steps[^1].OfferedEventsPerSecond:F0}/s: p99 {steps[^1].P99Ms} ms");
             }
-            await Task.WhenAll(sends);
-            var offered = Acked.Count * 100L;
-            var waitFrom = Stopwatch.GetTimestamp();
-            while (Arrived.Count < offered && Stopwatch.GetElapsedTime(waitFrom) < TimeSpan.FromSeconds(60))
-                await Task.Delay(20);
-            var delays = Arrived.Select(a => Acked.TryGetValue(a.Key / 10_000, out var ack) ? Math.Max(0, (a.Value - ack) * 1000.0 / Stopwatch.Frequency) : double.NaN)
-                .Where(d => !double.IsNaN(d)).Order().ToArray();
+            var under = steps.Where(x => x.P99Ms < 1000).MaxBy(x => x.AchievedEventsPerSecond);
+            var over = steps.FirstOrDefault(x => x.P99Ms >= 1000);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
-                benchmark = "delay from ingest acknowledgement to delivery, open loop at half the forwarding rate",
-                offeredEventsPerSecond = Math.Round(rate),
-                achievedEventsPerSecond = Math.Round(offered / Stopwatch.GetElapsedTime(openStart).TotalSeconds),
-                acknowledged = offered,
-                delivered = Arrived.Count,
-                p50Ms = IngestLoad.Percentile(delays, 0.5),
-                p99Ms = IngestLoad.Percentile(delays, 0.99),
-                maxMs = delays.Length == 0 ? 0 : Math.Round(delays[^1]),
-                serverPeakRssMiB = IngestLoad.PeakRss(pulse) / (1024 * 1024),
-                lost = offered - Arrived.Count,
+                benchmark = "the ingest rate where delivery delay p99 reaches 1 s (open-loop steps of 1/8 of the ingest rate)",
+                ingestEventsPerSecond = Math.Round(ingestRate),
+                fastestUnderOneSecond = under is null ? (double?)null : under.AchievedEventsPerSecond,
+                fastestUnderOneSecondP99Ms = under?.P99Ms,
+                firstAtOrOverOneSecond = over?.OfferedEventsPerSecond,
+                firstAtOrOverOneSecondP99Ms = over?.P99Ms,
+                steps = steps.Select(x => new { x.OfferedEventsPerSecond, x.AchievedEventsPerSecond, x.P50Ms, x.P99Ms, x.Lost }),
             }));
             pulse.Kill(entireProcessTree: true);
         }
@@ -194,13 +181,75 @@ internal static class DestinationLoad
         }
     }
 
-    private static async Task SendAsync(HttpClient client, string url, IngestLoad.Template template)
+    private sealed record OpenLoop(string Benchmark, double OfferedEventsPerSecond, double AchievedEventsPerSecond, long Acknowledged, long Delivered,
+        long RefusedForConsent, double P50Ms, double P99Ms, double MaxMs, long ServerPeakRssMiB, long Lost);
+
+    /// <summary>Batches sent on a fixed schedule (not waiting for answers) for the given time; the delay from each acknowledgement to each of its events' arrival.</summary>
+    private static async Task<OpenLoop> OpenLoopAsync(HttpClient client, string ingestUrl, IngestLoad.BodySource bodies, string metricsUrl, double rate, TimeSpan duration, Process pulse)
+    {
+        Acked.Clear();
+        Arrived.Clear();
+        var skippedBefore = await CounterAsync(metricsUrl, "pulse_destinations_events_skipped");
+        var interval = Stopwatch.Frequency / (rate / 100);
+        var sends = new List<Task>();
+        var openStart = Stopwatch.GetTimestamp();
+        var openEnd = openStart + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var n = 0L;
+        using var gate = new SemaphoreSlim(256);
+        while (true)
+        {
+            var due = openStart + (long)(n * interval);
+            if (due >= openEnd)
+                break;
+            while (Stopwatch.GetTimestamp() < due)
+                await Task.Delay(1);
+            await gate.WaitAsync();
+            sends.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    await SendAsync(client, ingestUrl, bodies);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+            n++;
+        }
+        await Task.WhenAll(sends);
+        var offered = Acked.Count * 100L;
+        var achieved = offered / Stopwatch.GetElapsedTime(openStart).TotalSeconds;
+        var waitFrom = Stopwatch.GetTimestamp();
+        var refused = 0L;
+        while (Arrived.Count + (refused = await CounterAsync(metricsUrl, "pulse_destinations_events_skipped") - skippedBefore) < offered
+            && Stopwatch.GetElapsedTime(waitFrom) < TimeSpan.FromSeconds(60))
+            await Task.Delay(20);
+        var delays = Arrived.Select(a => Acked.TryGetValue(a.Key / 10_000, out var ack) ? Math.Max(0, (a.Value - ack) * 1000.0 / Stopwatch.Frequency) : double.NaN)
+            .Where(d => !double.IsNaN(d)).Order().ToArray();
+        return new OpenLoop("delay from ingest acknowledgement to delivery, open loop", Math.Round(rate), Math.Round(achieved), offered, Arrived.Count, refused,
+            IngestLoad.Percentile(delays, 0.5), IngestLoad.Percentile(delays, 0.99), delays.Length == 0 ? 0 : Math.Round(delays[^1]),
+            IngestLoad.PeakRss(pulse) / (1024 * 1024), offered - Arrived.Count - refused);
+    }
+
+    /// <summary>A counter's total over all its label sets on /metrics (0 before it first counts).</summary>
+    private static async Task<long> CounterAsync(string metricsUrl, string name)
+    {
+        var total = 0.0;
+        foreach (var line in (await MetricsClient.GetStringAsync(metricsUrl)).Split('\n'))
+        {
+            if (line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is '{' or ' ' or '_')
+                total += double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        }
+        return (long)total;
+    }
+
+    private static readonly HttpClient MetricsClient = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    private static async Task SendAsync(HttpClient client, string url, IngestLoad.BodySource bodies)
     {
         var counter = Interlocked.Increment(ref _counter);
-        var body = (byte[])template.Body.Clone();
-        var unique = Encoding.ASCII.GetBytes(counter.ToString("x16", CultureInfo.InvariantCulture));
-        foreach (var slot in template.Slots)
-            unique.CopyTo(body, slot);
+        var body = bodies(counter);
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         try

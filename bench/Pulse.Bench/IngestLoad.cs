@@ -22,7 +22,10 @@ internal static class IngestLoad
     private const int BatchSize = 100;
     private const int Templates = 64;
 
-    public static async Task RunAsync(TimeSpan duration, int connections)
+    /// <summary>Makes the body of request number <c>request</c>: a fresh realistic one, or a template with ids made unique.</summary>
+    internal delegate byte[] BodySource(long request);
+
+    public static async Task RunAsync(TimeSpan duration, int connections, bool templated)
     {
         var root = RepoRoot();
         var pulseDll = Path.Combine(root, "src/Pulse/bin/Release/net10.0/pulse.dll");
@@ -42,14 +45,30 @@ internal static class IngestLoad
             await WaitReadyAsync($"http://127.0.0.1:{pulsePort}/healthz");
             await WaitReadyAsync($"http://127.0.0.1:{basePort}/healthz");
 
-            var batches = BuildBatches(writeKey, BatchSize);
-            var singles = BuildBatches(writeKey, 1);
+            BodySource batches, singles;
+            ShopTraffic? traffic = null;
+            if (templated)
+            {
+                batches = Templated(BuildBatches(writeKey, BatchSize));
+                singles = Templated(BuildBatches(writeKey, 1));
+            }
+            else
+            {
+                traffic = new ShopTraffic(writeKey, ShopTraffic.RankedCorpusAgents());
+                batches = r => traffic.Batch(r, BatchSize);
+                singles = traffic.Single;
+            }
+            var lagSamples = new List<object>();
+            var metricsUrl = $"http://127.0.0.1:{pulsePort}/metrics";
             var results = new List<Result>
             {
                 await MeasureAsync("bare Kestrel read-and-discard (baseline), 100-event batches", $"http://127.0.0.1:{basePort}/v1/batch", writeKey, batches, BatchSize, connections, duration, baseline),
-                await MeasureAsync("pulse /v1/batch durable, 100-event batches", $"http://127.0.0.1:{pulsePort}/v1/batch", writeKey, batches, BatchSize, connections, duration, pulse),
             };
-            var catchUp = await CatchUpAsync($"http://127.0.0.1:{pulsePort}/metrics", results[1]);
+            traffic?.ResetDistinct();
+            results.Add(await MeasureAsync("pulse /v1/batch durable, 100-event batches", $"http://127.0.0.1:{pulsePort}/v1/batch", writeKey, batches, BatchSize, connections, duration, pulse,
+                async elapsed => lagSamples.Add(new { seconds = Math.Round(elapsed.TotalSeconds), lags = await LagsAsync(metricsUrl) })));
+            var (people, agents) = traffic?.Distinct() ?? (0, 0);
+            var catchUp = await CatchUpAsync(metricsUrl, results[1]);
             var singleSeconds = TimeSpan.FromSeconds(Math.Max(5, duration.TotalSeconds / 3));
             results.Add(await MeasureAsync("bare Kestrel read-and-discard (baseline), single events", $"http://127.0.0.1:{basePort}/v1/track", writeKey, singles, 1, connections, singleSeconds, baseline));
             results.Add(await MeasureAsync("pulse /v1/track durable, single events", $"http://127.0.0.1:{pulsePort}/v1/track", writeKey, singles, 1, connections, singleSeconds, pulse));
@@ -61,7 +80,11 @@ internal static class IngestLoad
                 var baselineResult = results[i - i % 2];
                 Console.WriteLine(JsonSerializer.Serialize(results[i] with { RatioToBaseline = Math.Round(results[i].EventsPerSecond / baselineResult.EventsPerSecond, 3) }));
             }
+            Console.WriteLine(JsonSerializer.Serialize(new { benchmark = "store and profile lag (events) during the batch phase", samples = lagSamples }));
             Console.WriteLine(JsonSerializer.Serialize(catchUp));
+            Console.WriteLine(JsonSerializer.Serialize(templated
+                ? new { benchmark = "load", mode = "templated", description = $"{Templates} bodies of {BatchSize} events (5 user agents, 200,000 people) repeated with fresh message ids", distinctPeopleInBatchPhase = 0, distinctUserAgentsInBatchPhase = 5, population = 0 }
+                : new { benchmark = "load", mode = "realistic", description = "a fresh body per request: people from a population of 1,000,000, uap-core's user agents by Zipf rank, a 5,000-item catalogue, a shop's event mix (see ShopTraffic)", distinctPeopleInBatchPhase = people, distinctUserAgentsInBatchPhase = agents, population = ShopTraffic.Population }));
             var acknowledged = results[1].Events + results[3].Events + results[1].WarmupEvents + results[3].WarmupEvents;
             Console.WriteLine(JsonSerializer.Serialize(new { benchmark = "stored vs acknowledged", acknowledged, stored, lost = acknowledged - stored }));
         }
@@ -156,6 +179,17 @@ internal static class IngestLoad
         return templates;
     }
 
+    /// <summary>The templates in turn, each with its message ids made unique by the request number.</summary>
+    internal static BodySource Templated(Template[] templates) => request =>
+    {
+        var template = templates[request % templates.Length];
+        var body = (byte[])template.Body.Clone();
+        var unique = Encoding.ASCII.GetBytes(request.ToString("x16", CultureInfo.InvariantCulture));
+        foreach (var slot in template.Slots)
+            unique.CopyTo(body, slot);
+        return body;
+    };
+
     /// <summary>A one-message batch as the single-call body (<c>/v1/track</c> takes the message itself).</summary>
     private static string Single(string batch)
     {
@@ -171,8 +205,8 @@ internal static class IngestLoad
 
     private static long _requestCounter;
 
-    private static async Task<Result> MeasureAsync(string name, string url, string writeKey, Template[] templates, int eventsPerRequest,
-        int connections, TimeSpan duration, Process server)
+    private static async Task<Result> MeasureAsync(string name, string url, string writeKey, BodySource templates, int eventsPerRequest,
+        int connections, TimeSpan duration, Process server, Func<TimeSpan, Task>? every5s = null)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = TimeSpan.FromMinutes(30) };
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
@@ -181,32 +215,45 @@ internal static class IngestLoad
         var peak = new long[1];
         using var rss = new Timer(_ => peak[0] = Math.Max(peak[0], Rss(server)), null, 0, 250);
         var sw = Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource();
+        var sampling = every5s is null ? Task.CompletedTask : Task.Run(async () =>
+        {
+            using var tick = new PeriodicTimer(TimeSpan.FromSeconds(5));
+            while (await tick.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
+                await every5s(sw.Elapsed);
+        });
         var run = await WorkAsync(client, url, templates, connections, duration);
         sw.Stop();
+        await stop.CancelAsync();
+        try
+        {
+            await sampling;
+        }
+        catch (OperationCanceledException)
+        {
+        }
         var all = run.Latencies.Order().ToArray();
         return new Result(name, connections, eventsPerRequest, all.Length, run.Errors, (long)all.Length * eventsPerRequest,
             Math.Round(all.Length / sw.Elapsed.TotalSeconds, 1), Math.Round(all.Length * (double)eventsPerRequest / sw.Elapsed.TotalSeconds, 0),
             Percentile(all, 0.50), Percentile(all, 0.99), Math.Max(peak[0], Rss(server)) / (1024 * 1024), 0, (long)warm.Latencies.Count * eventsPerRequest, Math.Round(sw.Elapsed.TotalSeconds, 1));
     }
 
-    internal static async Task<(List<double> Latencies, long Errors)> WorkAsync(HttpClient client, string url, Template[] templates, int connections, TimeSpan duration)
+    internal static Task<(List<double> Latencies, long Errors)> WorkAsync(HttpClient client, string url, Template[] templates, int connections, TimeSpan duration) =>
+        WorkAsync(client, url, Templated(templates), connections, duration);
+
+    internal static async Task<(List<double> Latencies, long Errors)> WorkAsync(HttpClient client, string url, BodySource bodies, int connections, TimeSpan duration)
     {
         var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var errors = 0L;
         var workers = Enumerable.Range(0, connections).Select(w => Task.Run(async () =>
         {
             var mine = new List<double>(200_000);
-            var t = w;
             // Several servers (a cluster's nodes) are given as one string separated by spaces: workers take them in turn.
             var targets = url.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var target = targets[w % targets.Length];
             while (Stopwatch.GetTimestamp() < end)
             {
-                var template = templates[t++ % templates.Length];
-                var body = (byte[])template.Body.Clone();
-                var unique = Encoding.ASCII.GetBytes(Interlocked.Increment(ref _requestCounter).ToString("x16", CultureInfo.InvariantCulture));
-                foreach (var slot in template.Slots)
-                    unique.CopyTo(body, slot);
+                var body = bodies(Interlocked.Increment(ref _requestCounter));
                 using var content = new ByteArrayContent(body);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
                 var start = Stopwatch.GetTimestamp();
@@ -262,27 +309,13 @@ internal static class IngestLoad
     /// </summary>
     private static async Task<object> CatchUpAsync(string metricsUrl, Result phase)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        async Task<Dictionary<string, long>> LagsAsync()
-        {
-            var lags = new Dictionary<string, long>();
-            foreach (var line in (await http.GetStringAsync(metricsUrl)).Split('\n'))
-            {
-                if (!line.StartsWith("pulse_collect_consumer_lag{", StringComparison.Ordinal))
-                    continue;
-                var name = line[(line.IndexOf("consumer=\"", StringComparison.Ordinal) + 10)..];
-                name = name[..name.IndexOf('"', StringComparison.Ordinal)];
-                lags[name] = (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-            }
-            return lags;
-        }
-        var atEnd = await LagsAsync();
+        var atEnd = await LagsAsync(metricsUrl);
         var sw = Stopwatch.StartNew();
         var storeSeconds = 0.0;
         var lags = atEnd;
         while (sw.Elapsed < TimeSpan.FromMinutes(15))
         {
-            lags = await LagsAsync();
+            lags = await LagsAsync(metricsUrl);
             if (storeSeconds == 0 && lags.GetValueOrDefault("store") == 0)
                 storeSeconds = sw.Elapsed.TotalSeconds;
             if (lags.Values.All(v => v == 0))
@@ -302,6 +335,23 @@ internal static class IngestLoad
             profiledEventsPerSecondWithAllCaughtUp = Math.Round(total / (phase.Seconds + 3 + allSeconds)),
             lagsNow = lags,
         };
+    }
+
+    private static readonly HttpClient Metrics = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>Each log consumer's lag behind the acknowledged log (events), from the server's /metrics.</summary>
+    internal static async Task<Dictionary<string, long>> LagsAsync(string metricsUrl)
+    {
+        var lags = new Dictionary<string, long>();
+        foreach (var line in (await Metrics.GetStringAsync(metricsUrl)).Split('\n'))
+        {
+            if (!line.StartsWith("pulse_collect_consumer_lag{", StringComparison.Ordinal))
+                continue;
+            var name = line[(line.IndexOf("consumer=\"", StringComparison.Ordinal) + 10)..];
+            name = name[..name.IndexOf('"', StringComparison.Ordinal)];
+            lags[name] = (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        }
+        return lags;
     }
 
     /// <summary>The process's resident memory now, in bytes (0 where /proc is not there).</summary>

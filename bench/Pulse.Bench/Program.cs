@@ -5,6 +5,9 @@ using BenchmarkDotNet.Running;
 using Pulse.Bench;
 
 // pulse bench: "micro" runs BenchmarkDotNet, "http" the HTTP load driver; default both.
+// --templated (ingest, destinations): the old load of 64 repeated bodies instead of the realistic one.
+var templated = args.Contains("--templated");
+args = args.Where(a => a != "--templated").ToArray();
 var mode = args.FirstOrDefault() ?? "all";
 var seconds = args.Length > 1 && int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 10;
 if (mode == "baseline-server")
@@ -71,7 +74,7 @@ if (mode == "destinations")
 {
     // Forwarding from the log to a local stub destination: rate, drain and delay at half the rate, beside the ingest rate.
     var destinationConnections = args.Length > 2 && int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var dc) ? dc : 32;
-    await DestinationLoad.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? seconds : 20), destinationConnections);
+    await DestinationLoad.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? seconds : 20), destinationConnections, templated);
     return 0;
 }
 if (mode is not ("all" or "micro" or "http" or "ingest" or "log"))
@@ -88,7 +91,7 @@ if (mode == "log")
 if (mode == "ingest")
 {
     var connections = args.Length > 2 && int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var c) ? c : 32;
-    await IngestLoad.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? seconds : 60), connections);
+    await IngestLoad.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? seconds : 60), connections, templated);
     return 0;
 }
 if (mode is "all" or "micro")

@@ -116,7 +116,7 @@ internal static class UserAgentCacheLoad
         return sequence;
     }
 
-    private static string[] CorpusAgents()
+    internal static string[] CorpusAgents()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Pulse.slnx")))
