@@ -63,11 +63,15 @@ public static class BulkSave
                     one.Transaction = transaction;
                     one.CommandText = Statement(table, type, columns, converters, keys, rows.Take(1).ToArray(), upsert, one);
                     one.Prepare();
+                    var parameters = one.Parameters.Cast<DbParameter>().ToArray();
                     foreach (var row in rows)
                     {
+                        ct.ThrowIfCancellationRequested();
+                        var values = row.CurrentValues;
                         for (var c = 0; c < columns.Count; c++)
-                            one.Parameters[c].Value = ProviderValue(row, columns[c], converters[c]);
-                        await one.ExecuteNonQueryAsync(ct);
+                            parameters[c].Value = ProviderValue(values[columns[c]], converters[c]);
+                        // Microsoft.Data.Sqlite runs every command synchronously; the async call only adds a task per row.
+                        one.ExecuteNonQuery();
                     }
                     continue;
                 }
@@ -98,7 +102,7 @@ public static class BulkSave
                 sql.Append(c == 0 ? "" : ", ").Append(name);
                 var p = cmd.CreateParameter();
                 p.ParameterName = name;
-                p.Value = ProviderValue(rows[r], columns[c], converters[c]);
+                p.Value = ProviderValue(rows[r].CurrentValues[columns[c]], converters[c]);
                 cmd.Parameters.Add(p);
             }
             sql.Append(')');
@@ -111,9 +115,8 @@ public static class BulkSave
         return sql.ToString();
     }
 
-    private static object ProviderValue(EntityEntry row, IProperty property, ValueConverter? converter)
+    private static object ProviderValue(object? value, ValueConverter? converter)
     {
-        var value = row.Property(property).CurrentValue;
         if (converter is not null && value is not null)
             value = converter.ConvertToProvider(value);
         return value ?? DBNull.Value;
