@@ -93,6 +93,14 @@ public sealed record Shop(TestServer Server, Guid WorkspaceId, string Key, strin
         return body;
     }
 
+    /// <summary>Creates a destination and waits until its worker runs, so that what the test sends next meets it delivering.</summary>
+    public async Task<JsonElement> CreateRunningAsync(string type, string name, object config, string[]? events = null)
+    {
+        var body = await CreateAsync(type, name, config, events);
+        await RunningAsync(body.GetProperty("id").GetString()!);
+        return body;
+    }
+
     /// <summary>Waits until the server delivers the destination (its worker has started; events from now on are its queue).</summary>
     public Task RunningAsync(string id) => EventuallyAsync(async () =>
         (await CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/status")).GetProperty("state").GetString() == "running", $"destination {id} running");
