@@ -15,7 +15,8 @@ namespace Pulse.Web.Tests;
 /// origin, pointed at Pulse the way their documentation allows: Segment's analytics.js 2.0 with the
 /// snippet's <c>_cdn</c>, RudderStack's SDK with <c>configUrl</c> and the data plane URL.
 /// </summary>
-public sealed class BrowserSdkTests(PanelFixture fixture) : IClassFixture<PanelFixture>, IAsyncLifetime
+[Collection(PanelCollection.Name)]
+public sealed class BrowserSdkTests(PanelFixture fixture) : IAsyncLifetime
 {
     private WebApplication _shop = null!;
     private string _shopOrigin = "";
