@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Pulse.Platform.Access;
 using Pulse.Platform.Tests;
+using Pulse.Tests.Shared;
 
 namespace Pulse.Web.Tests;
 
@@ -133,9 +134,9 @@ public sealed class TagTests(PanelFixture fixture) : IAsyncLifetime
         await page.Context.CloseAsync();
 
         // The profile builder records the person's own opt-out and opt-in in the audit trail.
-        var trail = await ShopHelpers.UntilAsync(
+        var trail = await Eventually.UntilAsync(
             async () => (await TestServer.JsonAsync(await fixture.Server.SendAsync(HttpMethod.Get, "/api/v1/audit?action=profile.", _apiKey))).ToString(),
-            t => t.Contains("profile.opted_in", StringComparison.Ordinal), "the opt-in in the audit trail", seconds: 30);
+            t => t.Contains("profile.opted_in", StringComparison.Ordinal), TimeSpan.FromSeconds(30), () => "the opt-in in the audit trail");
         Assert.Contains("profile.opted_out", trail, StringComparison.Ordinal);
     }
 

@@ -73,7 +73,7 @@ public sealed partial class ClusterFixture : IAsyncDisposable
     }
 
     public Task WaitAsync(Func<Task<bool>> condition, TimeSpan atMost, string what) =>
-        Waits.UntilAsync(condition, atMost, () => what + ". Node logs:\n" + string.Join("\n", Nodes.Select(n => n.Name + ": " + n.Tail())));
+        Eventually.UntilAsync(condition, atMost, () => what + ". Node logs:\n" + string.Join("\n", Nodes.Select(n => n.Name + ": " + n.Tail())));
 
     public async ValueTask DisposeAsync()
     {

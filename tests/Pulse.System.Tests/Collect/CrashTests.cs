@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Pulse.Tests.Shared;
 
 namespace Pulse.System.Tests.Collect;
 
@@ -50,7 +51,7 @@ public sealed class CrashTests
             })).ToArray();
 
             // Let the load run until a good share of it is acknowledged, then kill the server without warning while requests are in flight.
-            await Waits.UntilAsync(() => acked.Count >= 5_000, TimeSpan.FromMinutes(2), () => $"5,000 acknowledged events before the kill ({acked.Count} so far): {log}", pollMilliseconds: 50);
+            await Eventually.UntilAsync(() => acked.Count >= 5_000, TimeSpan.FromMinutes(2), () => $"5,000 acknowledged events before the kill ({acked.Count} so far): {log}", pollMilliseconds: 50);
             server.Kill(entireProcessTree: true);
             await server.WaitForExitAsync();
             await stop.CancelAsync();
