@@ -1,32 +1,32 @@
 using Microsoft.Playwright;
 using Pulse.Platform.Access;
 using Pulse.Platform.Alerts;
-using Pulse.Platform.People;
-using Pulse.Platform.Tests;
 
 namespace Pulse.Web.Tests;
 
 /// <summary>The Alerts page: an owner sees and acknowledges an alert and sets the webhook; a viewer only reads.</summary>
 /// <remarks>A partner, the one role without AlertsRead, is refused.</remarks>
-public sealed class AlertsPanelTests(PanelFixture fixture) : IClassFixture<PanelFixture>
+[Collection(PanelCollection.Name)]
+public sealed class AlertsPanelTests(PanelFixture fixture)
 {
     [Fact]
     public async Task Owner_SeesAnOpenAlert_AcknowledgesIt_AndSetsTheWebhook_ViewerOnlyReads()
     {
+        var ws = await fixture.WorkspaceAsync("Alerts");
         var title = "Order Completed fell to 0 " + Guid.NewGuid().ToString("N")[..6];
         await fixture.Server.WithScopeAsync<IAlerts, AlertDto>(a => a.RaiseAsync(new AlertRaise(
-            fixture.Acme.Id, "collect.volume", "source:test/event:" + title, AlertSeverity.Critical, title,
+            ws.Id, "collect.volume", "source:test/event:" + title, AlertSeverity.Critical, title,
             "Order Completed fell to 0 in 14:00–15:00 UTC (source Web), usually 118.",
             new Dictionary<string, double> { ["expected"] = 118, ["observed"] = 0 }), default));
 
-        var page = await fixture.SignInAsync(PanelFixture.OwnerEmail);
+        var page = await fixture.SignInAsync(ws.OwnerEmail);
         await page.Locator("[data-testid=alert-count]").WaitForAsync();
         await page.GotoAsync("/alerts");
         var row = page.Locator("[data-testid=alerts-table] tr", new() { HasText = title });
         await row.WaitForAsync();
         Assert.Contains("118 / 0", await row.Locator("[data-testid=alert-figures]").InnerTextAsync(), StringComparison.Ordinal);
         await row.Locator("[data-testid=acknowledge]").ClickAsync();
-        await row.GetByText("seen by " + PanelFixture.OwnerEmail).WaitForAsync();
+        await row.GetByText("seen by " + ws.OwnerEmail).WaitForAsync();
         Assert.Equal(0, await row.Locator("[data-testid=acknowledge]").CountAsync());
 
         await page.Locator("[data-testid=webhook-url] input, input[data-testid=webhook-url]").First.FillAsync("ftp://nope");
@@ -39,7 +39,7 @@ public sealed class AlertsPanelTests(PanelFixture fixture) : IClassFixture<Panel
         await PanelFixture.ShotAsync(page, "alerts");
         await page.Context.CloseAsync();
 
-        var viewer = await fixture.SignInAsync(PanelFixture.ViewerEmail);
+        var viewer = await fixture.SignInAsync(ws.ViewerEmail);
         await viewer.GotoAsync("/alerts");
         await viewer.Locator("[data-testid=alerts-table] tr", new() { HasText = title }).WaitForAsync();
         Assert.Equal(0, await viewer.Locator("[data-testid=acknowledge]").CountAsync());
@@ -48,7 +48,7 @@ public sealed class AlertsPanelTests(PanelFixture fixture) : IClassFixture<Panel
 
         // The one role without AlertsRead: a partner sees neither the page nor the menu entry.
         var partnerEmail = $"pat.partner-{Guid.NewGuid():N}@example.com";
-        await fixture.Server.WithScopeAsync<MemberService, AddedMember>(m => m.AddAsync(Actor.Cli(fixture.Acme.Id), partnerEmail, "Partner", "Pat Partner", TestData.Password, default));
+        await ws.AddMemberAsync(partnerEmail, WorkspaceRole.Partner, "Pat Partner");
         var partner = await fixture.SignInAsync(partnerEmail);
         await partner.GotoAsync("/alerts");
         await partner.GetByText("partner portal", new() { Exact = false }).First.WaitForAsync();

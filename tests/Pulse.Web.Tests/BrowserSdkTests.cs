@@ -15,7 +15,8 @@ namespace Pulse.Web.Tests;
 /// origin, pointed at Pulse the way their documentation allows: Segment's analytics.js 2.0 with the
 /// snippet's <c>_cdn</c>, RudderStack's SDK with <c>configUrl</c> and the data plane URL.
 /// </summary>
-public sealed class BrowserSdkTests(PanelFixture fixture) : IClassFixture<PanelFixture>, IAsyncLifetime
+[Collection(PanelCollection.Name)]
+public sealed class BrowserSdkTests(PanelFixture fixture) : IAsyncLifetime
 {
     private WebApplication _shop = null!;
     private string _shopOrigin = "";
@@ -31,7 +32,7 @@ public sealed class BrowserSdkTests(PanelFixture fixture) : IClassFixture<PanelF
         var res = await fixture.Server.SendAsync(HttpMethod.Post, "/api/v1/sources", _apiKey, new { name = "Shop", allowedOrigins = new[] { _shopOrigin } });
         _writeKey = (await TestServer.JsonAsync(res)).GetProperty("writeKey").GetString()!;
 
-        var sdk = Path.Combine(RepoRoot(), "tests", "sdk", "node_modules");
+        var sdk = Path.Combine(ReadmeSnippets.RepoRoot(), "tests", "sdk", "node_modules");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(_shopOrigin);
@@ -121,13 +122,4 @@ public sealed class BrowserSdkTests(PanelFixture fixture) : IClassFixture<PanelF
 
     private Task<JsonElement> WaitForEventAsync(string? name, string? type = null, string? profile = null) =>
         ShopHelpers.WaitForEventAsync(fixture.Server, _apiKey, name, type, profile);
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Pulse.slnx")))
-            dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("Pulse.slnx not found above " + AppContext.BaseDirectory);
-    }
-
 }

@@ -1,18 +1,18 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Playwright;
-using Pulse.Platform.Access;
-using Pulse.Platform.Tests;
 
 namespace Pulse.Web.Tests;
 
 /// <summary>Sources and the live event view in the panel, for an owner and for a viewer.</summary>
-public sealed class CollectPanelTests(PanelFixture fixture) : IClassFixture<PanelFixture>
+[Collection(PanelCollection.Name)]
+public sealed class CollectPanelTests(PanelFixture fixture)
 {
     [Fact]
     public async Task Owner_AddsASource_SeesItsEventsLive_WithMarkupShownAsText()
     {
-        var page = await fixture.SignInAsync(PanelFixture.OwnerEmail);
+        var ws = await fixture.WorkspaceAsync("Collect");
+        var page = await fixture.SignInAsync(ws.OwnerEmail);
         await page.GotoAsync("/sources");
         var name = "Web " + Guid.NewGuid().ToString("N")[..6];
         await page.Locator("[data-testid=source-name] input, input[data-testid=source-name]").First.FillAsync(name);
@@ -61,7 +61,8 @@ public sealed class CollectPanelTests(PanelFixture fixture) : IClassFixture<Pane
     [Fact]
     public async Task Viewer_SeesSources_ButNotEvents()
     {
-        var page = await fixture.SignInAsync(PanelFixture.ViewerEmail);
+        var ws = await fixture.WorkspaceAsync("Collect");
+        var page = await fixture.SignInAsync(ws.ViewerEmail);
         await page.GotoAsync("/sources");
         await page.Locator("[data-testid=sources-table]").WaitForAsync();
         Assert.Equal(0, await page.Locator("[data-testid=create-source]").CountAsync());

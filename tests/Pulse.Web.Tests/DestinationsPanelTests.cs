@@ -2,22 +2,23 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Playwright;
 using Pulse.Collect.Sources;
-using Pulse.Platform.Access;
 
 namespace Pulse.Web.Tests;
 
 /// <summary>The Destinations page: an owner adds a webhook, sees its deliveries and chart and sends a test event; a viewer is refused.</summary>
-public sealed class DestinationsPanelTests(PanelFixture fixture) : IClassFixture<PanelFixture>
+[Collection(PanelCollection.Name)]
+public sealed class DestinationsPanelTests(PanelFixture fixture)
 {
     [Fact]
     public async Task Owner_AddsAWebhook_SeesItsDeliveriesAndChart_AndSendsATestEvent()
     {
-        var actor = Actor.Cli(fixture.Acme.Id);
+        var ws = await fixture.WorkspaceAsync("Destinations");
+        var actor = ws.Cli;
         var source = "Store " + Guid.NewGuid().ToString("N")[..6];
         var created = await fixture.Server.WithScopeAsync<SourceService, SourceDto>(s => s.CreateAsync(actor, new CreateSourceRequest(source), default));
         var name = "Partner " + Guid.NewGuid().ToString("N")[..6];
 
-        var page = await fixture.SignInAsync(PanelFixture.OwnerEmail);
+        var page = await fixture.SignInAsync(ws.OwnerEmail);
         await page.GotoAsync("/destinations");
         await page.GetByText("Add a destination").ClickAsync();
         await page.Locator("[data-testid=destination-name] input, input[data-testid=destination-name]").First.FillAsync(name);
@@ -31,20 +32,19 @@ public sealed class DestinationsPanelTests(PanelFixture fixture) : IClassFixture
         var row = page.Locator("[data-testid=destinations-table] tr", new() { HasText = name });
         await row.WaitForAsync();
 
-        // Events arrive and are delivered to the built-in receiver.
-        await Task.Delay(500);
+        await row.Locator("[data-testid=destination-link]").ClickAsync();
+        var detail = page.Locator("[data-testid=destination-detail]");
+        await detail.WaitForAsync();
+        // The page refreshes itself every 5 s: it says the destination runs once its worker has started.
+        await Assertions.Expect(page.Locator("[data-testid=destination-state]").First).ToContainTextAsync("running", new() { Timeout = 30_000 });
+
+        // Events arrive and are delivered to the built-in receiver; the deliveries and the chart appear without a reload.
         using var http = new HttpClient { BaseAddress = fixture.Server.Address };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(created.WriteKey + ":")));
         var batch = "{\"batch\":[" + string.Join(',', Enumerable.Range(0, 120).Select(i => $$"""{"type":"track","userId":"u{{i}}","event":"Order Completed"}""")) + "]}";
         Assert.True((await http.PostAsync("/v1/batch", new StringContent(batch, Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
-
-        await row.Locator("[data-testid=destination-link]").ClickAsync();
-        var detail = page.Locator("[data-testid=destination-detail]");
-        await detail.WaitForAsync();
-        // The page refreshes itself every 5 s; the deliveries and the chart appear without a reload.
         await page.Locator("[data-testid=delivery-outcome]", new() { HasText = "delivered" }).First.WaitForAsync(new() { Timeout = 30_000 });
         await page.Locator("[data-testid=delivery-chart]").WaitForAsync(new() { Timeout = 30_000 });
-        await Assertions.Expect(page.Locator("[data-testid=destination-state]").First).ToContainTextAsync("running");
 
         // The config is edited in place: a smaller batch size, saved.
         await page.GetByText("Edit config").ClickAsync();
@@ -67,7 +67,8 @@ public sealed class DestinationsPanelTests(PanelFixture fixture) : IClassFixture
     [Fact]
     public async Task Viewer_IsRefusedTheDestinationsPage_AndDoesNotSeeItInTheMenu()
     {
-        var page = await fixture.SignInAsync(PanelFixture.ViewerEmail);
+        var ws = await fixture.WorkspaceAsync("Destinations");
+        var page = await fixture.SignInAsync(ws.ViewerEmail);
         await page.GotoAsync("/destinations");
         await page.GetByText("may not", new() { Exact = false }).First.WaitForAsync();
         Assert.Equal(0, await page.Locator("[data-testid=destinations-table]").CountAsync());

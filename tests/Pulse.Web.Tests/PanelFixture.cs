@@ -6,18 +6,17 @@ using Pulse.Platform.Workspaces;
 
 namespace Pulse.Web.Tests;
 
-/// <summary>A Pulse server with two workspaces and an owner and a viewer, and Debian's Chromium driven by Playwright.</summary>
+/// <summary>
+/// One Pulse server and one Debian Chromium driven by Playwright for every browser test (the
+/// <see cref="PanelCollection"/>): two cores cannot carry a server and a browser per class. Tests
+/// stay apart by data, not by process: each makes its own workspace and people
+/// (<see cref="WorkspaceAsync"/>) and its own browser context.
+/// </summary>
 public sealed class PanelFixture : IAsyncLifetime
 {
-    public const string OwnerEmail = "olga.owner@example.com";
-    public const string ViewerEmail = "victor.viewer@example.com";
-    public const string LockedEmail = "lena.locked@example.com";
-
     public TestServer Server { get; private set; } = null!;
     public IPlaywright Playwright { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
-    public WorkspaceDto Acme { get; private set; } = null!;
-    public WorkspaceDto Beta { get; private set; } = null!;
 
     public static string ScreenshotDir
     {
@@ -39,13 +38,6 @@ public sealed class PanelFixture : IAsyncLifetime
             ["Destinations:DemoSink"] = "true",
             ["Destinations:RefreshInterval"] = "00:00:00.200",
         });
-        var owner = await Server.WithScopeAsync<UserService, UserDto>(s => s.CreateAsync(null, OwnerEmail, TestData.Password, "Olga Owner", default));
-        Acme = await Server.WithScopeAsync<WorkspaceService, WorkspaceDto>(s => s.CreateAsync("Acme", owner.Id, null, default));
-        Beta = await Server.WithScopeAsync<WorkspaceService, WorkspaceDto>(s => s.CreateAsync("Beta", owner.Id, null, default));
-        await Server.WithScopeAsync<MemberService, AddedMember>(m => m.AddAsync(Actor.Cli(Acme.Id), ViewerEmail, "Viewer", "Victor Viewer", TestData.Password, default));
-        await Server.WithScopeAsync<MemberService, AddedMember>(m => m.AddAsync(Actor.Cli(Acme.Id), LockedEmail, "Marketer", "Lena Locked", TestData.Password, default));
-        await Server.CreateKeyAsync(Acme.Id, WorkspaceRole.Marketer, "Website backend");
-
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -53,6 +45,18 @@ public sealed class PanelFixture : IAsyncLifetime
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
+    }
+
+    /// <summary>A workspace of the calling test's own (its name made unique from <paramref name="name"/>), with an owner and a viewer who belong to it alone.</summary>
+    public async Task<PanelWorkspace> WorkspaceAsync(string name)
+    {
+        var unique = name + "-" + Guid.NewGuid().ToString("N")[..8];
+        var ownerEmail = $"owner-{unique}@example.com".ToLowerInvariant();
+        var owner = await Server.WithScopeAsync<UserService, UserDto>(s => s.CreateAsync(null, ownerEmail, TestData.Password, "Olga Owner", default));
+        var workspace = await Server.WithScopeAsync<WorkspaceService, WorkspaceDto>(s => s.CreateAsync(unique, owner.Id, null, default));
+        var created = new PanelWorkspace(this, workspace, owner.Id, ownerEmail, $"viewer-{unique}@example.com".ToLowerInvariant());
+        await created.AddMemberAsync(created.ViewerEmail, WorkspaceRole.Viewer, "Victor Viewer");
+        return created;
     }
 
     public async Task<IPage> LoginAsync(string email, string password = TestData.Password)

@@ -1,33 +1,50 @@
 using System.Net;
 using Microsoft.Playwright;
+using Pulse.Platform.Access;
 using Pulse.Platform.Tests;
+using Pulse.Platform.Workspaces;
 
 namespace Pulse.Web.Tests;
 
-[Collection("panel")]
-public sealed class PanelTests(PanelFixture f) : IClassFixture<PanelFixture>
+[Collection(PanelCollection.Name)]
+public sealed class PanelTests(PanelFixture f) : IAsyncLifetime
 {
     private static readonly LocatorAssertionsToBeVisibleOptions Wait = new() { Timeout = 20_000 };
+    private PanelWorkspace _acme = null!;
+    private WorkspaceDto _beta = null!;
+    private string _lockedEmail = "";
+
+    /// <summary>This test's own owner with two workspaces, Acme and Beta; Acme has a viewer, a marketer and an API key.</summary>
+    public async Task InitializeAsync()
+    {
+        _acme = await f.WorkspaceAsync("Acme");
+        _beta = await f.Server.WithScopeAsync<WorkspaceService, WorkspaceDto>(s => s.CreateAsync("Beta-" + Guid.NewGuid().ToString("N")[..8], _acme.OwnerId, null, default));
+        _lockedEmail = $"locked-{Guid.NewGuid():N}@example.com";
+        await _acme.AddMemberAsync(_lockedEmail, WorkspaceRole.Marketer, "Lena Locked");
+        await f.Server.CreateKeyAsync(_acme.Id, WorkspaceRole.Marketer, "Website backend");
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Owner_LogsIn_SwitchesWorkspace_CreatesAndRevokesAKey()
     {
-        var page = await f.LoginAsync(PanelFixture.OwnerEmail);
+        var page = await f.LoginAsync(_acme.OwnerEmail);
         await Assertions.Expect(page.GetByTestId("workspace-switcher")).ToBeVisibleAsync(Wait);
         await Assertions.Expect(page.GetByTestId("current-role")).ToHaveTextAsync("Owner");
-        await Assertions.Expect(page.Locator("h4").First).ToHaveTextAsync("Acme");
+        await Assertions.Expect(page.Locator("h4").First).ToHaveTextAsync(_acme.Name);
         await PanelFixture.ShotAsync(page, "overview");
 
         await page.GetByTestId("workspace-switcher").ClickAsync();
-        await page.GetByTestId("workspace-Beta").ClickAsync();
-        await Assertions.Expect(page.Locator("h4").First).ToHaveTextAsync("Beta", new() { Timeout = 20_000 });
+        await page.GetByTestId("workspace-" + _beta.Name).ClickAsync();
+        await Assertions.Expect(page.Locator("h4").First).ToHaveTextAsync(_beta.Name, new() { Timeout = 20_000 });
         await page.GetByTestId("workspace-switcher").ClickAsync();
-        await page.GetByTestId("workspace-Acme").ClickAsync();
-        await Assertions.Expect(page.Locator("h4").First).ToHaveTextAsync("Acme", new() { Timeout = 20_000 });
+        await page.GetByTestId("workspace-" + _acme.Name).ClickAsync();
+        await Assertions.Expect(page.Locator("h4").First).ToHaveTextAsync(_acme.Name, new() { Timeout = 20_000 });
 
         await page.GetByTestId("workspace-switcher").ClickAsync();
         await page.GetByTestId("workspace-new").ClickAsync();
-        await page.Locator("[data-testid=workspace-name] input, input[data-testid=workspace-name]").First.FillAsync("Acme");
+        await page.Locator("[data-testid=workspace-name] input, input[data-testid=workspace-name]").First.FillAsync(_acme.Name);
         await page.GetByTestId("workspace-create").ClickAsync();
         await Assertions.Expect(page.GetByTestId("error")).ToContainTextAsync("already exists");
         await page.Locator("[data-testid=workspace-name] input, input[data-testid=workspace-name]").First.FillAsync("Gamma " + Guid.NewGuid().ToString("N")[..6]);
@@ -35,8 +52,8 @@ public sealed class PanelTests(PanelFixture f) : IClassFixture<PanelFixture>
         await Assertions.Expect(page.Locator("h4").First).ToContainTextAsync("Gamma", new() { Timeout = 20_000 });
         await Assertions.Expect(page.GetByTestId("current-role")).ToHaveTextAsync("Owner");
         await page.GetByTestId("workspace-switcher").ClickAsync();
-        await page.GetByTestId("workspace-Acme").ClickAsync();
-        await Assertions.Expect(page.Locator("h4").First).ToHaveTextAsync("Acme", new() { Timeout = 20_000 });
+        await page.GetByTestId("workspace-" + _acme.Name).ClickAsync();
+        await Assertions.Expect(page.Locator("h4").First).ToHaveTextAsync(_acme.Name, new() { Timeout = 20_000 });
 
         await page.GotoAsync("/apikeys");
         await Assertions.Expect(page.GetByTestId("create-key")).ToBeVisibleAsync(Wait);
@@ -73,7 +90,7 @@ public sealed class PanelTests(PanelFixture f) : IClassFixture<PanelFixture>
     [Fact]
     public async Task Viewer_SeesNoEditButtons_AndIsRefusedTheAuditPage()
     {
-        var page = await f.LoginAsync(PanelFixture.ViewerEmail);
+        var page = await f.LoginAsync(_acme.ViewerEmail);
         await Assertions.Expect(page.GetByTestId("current-role")).ToHaveTextAsync("Viewer", new() { Timeout = 20_000 });
 
         await page.GotoAsync("/apikeys");
@@ -99,12 +116,12 @@ public sealed class PanelTests(PanelFixture f) : IClassFixture<PanelFixture>
     [Fact]
     public async Task SixWrongPasswords_LockTheAccount_AndOwnerSeesItInThePanel()
     {
-        var page = await f.LoginAsync(PanelFixture.LockedEmail, "wrong-1");
+        var page = await f.LoginAsync(_lockedEmail, "wrong-1");
         await Assertions.Expect(page.GetByTestId("login-error")).ToContainTextAsync("Wrong e-mail or password");
         await PanelFixture.ShotAsync(page, "login-error");
         for (var i = 2; i <= 6; i++)
         {
-            await page.FillAsync("#email", PanelFixture.LockedEmail);
+            await page.FillAsync("#email", _lockedEmail);
             await page.FillAsync("#password", "wrong-" + i);
             await page.ClickAsync("[data-testid=login-submit]");
         }
@@ -112,10 +129,10 @@ public sealed class PanelTests(PanelFixture f) : IClassFixture<PanelFixture>
         await PanelFixture.ShotAsync(page, "login-locked");
         await page.Context.CloseAsync();
 
-        var owner = await f.LoginAsync(PanelFixture.OwnerEmail);
+        var owner = await f.LoginAsync(_acme.OwnerEmail);
         await Assertions.Expect(owner.GetByTestId("workspace-switcher")).ToBeVisibleAsync(Wait);
         await owner.GotoAsync("/members");
-        var row = owner.Locator("tr", new() { HasText = PanelFixture.LockedEmail });
+        var row = owner.Locator("tr", new() { HasText = _lockedEmail });
         await Assertions.Expect(row.GetByTestId("locked-badge")).ToBeVisibleAsync(Wait);
         await owner.GotoAsync("/audit");
         await Assertions.Expect(owner.GetByTestId("audit-table")).ToBeVisibleAsync(Wait);

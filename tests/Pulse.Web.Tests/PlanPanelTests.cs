@@ -9,12 +9,14 @@ using Pulse.Platform.Access;
 namespace Pulse.Web.Tests;
 
 /// <summary>Tracking plans and the quarantine in the panel.</summary>
-public sealed class PlanPanelTests(PanelFixture fixture) : IClassFixture<PanelFixture>
+[Collection(PanelCollection.Name)]
+public sealed class PlanPanelTests(PanelFixture fixture)
 {
     [Fact]
     public async Task Owner_ReplaysABlockedEvent_FromTheQuarantinePage_AfterFixingThePlan()
     {
-        var actor = Actor.Cli(fixture.Acme.Id);
+        var ws = await fixture.WorkspaceAsync("Plans");
+        var actor = ws.Cli;
         var name = "Shop " + Guid.NewGuid().ToString("N")[..6];
         var source = await fixture.Server.WithScopeAsync<SourceService, SourceDto>(s => s.CreateAsync(actor, new CreateSourceRequest(name), default));
         await fixture.Server.WithScopeAsync<TrackingPlanService, TrackingPlanDto>(s => s.SetAsync(actor, name, new UpdatePlanRequest(PlanMode.Block), default));
@@ -26,7 +28,7 @@ public sealed class PlanPanelTests(PanelFixture fixture) : IClassFixture<PanelFi
             """{"userId":"u-9","event":"Order Completed","properties":{"revenue":"<b>12</b>"}}""", Encoding.UTF8, "application/json"));
         Assert.True(res.IsSuccessStatusCode);
 
-        var page = await fixture.SignInAsync(PanelFixture.OwnerEmail);
+        var page = await fixture.SignInAsync(ws.OwnerEmail);
         await page.GotoAsync("/quarantine");
         var row = page.Locator("[data-testid=quarantine-table] tr", new() { HasText = name });
         await row.WaitForAsync();
@@ -61,7 +63,8 @@ public sealed class PlanPanelTests(PanelFixture fixture) : IClassFixture<PanelFi
     [Fact]
     public async Task Viewer_SeesPlans_WithoutPublishing_AndIsRefusedTheQuarantine()
     {
-        var page = await fixture.SignInAsync(PanelFixture.ViewerEmail);
+        var ws = await fixture.WorkspaceAsync("Plans");
+        var page = await fixture.SignInAsync(ws.ViewerEmail);
         await page.GotoAsync("/tracking-plans");
         await page.Locator("[data-testid=plan-source]").WaitForAsync();
         Assert.Equal(0, await page.Locator("[data-testid=plan-publish]").CountAsync());

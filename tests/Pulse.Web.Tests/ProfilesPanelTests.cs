@@ -5,18 +5,19 @@ using Microsoft.Playwright;
 using Pulse.Collect.Log;
 using Pulse.Collect.Profiles;
 using Pulse.Collect.Sources;
-using Pulse.Platform.Access;
 
 namespace Pulse.Web.Tests;
 
 /// <summary>The Profiles page: look-up, consent, erasure for an owner; refused to a viewer.</summary>
-public sealed class ProfilesPanelTests(PanelFixture fixture) : IClassFixture<PanelFixture>
+[Collection(PanelCollection.Name)]
+public sealed class ProfilesPanelTests(PanelFixture fixture)
 {
     [Fact]
     public async Task Owner_FindsAPersonByAnyId_OptsThemOut_AndErasesThem()
     {
+        var ws = await fixture.WorkspaceAsync("Profiles");
         var source = await fixture.Server.WithScopeAsync<SourceService, SourceDto>(s =>
-            s.CreateAsync(Actor.Cli(fixture.Acme.Id), new CreateSourceRequest("Profiles " + Guid.NewGuid().ToString("N")[..6]), default));
+            s.CreateAsync(ws.Cli, new CreateSourceRequest("Profiles " + Guid.NewGuid().ToString("N")[..6]), default));
         var user = "panel-user-" + Guid.NewGuid().ToString("N")[..6];
         using (var http = new HttpClient { BaseAddress = fixture.Server.Address })
         {
@@ -33,7 +34,7 @@ public sealed class ProfilesPanelTests(PanelFixture fixture) : IClassFixture<Pan
         var services = fixture.Server.App.Services;
         await services.GetRequiredService<ProfileBuilder>().CaughtUpAsync(services.GetRequiredService<EventLog>().Head, default).WaitAsync(TimeSpan.FromSeconds(30));
 
-        var page = await fixture.SignInAsync(PanelFixture.OwnerEmail);
+        var page = await fixture.SignInAsync(ws.OwnerEmail);
         await page.GotoAsync("/profiles");
         // Right now: the visitor just seen is counted and listed with their session.
         var recent = page.Locator("[data-testid=recent-visitors] tr", new() { HasText = user + "-device" });
@@ -61,14 +62,15 @@ public sealed class ProfilesPanelTests(PanelFixture fixture) : IClassFixture<Pan
         Assert.Contains("3 events", await erased.InnerTextAsync(), StringComparison.Ordinal);
         await page.Context.CloseAsync();
 
-        var left = await fixture.Server.WithScopeAsync<ProfileService, IReadOnlyList<string>>(s => s.IdsOfAsync(fixture.Acme.Id, user, default));
+        var left = await fixture.Server.WithScopeAsync<ProfileService, IReadOnlyList<string>>(s => s.IdsOfAsync(ws.Id, user, default));
         Assert.Equal([user], left); // no profile holds the id any more
     }
 
     [Fact]
     public async Task Viewer_IsRefusedTheProfilesPage()
     {
-        var page = await fixture.SignInAsync(PanelFixture.ViewerEmail);
+        var ws = await fixture.WorkspaceAsync("Profiles");
+        var page = await fixture.SignInAsync(ws.ViewerEmail);
         await page.GotoAsync("/profiles");
         await page.GetByText("may not", new() { Exact = false }).First.WaitForAsync();
         Assert.Equal(0, await page.Locator("[data-testid=profile-search]").CountAsync());

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Pulse.Platform.Tests;
+using Pulse.Tests.Shared;
 
 namespace Pulse.Web.Tests;
 
@@ -19,14 +20,8 @@ internal static class ShopHelpers
     public static async Task<JsonElement> WaitForEventAsync(TestServer server, string apiKey, string? name, string? type = null, string? profile = null, int seconds = 15)
     {
         var query = (name is not null ? "?event=" + Uri.EscapeDataString(name) : "?type=" + type) + (profile is null ? "" : "&profile=" + Uri.EscapeDataString(profile));
-        for (var i = 0; i < seconds * 10; i++)
-        {
-            var res = await server.SendAsync(HttpMethod.Get, "/api/v1/events" + query, apiKey);
-            var items = (await TestServer.JsonAsync(res)).GetProperty("items");
-            if (items.GetArrayLength() > 0)
-                return items[0];
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"No event {name ?? type} arrived within {seconds} s (browser console: artifacts/screenshots/).");
+        var items = await Eventually.UntilAsync(async () => (await TestServer.JsonAsync(await server.SendAsync(HttpMethod.Get, "/api/v1/events" + query, apiKey))).GetProperty("items"),
+            items => items.GetArrayLength() > 0, TimeSpan.FromSeconds(seconds), () => $"the event {name ?? type} (browser console: artifacts/screenshots/)");
+        return items[0];
     }
 }

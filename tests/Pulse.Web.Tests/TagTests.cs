@@ -7,11 +7,13 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Pulse.Platform.Access;
 using Pulse.Platform.Tests;
+using Pulse.Tests.Shared;
 
 namespace Pulse.Web.Tests;
 
 /// <summary>The JS tag in a real browser, loaded by a shop on another origin.</summary>
-public sealed class TagTests(PanelFixture fixture) : IClassFixture<PanelFixture>, IAsyncLifetime
+[Collection(PanelCollection.Name)]
+public sealed class TagTests(PanelFixture fixture) : IAsyncLifetime
 {
     private WebApplication _shop = null!;
     private string _shopOrigin = "";
@@ -83,19 +85,34 @@ public sealed class TagTests(PanelFixture fixture) : IClassFixture<PanelFixture>
     public async Task Tag_HoldsEventsUntilConsent_AndDropsDeniedCategories()
     {
         var page = await NewPageAsync();
+        var batches = new List<string>();
+        page.Request += (_, r) =>
+        {
+            if (r.Url.Contains("/v1/batch", StringComparison.Ordinal))
+                lock (batches)
+                    batches.Add(r.PostData ?? "");
+        };
         await page.GotoAsync(_shopOrigin + "/consent");
-        await page.EvaluateAsync("() => { pulse.track('Held Until Consent'); pulse.track('Ad Click', {}, { category: 'marketing' }); }");
-        await Task.Delay(3000);
-        Assert.Empty((await EventsAsync("?event=Held%20Until%20Consent")).EnumerateArray());
+        await page.EvaluateAsync("() => { pulse.track('Held Until Consent'); pulse.track('Ad Click', {}, { category: 'marketing' }); pulse.flush(); }");
 
         await page.EvaluateAsync("() => pulse.consent({ analytics: true, marketing: false })");
         var held = await WaitForEventAsync("Held Until Consent");
+        // It carries the decision given after it was tracked, and went out only with that decision: it was held, not sent.
         Assert.False(held.GetProperty("consent").GetProperty("marketing").GetBoolean());
+        lock (batches)
+        {
+            var carriers = batches.Where(b => b.Contains("Held Until Consent", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(carriers);
+            Assert.All(carriers, b => Assert.Contains("Consent Preference Updated", b, StringComparison.Ordinal));
+        }
         await WaitForEventAsync("Consent Preference Updated");
         await page.EvaluateAsync("() => { pulse.track('Ad Click 2', {}, { category: 'marketing' }); pulse.track('After Consent'); }");
+        // Events go out in order: once the later one is stored, a denied one sent before it would be too.
         await WaitForEventAsync("After Consent");
         Assert.Empty((await EventsAsync("?event=Ad%20Click")).EnumerateArray());
         Assert.Empty((await EventsAsync("?event=Ad%20Click%202")).EnumerateArray());
+        lock (batches)
+            Assert.DoesNotContain(batches, b => b.Contains("Ad Click", StringComparison.Ordinal));
         await page.Context.CloseAsync();
     }
 
@@ -117,15 +134,10 @@ public sealed class TagTests(PanelFixture fixture) : IClassFixture<PanelFixture>
         await page.Context.CloseAsync();
 
         // The profile builder records the person's own opt-out and opt-in in the audit trail.
-        var trail = "";
-        for (var i = 0; i < 150 && !trail.Contains("profile.opted_in", StringComparison.Ordinal); i++)
-        {
-            var res = await fixture.Server.SendAsync(HttpMethod.Get, "/api/v1/audit?action=profile.", _apiKey);
-            trail = (await TestServer.JsonAsync(res)).ToString();
-            await Task.Delay(200);
-        }
-        Assert.Contains("profile.opted_out", trail);
-        Assert.Contains("profile.opted_in", trail);
+        var trail = await Eventually.UntilAsync(
+            async () => (await TestServer.JsonAsync(await fixture.Server.SendAsync(HttpMethod.Get, "/api/v1/audit?action=profile.", _apiKey))).ToString(),
+            t => t.Contains("profile.opted_in", StringComparison.Ordinal), TimeSpan.FromSeconds(30), () => "the opt-in in the audit trail");
+        Assert.Contains("profile.opted_out", trail, StringComparison.Ordinal);
     }
 
     [Fact]

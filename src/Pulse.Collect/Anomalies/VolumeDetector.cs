@@ -187,10 +187,10 @@ internal sealed partial class VolumeDetector(
 
     private static string Shorten(string name) => name.Length <= 80 ? name : name[..80] + "…";
 
-    [LoggerMessage(EventId = 4100, Level = LogLevel.Debug, Message = "Volume check of the hour from {Hour}: {Series} series, {Anomalies} out of band, {Cleared} cleared")]
+    [LoggerMessage(EventId = 2400, Level = LogLevel.Debug, Message = "Volume check of the hour from {Hour}: {Series} series, {Anomalies} out of band, {Cleared} cleared")]
     private static partial void LogChecked(ILogger logger, DateTimeOffset hour, int series, int anomalies, int cleared);
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "Volume anomaly check failed")]
+    [LoggerMessage(EventId = 2401, Level = LogLevel.Error, Message = "Volume anomaly check failed")]
     private static partial void LogCheckFailed(ILogger logger, Exception exception);
 }
 

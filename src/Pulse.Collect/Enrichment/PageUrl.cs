@@ -30,10 +30,22 @@ public static class PageUrl
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             return PageUrlInfo.Empty;
-        var query = uri.Query.AsSpan();
-        if (query.Length > 0 && query[0] == '?')
-            query = query[1..];
-        return FromParts(uri.Host.ToLowerInvariant(), uri.AbsolutePath, query);
+        return FromParts(uri.Host.ToLowerInvariant(), uri.AbsolutePath, SentQuery(url));
+    }
+
+    /// <summary>
+    /// The query as it was sent (after the first <c>?</c>, before any <c>#</c>), not <see cref="Uri.Query"/>:
+    /// Uri escapes it once more, and a stray <c>%</c> before a character it escaped then decodes to
+    /// something else than was sent ("%9😀" came back as two replacement characters).
+    /// </summary>
+    private static ReadOnlySpan<char> SentQuery(string url)
+    {
+        var span = url.AsSpan();
+        var fragment = span.IndexOf('#');
+        if (fragment >= 0)
+            span = span[..fragment];
+        var q = span.IndexOf('?');
+        return q < 0 ? default : span[(q + 1)..];
     }
 
     // Characters of a path that System.Uri would escape or rewrite; such paths take the slow road.
@@ -65,9 +77,10 @@ public static class PageUrl
         if (colon >= 0 && (!int.TryParse(authority[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port > 65535))
             return false;
         // The last label must start with a letter, as every DNS name's does: hosts such as 0x7f.1
-        // are IPv4 forms that Uri rewrites. Dots at the ends or in a row are left to it too.
+        // are IPv4 forms that Uri rewrites. Empty labels (dots at the ends or in a row) and labels
+        // that start or end with a hyphen are left to it too (it refuses some, as 1.-a.example).
         if (hostPart.IsEmpty || hostPart.ContainsAnyExcept(HostChars) || !char.IsAsciiLetter(hostPart[(hostPart.LastIndexOf('.') + 1)..] is { IsEmpty: false } last ? last[0] : '0')
-            || hostPart[0] is '.' or '-' || hostPart[^1] is '.' or '-' || hostPart.Contains("..", StringComparison.Ordinal))
+            || !PlainLabels(hostPart))
             return false;
         var after = authorityEnd < 0 ? ReadOnlySpan<char>.Empty : rest[authorityEnd..];
         var fragment = after.IndexOf('#');
@@ -80,6 +93,18 @@ public static class PageUrl
         host = hostPart.ContainsAnyInRange('A', 'Z') ? hostPart.ToString().ToLowerInvariant() : hostPart.ToString();
         path = pathPart.IsEmpty ? "/" : pathPart.ToString();
         query = q < 0 ? default : after[(q + 1)..];
+        return true;
+    }
+
+    /// <summary>Every dot-separated label is a letter or digit at both ends (hyphens only inside).</summary>
+    private static bool PlainLabels(ReadOnlySpan<char> host)
+    {
+        foreach (var range in host.Split('.'))
+        {
+            var label = host[range];
+            if (label.IsEmpty || label[0] == '-' || label[^1] == '-')
+                return false;
+        }
         return true;
     }
 
@@ -111,7 +136,7 @@ public static class PageUrl
                 case "msclkid": msclkid ??= Decode(raw); break;
             }
         }
-        return new PageUrlInfo(host, path.Length > MaxValueLength ? path[..MaxValueLength] : path,
+        return new PageUrlInfo(host, Clip(path),
             source, medium, campaign, term, content, fbclid, ttclid, liFatId, gclid, msclkid);
     }
 
@@ -119,7 +144,7 @@ public static class PageUrl
     {
         // Most values need no decoding: one string, no intermediate ones.
         if (!raw.ContainsAny('%', '+') && !char.IsWhiteSpace(raw[0]) && !char.IsWhiteSpace(raw[^1]))
-            return raw.Length > MaxValueLength ? raw[..MaxValueLength].ToString() : raw.ToString();
+            return raw.Length > MaxValueLength ? Clip(raw).ToString() : raw.ToString();
         string value;
         try
         {
@@ -131,6 +156,12 @@ public static class PageUrl
         }
         if (value.Length == 0)
             return null;
-        return value.Length > MaxValueLength ? value[..MaxValueLength] : value;
+        return Clip(value);
     }
+
+    /// <summary>At most <see cref="MaxValueLength"/> characters, never cutting a surrogate pair in half (which no UTF-8 column could hold).</summary>
+    private static string Clip(string s) => s.Length > MaxValueLength ? Clip(s.AsSpan()).ToString() : s;
+
+    private static ReadOnlySpan<char> Clip(ReadOnlySpan<char> s) =>
+        s.Length <= MaxValueLength ? s : s[..(char.IsHighSurrogate(s[MaxValueLength - 1]) ? MaxValueLength - 1 : MaxValueLength)];
 }

@@ -358,9 +358,9 @@ public abstract partial class EventLog : IHostedService, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "A group commit of {Requests} request(s) failed; they were answered 503.")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "A group commit of {Requests} request(s) failed; they were answered 503.")]
     private static partial void LogCommitFailed(ILogger logger, Exception e, int requests);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Critical, Message = "The event log writer stopped.")]
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Critical, Message = "The event log writer stopped.")]
     private static partial void LogWriterCrashed(ILogger logger, Exception e);
 }

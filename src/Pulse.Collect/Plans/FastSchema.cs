@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -8,7 +10,9 @@ namespace Pulse.Collect.Plans;
 /// additionalProperties, enum, const, pattern, bounds, items). It only ever answers "valid" when
 /// the JSON Schema evaluator would; in doubt it answers "not sure" and the evaluator decides. It
 /// exists because the evaluator costs several times the rest of ingest for an event that passes.
-/// A schema with any other keyword gets no quick check.
+/// A schema with any other keyword gets no quick check. Where it answers, it answers as the
+/// evaluator does (a property test holds them together): numbers are compared as exact decimals,
+/// strings are measured in text elements, and strings under a <c>format</c> are left to the evaluator.
 /// </summary>
 internal sealed class FastSchema
 {
@@ -27,10 +31,11 @@ internal sealed class FastSchema
 
     private static readonly HashSet<string> Annotations = new(StringComparer.Ordinal)
     {
-        "title", "description", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly", "format",
+        "title", "description", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly",
     };
 
     private bool _false;
+    private bool _format;
     private Kinds _types;
     private Dictionary<string, FastSchema>? _properties;
     private string[]? _required;
@@ -64,8 +69,9 @@ internal sealed class FastSchema
                             return null;
                         f._types |= k;
                     }
-                    else if (v.ValueKind == JsonValueKind.Array)
+                    else if (v.ValueKind == JsonValueKind.Array && v.GetArrayLength() > 0)
                     {
+                        // An empty list allows no type at all; it is left to the evaluator.
                         foreach (var t in v.EnumerateArray())
                         {
                             if (t.ValueKind != JsonValueKind.String || Kind(t.GetString()) is not { } k)
@@ -102,12 +108,15 @@ internal sealed class FastSchema
                         return null;
                     f._items = items;
                     break;
+                // The evaluator cannot compare with a number no decimal holds (it fails on the event), so such lists get no quick check.
                 case "enum":
-                    if (v.ValueKind != JsonValueKind.Array)
+                    if (v.ValueKind != JsonValueKind.Array || !AllExact(v))
                         return null;
                     f._enum = v.EnumerateArray().Select(e => e.Clone()).ToArray();
                     break;
                 case "const":
+                    if (!AllExact(v))
+                        return null;
                     f._const = v.Clone();
                     break;
                 case "pattern":
@@ -123,7 +132,7 @@ internal sealed class FastSchema
                     }
                     break;
                 case "minimum" or "maximum" or "exclusiveMinimum" or "exclusiveMaximum":
-                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetDecimal(out var bound))
+                    if (v.ValueKind != JsonValueKind.Number || !ExactDecimal(v, out var bound))
                         return null;
                     if (p.Name == "minimum")
                         f._minimum = bound;
@@ -145,6 +154,10 @@ internal sealed class FastSchema
                         f._minItems = n;
                     else
                         f._maxItems = n;
+                    break;
+                case "format":
+                    // The evaluator asserts the formats it knows (email, date, uri …): such strings are left to it.
+                    f._format = true;
                     break;
                 default:
                     if (!Annotations.Contains(p.Name))
@@ -169,6 +182,8 @@ internal sealed class FastSchema
         switch (x.ValueKind)
         {
             case JsonValueKind.String:
+                if (_format)
+                    return false;
                 if (_pattern is not null || _minLength is not null || _maxLength is not null)
                 {
                     var s = x.GetString()!;
@@ -176,9 +191,7 @@ internal sealed class FastSchema
                         return false;
                     if (_minLength is not null || _maxLength is not null)
                     {
-                        var length = 0;
-                        foreach (var _ in s.EnumerateRunes())
-                            length++;
+                        var length = Length(s);
                         if (length < _minLength || length > _maxLength)
                             return false;
                     }
@@ -187,7 +200,7 @@ internal sealed class FastSchema
             case JsonValueKind.Number:
                 if (_minimum is not null || _maximum is not null || _exclusiveMinimum is not null || _exclusiveMaximum is not null)
                 {
-                    if (!x.TryGetDecimal(out var d))
+                    if (!ExactDecimal(x, out var d))
                         return false;
                     if (d < _minimum || d > _maximum || d <= _exclusiveMinimum || d >= _exclusiveMaximum)
                         return false;
@@ -252,17 +265,75 @@ internal sealed class FastSchema
         JsonValueKind.Object => Kinds.Object,
         JsonValueKind.Array => Kinds.Array,
         JsonValueKind.String => Kinds.String,
-        // Written without fraction or exponent: certainly an integer; otherwise leave it to the evaluator.
-        JsonValueKind.Number => x.GetRawText().AsSpan().IndexOfAny('.', 'e', 'E') < 0 ? Kinds.Integer : Kinds.Number,
+        // Written without fraction or exponent, or an exact decimal without one (1.0): an integer, as
+        // the evaluator says; otherwise a number (an integer too long to hold is left to the evaluator).
+        JsonValueKind.Number => JsonMarshal.GetRawUtf8Value(x).IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0
+            || (ExactDecimal(x, out var d) && d == decimal.Truncate(d)) ? Kinds.Integer : Kinds.Number,
         _ => Kinds.None,
     };
 
-    // Certainly equal JSON values; different spellings of one number count as different (the evaluator decides).
-    private static bool Same(JsonElement a, JsonElement b) =>
-        a.ValueKind == b.ValueKind && a.ValueKind switch
+    /// <summary>
+    /// The number as a decimal when that is exact: at most 28 characters and no exponent (so at most
+    /// 28 digits). TryGetDecimal alone rounds 1.00000000000000000000000000001 to 1, which the evaluator
+    /// does not do against a bound.
+    /// </summary>
+    private static bool ExactDecimal(JsonElement x, out decimal value)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(x);
+        if (raw.Length <= 28 && raw.IndexOfAny((byte)'e', (byte)'E') < 0)
+            return x.TryGetDecimal(out value);
+        value = 0;
+        return false;
+    }
+
+    private static bool AllExact(JsonElement x) => x.ValueKind switch
+    {
+        JsonValueKind.Number => ExactDecimal(x, out _),
+        JsonValueKind.Array => x.EnumerateArray().All(AllExact),
+        JsonValueKind.Object => x.EnumerateObject().All(p => AllExact(p.Value)),
+        _ => true,
+    };
+
+    /// <summary>The length the evaluator gives a string: text elements (an e with a combining accent, a flag, CRLF are one each).</summary>
+    private static int Length(string s) =>
+        s.AsSpan().ContainsAnyExceptInRange(' ', '~') ? new StringInfo(s).LengthInTextElements : s.Length;
+
+    // Equal JSON values as the evaluator compares them (numbers by value, objects whatever their
+    // members' order); a number no decimal holds exactly counts as different (the evaluator decides).
+    private static bool Same(JsonElement a, JsonElement b)
+    {
+        if (a.ValueKind != b.ValueKind)
+            return false;
+        switch (a.ValueKind)
         {
-            JsonValueKind.String => a.ValueEquals(b.GetString()),
-            JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null => true,
-            _ => string.Equals(a.GetRawText(), b.GetRawText(), StringComparison.Ordinal),
-        };
+            case JsonValueKind.String:
+                return a.ValueEquals(b.GetString());
+            case JsonValueKind.Number:
+                return ExactDecimal(a, out var x) && ExactDecimal(b, out var y) && x == y;
+            case JsonValueKind.Array:
+                if (a.GetArrayLength() != b.GetArrayLength())
+                    return false;
+                using (var other = b.EnumerateArray().GetEnumerator())
+                {
+                    foreach (var item in a.EnumerateArray())
+                    {
+                        other.MoveNext();
+                        if (!Same(item, other.Current))
+                            return false;
+                    }
+                }
+                return true;
+            case JsonValueKind.Object:
+                var count = 0;
+                foreach (var p in a.EnumerateObject())
+                {
+                    count++;
+                    if (!b.TryGetProperty(p.Name, out var q) || !Same(p.Value, q))
+                        return false;
+                }
+                return count == b.EnumerateObject().Count();
+            default:
+                return true;
+        }
+    }
 }

@@ -223,9 +223,9 @@ internal sealed partial class ProfileBuilder(
 
     private sealed class LeaseLostException() : Exception("This node no longer holds the partition's lease.");
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "Applying events after position {Position} to profiles failed; retrying.")]
+    [LoggerMessage(EventId = 2301, Level = LogLevel.Error, Message = "Applying events after position {Position} to profiles failed; retrying.")]
     private static partial void LogBatchFailed(ILogger logger, Exception e, long position);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Partition {Part} of the profiles moved to another node before this node's batch committed; the batch was rolled back.")]
+    [LoggerMessage(EventId = 2302, Level = LogLevel.Warning, Message = "Partition {Part} of the profiles moved to another node before this node's batch committed; the batch was rolled back.")]
     private static partial void LogLeaseLost(ILogger logger, int part);
 }

@@ -154,6 +154,6 @@ internal sealed partial class DeliveryEngine(
         return (int)(hash % (uint)partitions);
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not refresh the destinations this node delivers")]
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Error, Message = "Could not refresh the destinations this node delivers")]
     private static partial void LogRefreshFailed(ILogger logger, Exception e);
 }

@@ -188,9 +188,9 @@ internal sealed partial class DeliveryStore(IServiceScopeFactory scopes, TimePro
         return await db.Attempts.Where(a => a.At < before).ExecuteDeleteAsync(ct);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery log full; an attempt of destination {Id} was not recorded")]
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Delivery log full; an attempt of destination {Id} was not recorded")]
     private static partial void LogAttemptDropped(ILogger logger, Guid id);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write {Count} delivery-log rows")]
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Error, Message = "Could not write {Count} delivery-log rows")]
     private static partial void LogWriteFailed(ILogger logger, Exception e, int count);
 }

@@ -311,12 +311,12 @@ internal sealed partial class DestinationWorker : IAsyncDisposable
         LastErrorAt = _time.GetUtcNow();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Destination {Name} ({Id}): circuit opened for {Duration} after repeated failures")]
+    [LoggerMessage(EventId = 3020, Level = LogLevel.Warning, Message = "Destination {Name} ({Id}): circuit opened for {Duration} after repeated failures")]
     private static partial void LogCircuitOpened(ILogger logger, string name, Guid id, TimeSpan duration);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Destination {Name} ({Id}): circuit closed, deliveries go through again")]
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Information, Message = "Destination {Name} ({Id}): circuit closed, deliveries go through again")]
     private static partial void LogCircuitClosed(ILogger logger, string name, Guid id);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Destination {Name} ({Id}): delivery loop failed; starting again from its cursor")]
+    [LoggerMessage(EventId = 3022, Level = LogLevel.Error, Message = "Destination {Name} ({Id}): delivery loop failed; starting again from its cursor")]
     private static partial void LogWorkerFailed(ILogger logger, Exception e, string name, Guid id);
 }

@@ -90,6 +90,6 @@ public sealed partial class RedisCacheSignals : LocalCacheSignals
         }
     }
 
-    [LoggerMessage(EventId = 162, Level = LogLevel.Warning, Message = "Cache change announcements through Redis failed; other nodes see changes when their caches expire.")]
+    [LoggerMessage(EventId = 1162, Level = LogLevel.Warning, Message = "Cache change announcements through Redis failed; other nodes see changes when their caches expire.")]
     private static partial void LogFailed(ILogger logger, Exception e);
 }

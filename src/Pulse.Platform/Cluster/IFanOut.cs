@@ -278,6 +278,6 @@ public sealed partial class RedisFanOut : LocalFanOut, IDisposable
 
     public void Dispose() => _tick.Dispose();
 
-    [LoggerMessage(EventId = 163, Level = LogLevel.Warning, Message = "Live messages through Redis failed; watchers see only the events of the node they are connected to until Redis answers.")]
+    [LoggerMessage(EventId = 1163, Level = LogLevel.Warning, Message = "Live messages through Redis failed; watchers see only the events of the node they are connected to until Redis answers.")]
     private static partial void LogFailed(ILogger logger, Exception e);
 }

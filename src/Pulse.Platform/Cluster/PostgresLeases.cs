@@ -207,15 +207,15 @@ public sealed partial class PostgresLeases(NpgsqlDataSource source, IOptions<Clu
         }
     }
 
-    [LoggerMessage(EventId = 150, Level = LogLevel.Information, Message = "Node {Node} joined the cluster (leases of {Seconds} s).")]
+    [LoggerMessage(EventId = 1150, Level = LogLevel.Information, Message = "Node {Node} joined the cluster (leases of {Seconds} s).")]
     private static partial void LogJoined(ILogger logger, string node, int seconds);
 
-    [LoggerMessage(EventId = 151, Level = LogLevel.Information, Message = "Acquired {Count} partition(s) of {Group}; holding {Owned} of {Partitions} with {Live} live node(s).")]
+    [LoggerMessage(EventId = 1151, Level = LogLevel.Information, Message = "Acquired {Count} partition(s) of {Group}; holding {Owned} of {Partitions} with {Live} live node(s).")]
     private static partial void LogAcquired(ILogger logger, string group, int count, int owned, int partitions, long live);
 
-    [LoggerMessage(EventId = 152, Level = LogLevel.Warning, Message = "Lost {Count} partition(s) of {Group} (not renewed in time).")]
+    [LoggerMessage(EventId = 1152, Level = LogLevel.Warning, Message = "Lost {Count} partition(s) of {Group} (not renewed in time).")]
     private static partial void LogLost(ILogger logger, string group, int count);
 
-    [LoggerMessage(EventId = 153, Level = LogLevel.Warning, Message = "Renewing leases failed; retrying.")]
+    [LoggerMessage(EventId = 1153, Level = LogLevel.Warning, Message = "Renewing leases failed; retrying.")]
     private static partial void LogRoundFailed(ILogger logger, Exception e);
 }

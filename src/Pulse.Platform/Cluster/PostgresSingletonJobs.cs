@@ -71,6 +71,6 @@ public sealed partial class PostgresSingletonJobs(NpgsqlDataSource source, ILeas
         }
     }
 
-    [LoggerMessage(EventId = 170, Level = LogLevel.Error, Message = "The cluster job {Job} failed; it runs again next period.")]
+    [LoggerMessage(EventId = 1170, Level = LogLevel.Error, Message = "The cluster job {Job} failed; it runs again next period.")]
     private static partial void LogJobFailed(ILogger logger, Exception e, string job);
 }

@@ -62,9 +62,9 @@ public sealed partial class RedisRateGate(RedisConnection redis, LocalRateGate f
         }
     }
 
-    [LoggerMessage(EventId = 160, Level = LogLevel.Warning, Message = "Redis cannot be reached: rate limits are counted by this node alone until it answers again.")]
+    [LoggerMessage(EventId = 1160, Level = LogLevel.Warning, Message = "Redis cannot be reached: rate limits are counted by this node alone until it answers again.")]
     private static partial void LogDegraded(ILogger logger, Exception e);
 
-    [LoggerMessage(EventId = 161, Level = LogLevel.Information, Message = "Redis answers again: rate limits are shared by the cluster.")]
+    [LoggerMessage(EventId = 1161, Level = LogLevel.Information, Message = "Redis answers again: rate limits are shared by the cluster.")]
     private static partial void LogRecovered(ILogger logger);
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Pulse.Platform.Access;
 using Pulse.Platform.Tests;
+using Pulse.Tests.Shared;
 
 namespace Pulse.Destinations.Tests.Delivery;
 
@@ -93,6 +94,14 @@ public sealed record Shop(TestServer Server, Guid WorkspaceId, string Key, strin
         return body;
     }
 
+    /// <summary>Creates a destination and waits until its worker runs, so that what the test sends next meets it delivering.</summary>
+    public async Task<JsonElement> CreateRunningAsync(string type, string name, object config, string[]? events = null)
+    {
+        var body = await CreateAsync(type, name, config, events);
+        await RunningAsync(body.GetProperty("id").GetString()!);
+        return body;
+    }
+
     /// <summary>Waits until the server delivers the destination (its worker has started; events from now on are its queue).</summary>
     public Task RunningAsync(string id) => EventuallyAsync(async () =>
         (await CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/status")).GetProperty("state").GetString() == "running", $"destination {id} running");
@@ -109,25 +118,9 @@ public sealed record Shop(TestServer Server, Guid WorkspaceId, string Key, strin
     }
 
     /// <summary>Waits (at most <paramref name="seconds"/>) until <paramref name="done"/> holds, polling.</summary>
-    public static async Task EventuallyAsync(Func<bool> done, string what, int seconds = 30)
-    {
-        var until = TimeProvider.System.GetTimestamp();
-        while (!done())
-        {
-            if (TimeProvider.System.GetElapsedTime(until) > TimeSpan.FromSeconds(seconds))
-                Assert.Fail($"Timed out after {seconds} s waiting for: {what}");
-            await Task.Delay(50);
-        }
-    }
+    public static Task EventuallyAsync(Func<bool> done, string what, int seconds = 30) =>
+        Eventually.UntilAsync(done, TimeSpan.FromSeconds(seconds), () => what, pollMilliseconds: 50);
 
-    public static async Task EventuallyAsync(Func<Task<bool>> done, string what, int seconds = 30)
-    {
-        var until = TimeProvider.System.GetTimestamp();
-        while (!await done())
-        {
-            if (TimeProvider.System.GetElapsedTime(until) > TimeSpan.FromSeconds(seconds))
-                Assert.Fail($"Timed out after {seconds} s waiting for: {what}");
-            await Task.Delay(100);
-        }
-    }
+    public static Task EventuallyAsync(Func<Task<bool>> done, string what, int seconds = 30) =>
+        Eventually.UntilAsync(done, TimeSpan.FromSeconds(seconds), () => what);
 }

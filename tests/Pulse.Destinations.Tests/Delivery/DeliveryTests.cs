@@ -26,10 +26,9 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
     {
         var shop = await fixture.ShopAsync();
         await using var hook = await WebhookReceiver.StartAsync();
-        var created = await shop.CreateAsync("webhook", "Partner", new { url = hook.Url.ToString(), batchSize = 50, headers = new Dictionary<string, string> { ["X-Partner"] = "p-1" } });
+        var created = await shop.CreateRunningAsync("webhook", "Partner", new { url = hook.Url.ToString(), batchSize = 50, headers = new Dictionary<string, string> { ["X-Partner"] = "p-1" } });
         hook.Secret = created.GetProperty("signingSecret").GetString();
         var id = created.GetProperty("id").GetString();
-        await Task.Delay(300); // the engine picks the new destination up at once; events before it existed are not its queue
         await shop.SendAsync(Orders("wh", 120));
 
         await Shop.EventuallyAsync(() => hook.Messages.Select(m => m.GetProperty("messageId").GetString()).Distinct().Count() == 120, "120 events at the webhook");
@@ -59,9 +58,8 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
     {
         var shop = await fixture.ShopAsync();
         await using var hook = await WebhookReceiver.StartAsync();
-        var created = await shop.CreateAsync("webhook", "One by one", new { url = hook.Url.ToString(), format = "single", pii = new[] { "email" } });
+        var created = await shop.CreateRunningAsync("webhook", "One by one", new { url = hook.Url.ToString(), format = "single", pii = new[] { "email" } });
         hook.Secret = created.GetProperty("signingSecret").GetString();
-        await Task.Delay(300);
         await shop.SendAsync(Orders("single", 5));
         await Shop.EventuallyAsync(() => hook.Accepted.Count == 5, "5 single deliveries");
         Assert.All(hook.Accepted, d => Assert.Equal(d.Json.GetProperty("messageId").GetString(), d.Headers["Idempotency-Key"]));
@@ -76,18 +74,20 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
         var shop = await fixture.ShopAsync();
         await using var meta = await MetaCapiServer.StartAsync();
         await using var hook = await WebhookReceiver.StartAsync();
+        // Meta answers 500s, then 429s, then stays down until the healthy webhook has everything.
         meta.FailNext(4, HttpStatusCode.InternalServerError);
         meta.FailNext(3, HttpStatusCode.TooManyRequests, retryAfterSeconds: 2);
-        var metaId = (await shop.CreateAsync("meta", "Meta", MetaConfig(meta))).GetProperty("id").GetString();
-        var created = await shop.CreateAsync("webhook", "Healthy", new { url = hook.Url.ToString(), batchSize = 100 });
+        meta.Down();
+        var metaId = (await shop.CreateRunningAsync("meta", "Meta", MetaConfig(meta))).GetProperty("id").GetString();
+        var created = await shop.CreateRunningAsync("webhook", "Healthy", new { url = hook.Url.ToString(), batchSize = 100 });
         hook.Secret = created.GetProperty("signingSecret").GetString();
-        await Task.Delay(300);
 
         await shop.SendAsync(Orders("fail", 300));
-        await Shop.EventuallyAsync(() => hook.Messages.Count >= 300, "the healthy webhook to get all 300");
-        // The healthy destination finished while the failing one was still being refused.
-        var metaAtThatMoment = meta.Events.Count;
-        Assert.True(metaAtThatMoment < 300, $"Meta already had {metaAtThatMoment} events when the webhook finished; the failure window was too short to show isolation.");
+        // The healthy destination finishes while the failing one is still refused: a failing destination holds only its own queue.
+        await Shop.EventuallyAsync(() => hook.Messages.Count >= 300, "the healthy webhook to get all 300 while Meta is down");
+        await Shop.EventuallyAsync(() => meta.FailuresAnswered >= 7, "Meta's 500s and 429s answered");
+        Assert.Empty(meta.Accepted);
+        meta.Up();
 
         await Shop.EventuallyAsync(() => meta.Events.Select(e => e["event_id"]!.GetValue<string>()).Distinct().Count() == 300, "all 300 events at Meta", seconds: 60);
         Assert.All(meta.Accepted, r => Assert.InRange(r["data"]!.AsArray().Count, 1, MetaCapiServer.MaxEvents));
@@ -110,8 +110,7 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
     {
         var shop = await fixture.ShopAsync();
         await using var meta = await MetaCapiServer.StartAsync();
-        await shop.CreateAsync("meta", "Meta", MetaConfig(meta));
-        await Task.Delay(300);
+        await shop.CreateRunningAsync("meta", "Meta", MetaConfig(meta));
         await shop.SendAsync([Shop.Order("m-1", "customer-42")]);
         await Shop.EventuallyAsync(() => meta.Events.Count == 1, "the event at Meta");
         var e = meta.Events[0];
@@ -137,8 +136,7 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
     {
         var shop = await fixture.ShopAsync();
         await using var meta = await MetaCapiServer.StartAsync();
-        var id = (await shop.CreateAsync("meta", "Meta", MetaConfig(meta))).GetProperty("id").GetString();
-        await Task.Delay(300);
+        var id = (await shop.CreateRunningAsync("meta", "Meta", MetaConfig(meta))).GetProperty("id").GetString();
         var old = TimeProvider.System.GetUtcNow().AddDays(-8);
         await shop.SendAsync([Shop.Order("fresh-1", "u1"), Shop.Order("stale-1", "u1", old), Shop.Order("fresh-2", "u1")]);
         await Shop.EventuallyAsync(async () => (await shop.CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/dead-letters")).GetProperty("items").GetArrayLength() == 1, "the stale event dead-lettered");
@@ -154,8 +152,7 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
     {
         var shop = await fixture.ShopAsync();
         await using var meta = await MetaCapiServer.StartAsync();
-        var id = (await shop.CreateAsync("meta", "Meta", MetaConfig(meta, token: "EAAwrong"))).GetProperty("id").GetString();
-        await Task.Delay(300);
+        var id = (await shop.CreateRunningAsync("meta", "Meta", MetaConfig(meta, token: "EAAwrong"))).GetProperty("id").GetString();
         await shop.SendAsync(Orders("bad-token", 3));
         await Shop.EventuallyAsync(async () => (await shop.CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/dead-letters")).GetProperty("items").GetArrayLength() == 3, "3 dead letters");
         var dead = (await shop.CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/dead-letters")).GetProperty("items")[0];
@@ -188,16 +185,16 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
     {
         var shop = await fixture.ShopAsync();
         await using var meta = await MetaCapiServer.StartAsync();
-        // Meta is down for a moment, so the events wait in the destination's queue.
-        meta.FailNext(1, HttpStatusCode.ServiceUnavailable, retryAfterSeconds: 3);
-        await shop.CreateAsync("meta", "Meta", MetaConfig(meta));
-        await Task.Delay(300);
+        // Meta is down until the person has opted out, so the events wait in the destination's queue meanwhile.
+        meta.Down();
+        var id = (await shop.CreateRunningAsync("meta", "Meta", MetaConfig(meta))).GetProperty("id").GetString()!;
         await shop.SendAsync([Shop.Order("keep-1", "stays"), Shop.Order("drop-1", "leaves")]);
+        await Shop.EventuallyAsync(() => meta.FailuresAnswered >= 1, "a first attempt, refused while Meta is down");
         await Shop.EventuallyAsync(async () => (await shop.Server.SendAsync(HttpMethod.Get, "/api/v1/profiles/leaves", shop.Key)).StatusCode == HttpStatusCode.OK, "the profile of 'leaves'");
         await shop.CallAsync(HttpMethod.Post, "/api/v1/profiles/leaves/consent", new { optOut = true });
+        meta.Up();
 
-        await Shop.EventuallyAsync(() => meta.Events.Count >= 1, "the remaining event at Meta");
-        await Task.Delay(500);
+        await shop.DrainedAsync(id);
         Assert.Equal(["keep-1"], meta.Events.Select(e => e["event_id"]!.GetValue<string>()).ToArray());
     }
 
@@ -208,9 +205,9 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
         // device id joining a person who opted out, must still stop what comes after.
         var shop = await fixture.ShopAsync();
         await using var hook = await WebhookReceiver.StartAsync();
-        var created = await shop.CreateAsync("webhook", "Partner", new { url = hook.Url.ToString(), batchSize = 10 });
+        var created = await shop.CreateRunningAsync("webhook", "Partner", new { url = hook.Url.ToString(), batchSize = 10 });
         hook.Secret = created.GetProperty("signingSecret").GetString();
-        await Task.Delay(300);
+        var id = created.GetProperty("id").GetString()!;
         string[] Delivered() => hook.Messages.Select(m => m.GetProperty("messageId").GetString()!).ToArray();
         object Seen(string messageId, string anonymousId) => new { type = "page", messageId, anonymousId, name = "Home" };
 
@@ -231,7 +228,7 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
         }, "the device joined to ann");
         await shop.SendAsync([Seen("dev-2", "dev-x"), Shop.Order("bob-2", "bob")]);
         await Shop.EventuallyAsync(() => Delivered().Contains("bob-2"), "bob's second order, sent after the device's page view");
-        await Task.Delay(300);
+        await shop.DrainedAsync(id);
         Assert.Equal(["ann-1", "bob-1", "bob-2", "dev-1"], Delivered().Order(StringComparer.Ordinal).ToArray());
     }
 
@@ -242,11 +239,11 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
         var from = TimeProvider.System.GetUtcNow().AddMinutes(-1);
         await shop.SendAsync(Orders("early", 30));
         await using var hook = await WebhookReceiver.StartAsync();
-        var created = await shop.CreateAsync("webhook", "Late partner", new { url = hook.Url.ToString(), batchSize = 100 });
+        var created = await shop.CreateRunningAsync("webhook", "Late partner", new { url = hook.Url.ToString(), batchSize = 100 });
         hook.Secret = created.GetProperty("signingSecret").GetString();
-        var id = created.GetProperty("id").GetString();
-        await Task.Delay(600);
-        Assert.Empty(hook.Accepted); // a new destination gets what arrives from now on
+        var id = created.GetProperty("id").GetString()!;
+        await shop.DrainedAsync(id);
+        Assert.Empty(hook.Accepted); // a new destination gets what arrives from now on: its worker is past the log's head and sent nothing
 
         await shop.CallAsync(HttpMethod.Post, $"/api/v1/destinations/{id}/replays", new { from = from.AddHours(1) }, HttpStatusCode.BadRequest);
         var replay = await shop.CallAsync(HttpMethod.Post, $"/api/v1/destinations/{id}/replays", new { from }, HttpStatusCode.Accepted);
@@ -294,8 +291,7 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
         var shop = await fixture.ShopAsync();
         await using var meta = await MetaCapiServer.StartAsync();
         meta.FailNext(10, HttpStatusCode.BadGateway);
-        var id = (await shop.CreateAsync("meta", "Meta ads", MetaConfig(meta))).GetProperty("id").GetString();
-        await Task.Delay(300);
+        var id = (await shop.CreateRunningAsync("meta", "Meta ads", MetaConfig(meta))).GetProperty("id").GetString();
         await shop.SendAsync(Orders("alert", 5));
 
         async Task<JsonElement?> AlertAsync(string state)
@@ -320,10 +316,9 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
         var shop = await fixture.ShopAsync();
         await using var hook = await WebhookReceiver.StartAsync();
         await using var meta = await MetaCapiServer.StartAsync();
-        var created = await shop.CreateAsync("webhook", "CRM", new { url = hook.Url.ToString() });
+        var created = await shop.CreateRunningAsync("webhook", "CRM", new { url = hook.Url.ToString() });
         hook.Secret = created.GetProperty("signingSecret").GetString();
-        var metaId = (await shop.CreateAsync("meta", "Meta", MetaConfig(meta))).GetProperty("id").GetString();
-        await Task.Delay(300);
+        var metaId = (await shop.CreateRunningAsync("meta", "Meta", MetaConfig(meta))).GetProperty("id").GetString();
         var stale = Shop.Order("erase-old", "leaving", TimeProvider.System.GetUtcNow().AddDays(-9));
         await shop.SendAsync([Shop.Order("erase-1", "leaving"), stale]);
         await Shop.EventuallyAsync(() => hook.Messages.Count == 2, "the events at the webhook");
@@ -351,19 +346,18 @@ public sealed class DeliveryTests(DeliveryFixture fixture) : IClassFixture<Deliv
     {
         var shop = await fixture.ShopAsync();
         await using var hook = await WebhookReceiver.StartAsync();
-        var created = await shop.CreateAsync("webhook", "Big orders", new
+        var created = await shop.CreateRunningAsync("webhook", "Big orders", new
         {
             url = hook.Url.ToString(),
             conditions = new object[] { new { path = "properties.revenue", op = "gte", value = 100 } },
         });
         hook.Secret = created.GetProperty("signingSecret").GetString();
-        await Task.Delay(300);
+        var id = created.GetProperty("id").GetString()!;
         var small = Shop.Order("small", "u1");
         var big = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(Shop.Order("big", "u1")))!.AsObject();
         big["properties"]!["revenue"] = 250;
         await shop.SendAsync([small, big, Shop.Order("small-2", "u1")]);
-        await Shop.EventuallyAsync(() => hook.Messages.Count >= 1, "the big order at the webhook");
-        await Task.Delay(500);
+        await shop.DrainedAsync(id);
         Assert.Equal(["big"], hook.Messages.Select(m => m.GetProperty("messageId").GetString()!).ToArray());
     }
 }

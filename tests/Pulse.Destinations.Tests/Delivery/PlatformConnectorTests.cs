@@ -23,11 +23,10 @@ public sealed class PlatformConnectorTests(DeliveryFixture fixture) : IClassFixt
         var shop = await fixture.ShopAsync();
         await using var tiktok = await TikTokEventsServer.StartAsync();
         tiktok.FailNext(2, HttpStatusCode.TooManyRequests);
-        await shop.CreateAsync("tiktok", "TikTok", new Dictionary<string, object?>
+        await shop.CreateRunningAsync("tiktok", "TikTok", new Dictionary<string, object?>
         {
             ["baseUrl"] = tiktok.BaseUrl.ToString(), ["pixelCode"] = tiktok.PixelCode, ["accessToken"] = tiktok.AccessToken,
         });
-        await Task.Delay(300);
         await shop.SendAsync([WithPage(Shop.Order("tt-1", "buyer-1"), "https://shop.example/thanks?ttclid=E.C.P.abc123")]);
         await Shop.EventuallyAsync(() => tiktok.Events.Count == 1, "the event at TikTok");
         Assert.Empty(tiktok.Refused);
@@ -47,11 +46,10 @@ public sealed class PlatformConnectorTests(DeliveryFixture fixture) : IClassFixt
     {
         var shop = await fixture.ShopAsync();
         await using var tiktok = await TikTokEventsServer.StartAsync();
-        var id = (await shop.CreateAsync("tiktok", "TikTok", new Dictionary<string, object?>
+        var id = (await shop.CreateRunningAsync("tiktok", "TikTok", new Dictionary<string, object?>
         {
             ["baseUrl"] = tiktok.BaseUrl.ToString(), ["pixelCode"] = tiktok.PixelCode, ["accessToken"] = "revoked",
         })).GetProperty("id").GetString();
-        await Task.Delay(300);
         await shop.SendAsync([Shop.Order("tt-bad", "u")]);
         await Shop.EventuallyAsync(async () => (await shop.CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/dead-letters")).GetProperty("items").GetArrayLength() == 1, "the dead letter");
         var dead = (await shop.CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/dead-letters")).GetProperty("items")[0];
@@ -63,12 +61,11 @@ public sealed class PlatformConnectorTests(DeliveryFixture fixture) : IClassFixt
     {
         var shop = await fixture.ShopAsync();
         await using var linkedin = await LinkedInConversionsServer.StartAsync();
-        var id = (await shop.CreateAsync("linkedin", "LinkedIn", new Dictionary<string, object?>
+        var id = (await shop.CreateRunningAsync("linkedin", "LinkedIn", new Dictionary<string, object?>
         {
             ["baseUrl"] = linkedin.BaseUrl.ToString(), ["accessToken"] = linkedin.AccessToken, ["version"] = "202610",
             ["mappings"] = new[] { new { @event = "Order Completed", to = "urn:lla:llaPartnerConversion:4242" } },
         })).GetProperty("id").GetString();
-        await Task.Delay(300);
         var anonymous = JsonSerializer.SerializeToNode(Shop.Order("li-nobody", "nobody"))!.AsObject();
         anonymous["context"]!.AsObject().Remove("traits");
         await shop.SendAsync([WithPage(Shop.Order("li-1", "buyer-1"), "https://shop.example/thanks?li_fat_id=df5gf5-gh6t7"), anonymous]);
@@ -93,7 +90,6 @@ public sealed class PlatformConnectorTests(DeliveryFixture fixture) : IClassFixt
         var shop = await fixture.ShopAsync();
         await using var ga4 = await Ga4MeasurementServer.StartAsync();
         var id = await CreateGa4Async(shop, ga4);
-        await Task.Delay(300);
         var events = Enumerable.Range(0, 30).Select(i => Shop.Order($"ga-a-{i}", "alice"))
             .Concat(Enumerable.Range(0, 3).Select(i => Shop.Order($"ga-b-{i}", "bob")));
         await shop.SendAsync(events);
@@ -122,7 +118,6 @@ public sealed class PlatformConnectorTests(DeliveryFixture fixture) : IClassFixt
         var shop = await fixture.ShopAsync();
         await using var ga4 = await Ga4MeasurementServer.StartAsync();
         var id = await CreateGa4Async(shop, ga4);
-        await Task.Delay(300);
         await shop.SendAsync([Shop.Order("ga-old", "carol", TimeProvider.System.GetUtcNow().AddHours(-80)), Shop.Order("ga-new", "carol")]);
         await Shop.EventuallyAsync(() => ga4.Events.Count == 1, "the fresh event at GA4");
         await Shop.EventuallyAsync(async () => (await shop.CallAsync(HttpMethod.Get, $"/api/v1/destinations/{id}/dead-letters")).GetProperty("items").GetArrayLength() == 1, "the old event dead-lettered");
@@ -132,7 +127,7 @@ public sealed class PlatformConnectorTests(DeliveryFixture fixture) : IClassFixt
     }
 
     private static async Task<string?> CreateGa4Async(Shop shop, Ga4MeasurementServer ga4) =>
-        (await shop.CreateAsync("ga4", "GA4", new Dictionary<string, object?>
+        (await shop.CreateRunningAsync("ga4", "GA4", new Dictionary<string, object?>
         {
             ["baseUrl"] = ga4.BaseUrl.ToString(), ["measurementId"] = ga4.MeasurementId, ["apiSecret"] = ga4.ApiSecret,
         })).GetProperty("id").GetString();

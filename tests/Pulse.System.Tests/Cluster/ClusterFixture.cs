@@ -72,16 +72,8 @@ public sealed partial class ClusterFixture : IAsyncDisposable
         return source.Stdout.Trim();
     }
 
-    public async Task WaitAsync(Func<Task<bool>> condition, TimeSpan atMost, string what)
-    {
-        using var limit = new CancellationTokenSource(atMost);
-        while (!await condition())
-        {
-            if (limit.IsCancellationRequested)
-                throw new TimeoutException($"Waited {atMost.TotalSeconds:0} s for this, in vain: {what}. Node logs:\n" + string.Join("\n", Nodes.Select(n => n.Name + ": " + n.Tail())));
-            await Task.Delay(250);
-        }
-    }
+    public Task WaitAsync(Func<Task<bool>> condition, TimeSpan atMost, string what) =>
+        Eventually.UntilAsync(condition, atMost, () => what + ". Node logs:\n" + string.Join("\n", Nodes.Select(n => n.Name + ": " + n.Tail())));
 
     public async ValueTask DisposeAsync()
     {

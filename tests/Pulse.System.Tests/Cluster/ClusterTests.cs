@@ -26,6 +26,7 @@ public sealed class ClusterTests
         // Clients send batches round-robin over the nodes; a batch that got no 200 is sent again to
         // the next node (as the SDKs retry), with the same message ids.
         var acked = new ConcurrentDictionary<string, byte>();
+        var ackedBy = new int[cluster.Nodes.Count];
         using var stop = new CancellationTokenSource();
         var failures = 0;
         var workers = Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
@@ -40,7 +41,8 @@ public sealed class ClusterTests
                     $$$"""{"type":"track","userId":"u-{{{id[..id.IndexOf('-', StringComparison.Ordinal)]}}}-{{{id[^2..]}}}","anonymousId":"a-{{{id}}}","event":"Order Completed","messageId":"{{{id}}}"}""")) + "]}";
                 for (var attempt = 0; ; attempt++)
                 {
-                    var target = cluster.Nodes[node++ % cluster.Nodes.Count];
+                    var index = node++ % cluster.Nodes.Count;
+                    var target = cluster.Nodes[index];
                     try
                     {
                         using var req = new HttpRequestMessage(HttpMethod.Post, new Uri(target.Address, "/v1/batch")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
@@ -50,6 +52,7 @@ public sealed class ClusterTests
                         {
                             foreach (var id in ids)
                                 acked[id] = 0;
+                            Interlocked.Add(ref ackedBy[index], ids.Length);
                             break;
                         }
                     }
@@ -65,11 +68,21 @@ public sealed class ClusterTests
             }
         })).ToArray();
 
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        await cluster.Nodes[1].KillAsync();
-        await Task.Delay(TimeSpan.FromSeconds(8));
-        await cluster.Nodes[1].RestartAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Each step waits for what it is about (never for a fixed time): the load under way with every
+        // node holding its share; the dead node's partitions taken over by the live ones while the
+        // load goes on; the restarted node holding its share again and acknowledging events.
+        var dead = cluster.Nodes[1];
+        var live = cluster.Nodes.Where(n => n != dead).ToList();
+        await cluster.WaitAsync(async () => acked.Count >= 2_000 && (await OwnedAsync(cluster.Nodes)).All(o => o == Partitions / 3),
+            TimeSpan.FromSeconds(60), "the load under way, each node holding its share of the partitions");
+        await dead.KillAsync();
+        var ackedAtKill = acked.Count;
+        await cluster.WaitAsync(async () => acked.Count >= ackedAtKill + 2_000 && (await OwnedAsync(live)).Sum() == Partitions,
+            TimeSpan.FromSeconds(60), $"the live nodes holding all {Partitions} partitions after {dead.Name}'s leases ran out, the load going on");
+        await dead.RestartAsync();
+        var ackedByRestarted = Volatile.Read(ref ackedBy[1]);
+        await cluster.WaitAsync(async () => Volatile.Read(ref ackedBy[1]) >= ackedByRestarted + 400 && (await OwnedAsync([dead])).Single() == Partitions / 3,
+            TimeSpan.FromSeconds(60), $"{dead.Name} acknowledging events again and holding its share of the partitions");
         await stop.CancelAsync();
         await Task.WhenAll(workers);
         Assert.True(acked.Count > 1000, $"only {acked.Count} events were acknowledged");
@@ -132,6 +145,10 @@ public sealed class ClusterTests
         }
         Assert.True(batches.Select(b => b.Owner).Distinct().Count() >= 2, "the work was never handed over");
 
+        // The maintenance job runs every second on one node at a time; five runs show whether they ever overlap.
+        await cluster.WaitAsync(async () => await ScalarAsync(db, "SELECT count(*) FROM singleton_job_runs WHERE name = 'collect.log-maintenance' AND finished_at IS NOT NULL") >= 5,
+            TimeSpan.FromSeconds(60), "five runs of the maintenance job");
+
         // The maintenance job ran once at a time, on whichever node claimed each period: it made the
         // coming days' partitions and dropped the day past retention.
         var runs = new List<(string Node, DateTime Started, DateTime Finished)>();
@@ -153,6 +170,20 @@ public sealed class ClusterTests
         var profiles = await ScalarAsync(db, "SELECT count(*) FROM profiles WHERE \"UserId\" IS NOT NULL AND \"MergedInto\" IS NULL");
         Assert.Equal(users, profiles);
     }
+
+    /// <summary>How many partitions of the profiles each node says it holds (NaN for a node that did not answer this time).</summary>
+    private static async Task<double[]> OwnedAsync(IEnumerable<ClusterFixture.Node> nodes) =>
+        await Task.WhenAll(nodes.Select(async n =>
+        {
+            try
+            {
+                return await n.MetricAsync("pulse_cluster_leases_owned", "group=\"profiles\"");
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return double.NaN;
+            }
+        }));
 
     private static async Task<long> ScalarAsync(NpgsqlConnection db, string sql)
     {

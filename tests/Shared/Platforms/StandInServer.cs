@@ -21,6 +21,8 @@ public abstract class StandInServer : IAsyncDisposable
     private readonly List<JsonObject> _accepted = [];
     private readonly List<(int Status, string Body)> _refused = [];
     private readonly Queue<(HttpStatusCode Status, int? RetryAfter)> _failures = new();
+    private HttpStatusCode? _down;
+    private int _failuresAnswered;
 
     public Uri BaseUrl { get; private set; } = null!;
 
@@ -52,6 +54,22 @@ public abstract class StandInServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Every request gets <paramref name="status"/> (before any check) until <see cref="Up"/>: a platform that is down for as long as a test needs.</summary>
+    public void Down(HttpStatusCode status = HttpStatusCode.ServiceUnavailable)
+    {
+        lock (_failures)
+            _down = status;
+    }
+
+    public void Up()
+    {
+        lock (_failures)
+            _down = null;
+    }
+
+    /// <summary>How many requests were answered with a failure (queued by <see cref="FailNext"/> or while <see cref="Down"/>).</summary>
+    public int FailuresAnswered => Volatile.Read(ref _failuresAnswered);
+
     protected async Task StartAsync(Action<WebApplication> map)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -71,9 +89,12 @@ public abstract class StandInServer : IAsyncDisposable
         {
             if (_failures.TryDequeue(out var next))
                 failure = next;
+            else if (_down is { } down)
+                failure = (down, null);
         }
         if (failure is not { } f)
             return false;
+        Interlocked.Increment(ref _failuresAnswered);
         var (status, body) = answer(f.Status);
         http.Response.StatusCode = status;
         if (f.RetryAfter is { } s)

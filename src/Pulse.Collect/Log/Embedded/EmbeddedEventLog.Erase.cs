@@ -40,9 +40,9 @@ public sealed partial class EmbeddedEventLog
         return removed;
     }
 
-    [LoggerMessage(EventId = 4008, Level = LogLevel.Debug, Message = "The checkpoint after an erasure or a prune waits for readers: {Reason}")]
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Debug, Message = "The checkpoint after an erasure or a prune waits for readers: {Reason}")]
     private static partial void LogCheckpointRetried(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "The checkpoint after an erasure or a prune could not run; the deleted rows leave DuckDB's WAL with the next automatic checkpoint.")]
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "The checkpoint after an erasure or a prune could not run; the deleted rows leave DuckDB's WAL with the next automatic checkpoint.")]
     private static partial void LogCheckpointDeferred(ILogger logger, Exception e);
 }

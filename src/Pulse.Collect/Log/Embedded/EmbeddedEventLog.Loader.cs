@@ -251,6 +251,6 @@ public sealed partial class EmbeddedEventLog
         PublishReadable(last);
     }
 
-    [LoggerMessage(EventId = 4007, Level = LogLevel.Error, Message = "Loading {Count} acknowledged events into the store failed ({Failures} time(s) in a row); they stay in the segment files and are retried in {BackoffSeconds} s, by halves from the second failure on.")]
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Error, Message = "Loading {Count} acknowledged events into the store failed ({Failures} time(s) in a row); they stay in the segment files and are retried in {BackoffSeconds} s, by halves from the second failure on.")]
     private static partial void LogLoadFailed(ILogger logger, Exception e, long count, int failures, double backoffSeconds);
 }

@@ -216,9 +216,9 @@ public sealed partial class EmbeddedEventLog : EventLog
         _segments.Dispose();
     }
 
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Recovered {Count} acknowledged events from the log's segments after an unclean stop.")]
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Recovered {Count} acknowledged events from the log's segments after an unclean stop.")]
     private static partial void LogRecovered(ILogger logger, long count);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Event log {Path} open at sequence {Head}; {Remembered} message ids of the dedup window loaded ({FilterMiB} MiB filter).")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Event log {Path} open at sequence {Head}; {Remembered} message ids of the dedup window loaded ({FilterMiB} MiB filter).")]
     private static partial void LogOpened(ILogger logger, string path, long head, long remembered, long filterMiB);
 }

@@ -68,9 +68,9 @@ internal sealed partial class LogMaintenance(
         LogDone(log, DaysAhead, dropped.Count, dropped.Count > 0 ? dropped[0].ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "-", purged);
     }
 
-    [LoggerMessage(EventId = 4012, Level = LogLevel.Information, Message = "Log maintenance: partitions ready {Days} days ahead; {Dropped} day(s) dropped (oldest {Oldest}); {Purged} message ids left the dedup window.")]
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Information, Message = "Log maintenance: partitions ready {Days} days ahead; {Dropped} day(s) dropped (oldest {Oldest}); {Purged} message ids left the dedup window.")]
     private static partial void LogDone(ILogger logger, int days, int dropped, string oldest, long purged);
 
-    [LoggerMessage(EventId = 4013, Level = LogLevel.Warning, Message = "Log maintenance could not run; it is tried again next period.")]
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Log maintenance could not run; it is tried again next period.")]
     private static partial void LogFailed(ILogger logger, Exception e);
 }

@@ -345,9 +345,9 @@ public sealed partial class PostgresEventLog : EventLog
         _stopping.Dispose();
     }
 
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Event log on {Store} open at sequence {Head}.")]
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Event log on {Store} open at sequence {Head}.")]
     private static partial void LogOpened(ILogger logger, string store, long head);
 
-    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "Following the log's head failed; retrying (consumers poll meanwhile).")]
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Following the log's head failed; retrying (consumers poll meanwhile).")]
     private static partial void LogListenFailed(ILogger logger, Exception e);
 }

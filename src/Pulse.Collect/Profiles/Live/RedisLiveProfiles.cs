@@ -146,6 +146,6 @@ internal sealed partial class RedisLiveProfiles(RedisConnection redis, TimeProvi
 
     private static RedisKey VisitorKey(Guid workspaceId, string id) => $"pulse:lp:{{{workspaceId:N}}}:{id}";
 
-    [LoggerMessage(EventId = 4030, Level = LogLevel.Warning, Message = "Real-time visitor state could not be written to Redis; sessions and \"active now\" fall behind until it answers.")]
+    [LoggerMessage(EventId = 2330, Level = LogLevel.Warning, Message = "Real-time visitor state could not be written to Redis; sessions and \"active now\" fall behind until it answers.")]
     private static partial void LogDropped(ILogger logger, Exception e);
 }
