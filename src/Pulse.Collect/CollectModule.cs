@@ -60,10 +60,14 @@ public static class CollectModule
         return services;
     }
 
-    /// <summary>Ingest, enrichment and the log writer for the server.</summary>
-    public static IServiceCollection AddCollectWeb(this IServiceCollection services)
+    /// <summary>
+    /// The event log's writer and loader, started as a hosted service, and what appending to it
+    /// needs (enrichment, the source cache), with <see cref="LogOperations"/>. The server has it
+    /// through <see cref="AddCollectWeb"/>; a CLI command that writes the log while no server holds
+    /// it adds it to its own services and starts them.
+    /// </summary>
+    public static IServiceCollection AddCollectLog(this IServiceCollection services)
     {
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, CollectJsonContext.Default));
         services.AddSingleton(sp => EventLog.Create(
             sp.GetRequiredService<EventStore>(), sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<CollectMetrics>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<EventLog>>()));
@@ -73,6 +77,16 @@ public static class CollectModule
         services.AddSingleton(sp => new GeoLookup(sp.GetRequiredService<IOptions<CollectOptions>>().Value.GeoIpDatabase));
         services.AddSingleton<Enricher>();
         services.AddSingleton<SourceDirectory>();
+        services.AddScoped(sp => new LogOperations(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<EventStore>(), sp.GetRequiredService<IOptions<CollectOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(), sp.GetRequiredService<PulseDbContext>()));
+        return services;
+    }
+
+    /// <summary>Ingest, enrichment and the log writer for the server.</summary>
+    public static IServiceCollection AddCollectWeb(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, CollectJsonContext.Default));
+        services.AddCollectLog();
         services.AddSingleton<SourceRateLimits>();
         services.AddSingleton<Quarantine.QuarantineStore>();
         if (!services.GetStorageMode().IsPostgres)
