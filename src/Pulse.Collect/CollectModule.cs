@@ -36,6 +36,9 @@ public static class CollectModule
         services.AddSingleton(sp => new Events.EventQueries(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
         services.AddSingleton(sp => new Events.EventExporter(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
         services.AddModuleStore<ProfilesDbContext, PostgresProfilesDbContext>("Profiles", ProfilesDbContext.HistoryTable);
+        // export-to-cluster: AddModuleStore exports each context's tables; the log and the profile builder's position are these.
+        services.AddSingleton<IClusterExport, Log.Postgres.EventLogExport>();
+        services.AddSingleton<IClusterExport, ProfileCheckpointExport>();
         services.AddSingleton(sp => new ProfileGate(mode.IsPostgres ? sp.GetRequiredService<Npgsql.NpgsqlDataSource>() : null));
         services.AddScoped(sp => new ProfileService(
             sp.GetRequiredService<ProfilesDbContext>(), sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(),
