@@ -109,6 +109,7 @@ public static class CollectModule
             sp.GetRequiredService<Platform.Cluster.ILeases>(),
             sp.GetRequiredService<StorageMode>().IsPostgres ? sp.GetRequiredService<IOptions<CollectOptions>>().Value.ProfilePartitions : 1));
         services.AddHostedService(sp => sp.GetRequiredService<ProfileBuilder>());
+        services.AddSingleton<IProfileProgress>(sp => sp.GetRequiredService<ProfileBuilder>());
         services.AddSingleton(sp => new ConsentOrder(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<ProfileBuilder>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Anomalies.VolumeDetector(
             sp.GetRequiredService<EventStore>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>(),

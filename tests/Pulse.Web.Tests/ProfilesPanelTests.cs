@@ -31,7 +31,7 @@ public sealed class ProfilesPanelTests(PanelFixture fixture) : IClassFixture<Pan
             Assert.True(res.IsSuccessStatusCode);
         }
         var services = fixture.Server.App.Services;
-        await services.GetRequiredService<ProfileBuilder>().CaughtUpAsync(services.GetRequiredService<EventLog>().Head, default).WaitAsync(TimeSpan.FromSeconds(30));
+        await services.GetRequiredService<IProfileProgress>().CaughtUpAsync(services.GetRequiredService<EventLog>().Head, default).WaitAsync(TimeSpan.FromSeconds(30));
 
         var page = await fixture.SignInAsync(PanelFixture.OwnerEmail);
         await page.GotoAsync("/profiles");

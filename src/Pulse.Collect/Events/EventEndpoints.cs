@@ -97,10 +97,10 @@ public static class EventEndpoints
     };
 
     /// <summary>
-    /// Checks the filter parameters of a list or an export. With <paramref name="profiles"/>, a
-    /// profile filter covers every id of the person; without, just the id given.
+    /// Checks the filter parameters of a list or an export (the API's and <c>pulse events export</c>'s).
+    /// With <paramref name="profiles"/>, a profile filter covers every id of the person; without, just the id given.
     /// </summary>
-    internal static async Task<EventFilter> FilterAsync(Actor actor, string? source, string? type, string? @event, string? from, string? to,
+    public static async Task<EventFilter> FilterAsync(Actor actor, string? source, string? type, string? @event, string? from, string? to,
         string? profile, SourceService sources, CancellationToken ct, Profiles.ProfileService? profiles = null)
     {
         Guid? sourceId = null;
