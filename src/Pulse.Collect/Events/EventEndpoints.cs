@@ -14,6 +14,7 @@ using Pulse.Platform.Storage;
 
 namespace Pulse.Collect.Events;
 
+/// <summary><c>/api/v1/events</c>: list, export, the live debugger, set-aside events and pruning; with the query checks the CLI's export shares.</summary>
 public static class EventEndpoints
 {
     public const string ExportCountHeader = "Pulse-Export-Count";
