@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace Pulse.Collect;
 
 /// <summary>The Collect module's instruments (meter <c>Pulse.Collect</c>).</summary>
-public sealed class CollectMetrics
+internal sealed class CollectMetrics
 {
     public const string MeterName = "Pulse.Collect";
     private readonly Counter<long> _received;

@@ -36,6 +36,9 @@ public static class CollectModule
         services.AddSingleton(sp => new Events.EventQueries(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
         services.AddSingleton(sp => new Events.EventExporter(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
         services.AddModuleStore<ProfilesDbContext, PostgresProfilesDbContext>("Profiles", ProfilesDbContext.HistoryTable);
+        // export-to-cluster: AddModuleStore exports each context's tables; the log and the profile builder's position are these.
+        services.AddSingleton<IClusterExport, Log.Postgres.EventLogExport>();
+        services.AddSingleton<IClusterExport, ProfileCheckpointExport>();
         services.AddSingleton(sp => new ProfileGate(mode.IsPostgres ? sp.GetRequiredService<Npgsql.NpgsqlDataSource>() : null));
         services.AddScoped(sp => new ProfileService(
             sp.GetRequiredService<ProfilesDbContext>(), sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(),
@@ -60,10 +63,14 @@ public static class CollectModule
         return services;
     }
 
-    /// <summary>Ingest, enrichment and the log writer for the server.</summary>
-    public static IServiceCollection AddCollectWeb(this IServiceCollection services)
+    /// <summary>
+    /// The event log's writer and loader, started as a hosted service, and what appending to it
+    /// needs (enrichment, the source cache), with <see cref="LogOperations"/>. The server has it
+    /// through <see cref="AddCollectWeb"/>; a CLI command that writes the log while no server holds
+    /// it adds it to its own services and starts them.
+    /// </summary>
+    public static IServiceCollection AddCollectLog(this IServiceCollection services)
     {
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, CollectJsonContext.Default));
         services.AddSingleton(sp => EventLog.Create(
             sp.GetRequiredService<EventStore>(), sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<CollectMetrics>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<EventLog>>()));
@@ -73,6 +80,16 @@ public static class CollectModule
         services.AddSingleton(sp => new GeoLookup(sp.GetRequiredService<IOptions<CollectOptions>>().Value.GeoIpDatabase));
         services.AddSingleton<Enricher>();
         services.AddSingleton<SourceDirectory>();
+        services.AddScoped(sp => new LogOperations(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<EventStore>(), sp.GetRequiredService<IOptions<CollectOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Platform.Audit.AuditTrail>(), sp.GetRequiredService<PulseDbContext>()));
+        return services;
+    }
+
+    /// <summary>Ingest, enrichment and the log writer for the server.</summary>
+    public static IServiceCollection AddCollectWeb(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, CollectJsonContext.Default));
+        services.AddCollectLog();
         services.AddSingleton<SourceRateLimits>();
         services.AddSingleton<Quarantine.QuarantineStore>();
         if (!services.GetStorageMode().IsPostgres)
@@ -92,6 +109,7 @@ public static class CollectModule
             sp.GetRequiredService<Platform.Cluster.ILeases>(),
             sp.GetRequiredService<StorageMode>().IsPostgres ? sp.GetRequiredService<IOptions<CollectOptions>>().Value.ProfilePartitions : 1));
         services.AddHostedService(sp => sp.GetRequiredService<ProfileBuilder>());
+        services.AddSingleton<IProfileProgress>(sp => sp.GetRequiredService<ProfileBuilder>());
         services.AddSingleton(sp => new ConsentOrder(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<ProfileBuilder>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Anomalies.VolumeDetector(
             sp.GetRequiredService<EventStore>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>(),

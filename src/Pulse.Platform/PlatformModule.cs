@@ -66,6 +66,9 @@ public static class PlatformModule
             services.AddDbContext<PulseDbContext>(o => o.UseSqlite(data.SqliteConnectionString));
         }
         services.AddSingleton<Database>();
+        // export-to-cluster: the Platform's tables first (others may refer to them), then the key ring.
+        services.AddSingleton<IClusterExport>(new MetadataExport<PulseDbContext>("Platform tables"));
+        services.AddSingleton<IClusterExport, KeyRingExport>();
         services.AddMetrics();
         services.AddSingleton<PlatformMetrics>();
         services.AddSingleton<AuditTrail>();
@@ -115,7 +118,8 @@ public static class PlatformModule
     /// <summary>
     /// A module's own tables: its EF Core context on the metadata store, sharing the Platform
     /// context's connection within a scope (so <see cref="AuditTrail"/> can commit a module's change
-    /// with its audit entries), with its own migration history table, migrated by <see cref="Database"/>.
+    /// with its audit entries), with its own migration history table, migrated by <see cref="Database"/>
+    /// and copied by <c>pulse export-to-cluster</c> (its <see cref="IClusterExport"/>).
     /// </summary>
     /// <typeparam name="TContext">The module's context: the embedded (SQLite) model and migrations.</typeparam>
     /// <typeparam name="TPostgresContext">Its subclass for cluster mode, holding the PostgreSQL migrations.</typeparam>
@@ -136,12 +140,15 @@ public static class PlatformModule
                 x => x.MigrationsHistoryTable(historyTable)));
         }
         services.AddSingleton<IModuleSchema>(new ModuleSchema<TContext>(module));
+        services.AddSingleton<IClusterExport>(new MetadataExport<TContext>(module + " tables"));
         return services;
     }
 
     /// <summary>
     /// A module's tables that exist only in cluster mode (on PostgreSQL), versioned by
     /// <typeparamref name="TContext"/>'s migrations and applied by <c>pulse migrate</c>; nothing in embedded mode.
+    /// Having no embedded counterpart, it is not copied as tables: the module registers an <see cref="IClusterExport"/>
+    /// that lists <typeparamref name="TContext"/> among its <see cref="IClusterExport.Stores"/>.
     /// </summary>
     public static IServiceCollection AddPostgresSchema<TContext>(this IServiceCollection services, string module, string historyTable)
         where TContext : DbContext

@@ -7,6 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Pulse.Hosting;
 using Pulse.Platform.Access;
 using Pulse.Platform.ApiKeys;
+using Pulse.Platform.Audit;
+using Pulse.Platform.Paging;
 using Pulse.Platform.People;
 using Pulse.Platform.Workspaces;
 
@@ -89,6 +91,25 @@ public sealed class TestServer : IAsyncDisposable
         await using var scope = App.Services.CreateAsyncScope();
         return await work(scope.ServiceProvider.GetRequiredService<TService>());
     }
+
+    /// <summary>
+    /// The workspace's audit trail, newest first, read as its owner reads it (the API's own query), so
+    /// that the tests of other modules see the Platform's audit entries without its internals.
+    /// </summary>
+    public Task<List<AuditEntryDto>> AuditAsync(Guid workspaceId) =>
+        WithScopeAsync<AuditQueries, List<AuditEntryDto>>(async audit =>
+        {
+            var entries = new List<AuditEntryDto>();
+            string? cursor = null;
+            do
+            {
+                var page = await audit.ListAsync(Actor.Cli(workspaceId), new AuditFilter(), new PageRequest(cursor, PageRequest.MaxLimit), default);
+                entries.AddRange(page.Items);
+                cursor = page.NextCursor;
+            }
+            while (cursor is not null);
+            return entries;
+        });
 
     /// <summary>A workspace with a unique name and an owner, as the CLI would make it.</summary>
     public async Task<WorkspaceDto> CreateWorkspaceAsync(string? name = null)

@@ -32,7 +32,7 @@ public sealed class ProfilesPanelTests(PanelFixture fixture)
             Assert.True(res.IsSuccessStatusCode);
         }
         var services = fixture.Server.App.Services;
-        await services.GetRequiredService<ProfileBuilder>().CaughtUpAsync(services.GetRequiredService<EventLog>().Head, default).WaitAsync(TimeSpan.FromSeconds(30));
+        await services.GetRequiredService<IProfileProgress>().CaughtUpAsync(services.GetRequiredService<EventLog>().Head, default).WaitAsync(TimeSpan.FromSeconds(30));
 
         var page = await fixture.SignInAsync(ws.OwnerEmail);
         await page.GotoAsync("/profiles");

@@ -7,7 +7,7 @@ namespace Pulse.Collect.Enrichment;
 /// Country of an IP address from a MaxMind-format database (GeoLite2-Country, GeoIP2-City, DB-IP
 /// lite …) that the operator provides with <c>Collect:GeoIpDatabase</c>; without one, no country.
 /// </summary>
-public sealed class GeoLookup : IDisposable
+internal sealed class GeoLookup : IDisposable
 {
     private readonly Reader? _reader;
 

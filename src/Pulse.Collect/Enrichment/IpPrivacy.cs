@@ -7,7 +7,7 @@ using Pulse.Collect.Sources;
 namespace Pulse.Collect.Enrichment;
 
 /// <summary>Keeps of a client IP only what the workspace allows.</summary>
-public static class IpPrivacy
+internal static class IpPrivacy
 {
     public static string? Apply(IPAddress? ip, IpMode mode, byte[] pseudonymKey)
     {

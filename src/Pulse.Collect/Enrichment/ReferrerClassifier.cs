@@ -3,14 +3,14 @@ using System.Text.Json;
 namespace Pulse.Collect.Enrichment;
 
 /// <summary>Where a visit came from: the referrer's domain, its kind and, when known, its name.</summary>
-public sealed record ReferrerInfo(string? Domain, string Type, string? Name);
+internal sealed record ReferrerInfo(string? Domain, string Type, string? Name);
 
 /// <summary>
 /// Classifies referrers as social (by network), search (by engine), email, internal (same site),
 /// direct (none) or other, from a list of domains shipped as data (<c>referrers.json</c>). More
 /// specific entries win (<c>mail.google.com</c> is e-mail although <c>google.*</c> is search).
 /// </summary>
-public sealed class ReferrerClassifier
+internal sealed class ReferrerClassifier
 {
     public const string Social = "social";
     public const string Search = "search";

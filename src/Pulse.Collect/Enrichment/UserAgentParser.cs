@@ -7,14 +7,14 @@ using YamlDotNet.RepresentationModel;
 namespace Pulse.Collect.Enrichment;
 
 /// <summary>What a user-agent string says about the browser, the system and the device.</summary>
-public sealed record UserAgentInfo(string? Browser, string? BrowserVersion, string? Os, string? OsVersion, string? DeviceFamily, string DeviceType, bool IsBot, string? BotName);
+internal sealed record UserAgentInfo(string? Browser, string? BrowserVersion, string? Os, string? OsVersion, string? DeviceFamily, string DeviceType, bool IsBot, string? BotName);
 
 /// <summary>
 /// Parses user agents with the rules of ua-parser's <c>uap-core</c> (regexes.yaml, shipped as data),
 /// and flags robots with those rules and the crawler-user-agents list. The rules are tried in
 /// order; the first match wins, as every ua-parser port does.
 /// </summary>
-public sealed class UserAgentParser
+internal sealed class UserAgentParser
 {
     public const int MaxLength = 512;
     // Bounds a crafted user agent's cost; generous because the first match of a rule also compiles it.

@@ -14,6 +14,7 @@ using Pulse.Platform.Storage;
 
 namespace Pulse.Collect.Events;
 
+/// <summary><c>/api/v1/events</c>: list, export, the live debugger, set-aside events and pruning; with the query checks the CLI's export shares.</summary>
 public static class EventEndpoints
 {
     public const string ExportCountHeader = "Pulse-Export-Count";
@@ -37,37 +38,14 @@ public static class EventEndpoints
         return group;
     }
 
-    private static Ok<IReadOnlyList<Log.SetAsideDto>> SetAside(int? limit, HttpContext http, Log.EventLog log)
-    {
-        var actor = HttpActor.From(http);
-        actor.Demand(Permission.EventsManage);
-        return TypedResults.Ok(log.ListSetAside(actor.WorkspaceId, Math.Clamp(limit ?? 1000, 1, 1000)));
-    }
+    private static Ok<IReadOnlyList<Log.SetAsideDto>> SetAside(int? limit, HttpContext http, Log.LogOperations log) =>
+        TypedResults.Ok(log.SetAside(HttpActor.From(http), limit ?? 1000));
 
-    private static async Task<Ok<Log.SetAsideReplayResult>> ReplaySetAside(long? seq, HttpContext http, Log.EventLog log, AuditTrail audit, PulseDbContext db, CancellationToken ct)
-    {
-        var actor = HttpActor.From(http);
-        actor.Demand(Permission.EventsManage);
-        var result = await log.ReplaySetAsideAsync(actor.WorkspaceId, seq, ct);
-        await audit.RecordAsync(db, actor, new AuditRecord("events.set_aside_replayed", "events", seq?.ToString(CultureInfo.InvariantCulture), null,
-            AuditSummary.Of(new { result.Replayed, result.Duplicates, result.StillFailing })), ct);
-        return TypedResults.Ok(result);
-    }
+    private static async Task<Ok<Log.SetAsideReplayResult>> ReplaySetAside(long? seq, HttpContext http, Log.LogOperations log, CancellationToken ct) =>
+        TypedResults.Ok(await log.ReplaySetAsideAsync(HttpActor.From(http), seq, ct));
 
-    private static async Task<Ok<Log.PruneReport>> Prune(bool? dryRun, HttpContext http, Log.EventLog log, Log.EventStore store,
-        Microsoft.Extensions.Options.IOptions<CollectOptions> options, TimeProvider time, CancellationToken ct)
-    {
-        var actor = HttpActor.From(http);
-        actor.Demand(Permission.EventsManage);
-        // Retention is the whole server's, not one workspace's: only the operator at this machine decides it.
-        if (actor.Kind != ActorKinds.Cli)
-            throw new ForbiddenException("Pruning the log is server-wide; run 'pulse events prune' on the server's machine.");
-        var cutoff = Log.Retention.Cutoff(options.Value.RetentionDays, time.GetUtcNow())
-            ?? throw new ValidationException("retentionDays", "Collect:RetentionDays is 0 (keep everything): there is nothing to prune.");
-        return TypedResults.Ok(store is Log.PostgresEventStore pg
-            ? await Log.ClusterPrune.RunAsync(pg, cutoff, dryRun ?? false, ct)
-            : await log.PruneAsync(cutoff, dryRun ?? false, null, ct));
-    }
+    private static async Task<Ok<Log.PruneReport>> Prune(bool? dryRun, HttpContext http, Log.LogOperations log, CancellationToken ct) =>
+        TypedResults.Ok(await log.PruneAsync(HttpActor.From(http), dryRun ?? false, null, ct));
 
     private static async Task<ServerSentEventsResult<LiveBatch>> Live(string? source, HttpContext http, LiveTail live, SourceService sources, CancellationToken ct)
     {
@@ -120,10 +98,10 @@ public static class EventEndpoints
     };
 
     /// <summary>
-    /// Checks the filter parameters of a list or an export. With <paramref name="profiles"/>, a
-    /// profile filter covers every id of the person; without, just the id given.
+    /// Checks the filter parameters of a list or an export (the API's and <c>pulse events export</c>'s).
+    /// With <paramref name="profiles"/>, a profile filter covers every id of the person; without, just the id given.
     /// </summary>
-    internal static async Task<EventFilter> FilterAsync(Actor actor, string? source, string? type, string? @event, string? from, string? to,
+    public static async Task<EventFilter> FilterAsync(Actor actor, string? source, string? type, string? @event, string? from, string? to,
         string? profile, SourceService sources, CancellationToken ct, Profiles.ProfileService? profiles = null)
     {
         Guid? sourceId = null;

@@ -1,7 +1,7 @@
 namespace Pulse.Collect.Ingest;
 
 /// <summary>The six Segment call types.</summary>
-public static class CallTypes
+internal static class CallTypes
 {
     public const string Track = "track";
     public const string Identify = "identify";

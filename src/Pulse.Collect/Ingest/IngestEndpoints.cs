@@ -17,7 +17,7 @@ namespace Pulse.Collect.Ingest;
 /// analytics.js's short forms (<c>/v1/t</c>, <c>/v1/b</c> …) and <c>/v1/import</c>. Answers
 /// <c>200 {"success":true}</c> only once every accepted message is on disk.
 /// </summary>
-public static class IngestEndpoints
+internal static class IngestEndpoints
 {
     private static readonly string[] Calls = ["track", "identify", "page", "screen", "group", "alias", "batch", "import", "t", "i", "p", "s", "g", "a", "b"];
 

@@ -16,7 +16,7 @@ namespace Pulse.Collect.Ingest;
 /// answers name no destinations and turn the vendors' own telemetry off, so the SDK only talks to
 /// Pulse; Segment's answer also names Pulse as the API host.
 /// </summary>
-public static class SdkSettingsEndpoints
+internal static class SdkSettingsEndpoints
 {
     public static IEndpointRouteBuilder MapSdkSettings(this IEndpointRouteBuilder app)
     {

@@ -10,7 +10,7 @@ namespace Pulse.Collect.Ingest;
 /// </summary>
 internal sealed class SourceRateLimits(IRateGate gate)
 {
-    public readonly record struct Decision(bool Allowed, int Limit, long Remaining, int RetryAfterSeconds, bool NeverFits);
+    internal readonly record struct Decision(bool Allowed, int Limit, long Remaining, int RetryAfterSeconds, bool NeverFits);
 
     public Decision TryTake(IngestSource source, int events)
     {

@@ -7,7 +7,7 @@ namespace Pulse.Collect.Plans;
 /// for a change that breaks every earlier event, REVISION for one that may break some, ADDITION for
 /// one that every earlier event still passes.
 /// </summary>
-public readonly record struct SchemaVer(int Model, int Revision, int Addition) : IComparable<SchemaVer>
+internal readonly record struct SchemaVer(int Model, int Revision, int Addition) : IComparable<SchemaVer>
 {
     public static readonly SchemaVer First = new(1, 0, 0);
 
@@ -60,7 +60,7 @@ public readonly record struct SchemaVer(int Model, int Revision, int Addition) :
 }
 
 /// <summary>Which part of a <see cref="SchemaVer"/> a new version raises.</summary>
-public enum VersionBump
+internal enum VersionBump
 {
     Addition,
     Revision,

@@ -8,7 +8,7 @@ using Pulse.Platform.Http;
 
 namespace Pulse.Collect.Plans;
 
-public static class TrackingPlanEndpoints
+internal static class TrackingPlanEndpoints
 {
     public static RouteGroupBuilder MapTrackingPlans(this IEndpointRouteBuilder api)
     {

@@ -4,7 +4,7 @@ namespace Pulse.Collect.Plans;
 /// The <c>type</c> of a <see cref="PlanViolation"/>. <c>enum</c> and <c>const</c> mismatches have their
 /// own type; other JSON Schema checks (minimum, maxLength, format …) are <c>constraint</c>.
 /// </summary>
-public static class ViolationTypes
+internal static class ViolationTypes
 {
     public const string UnplannedEvent = "unplanned_event";
     public const string MissingRequired = "missing_required";

@@ -29,7 +29,7 @@ namespace Pulse.Collect.Profiles;
 /// </summary>
 internal sealed partial class ProfileBuilder(
     EventLog log, IServiceScopeFactory scopes, ProfileBatches batches, bool cluster, CollectMetrics metrics, TimeProvider time, ILogger<ProfileBuilder> logger,
-    ILeases leases, int partitions) : BackgroundService
+    ILeases leases, int partitions) : BackgroundService, IProfileProgress
 {
     public const string ConsumerName = "profiles";
     private const int BatchSize = 2000;

@@ -9,7 +9,7 @@ using Pulse.Collect.Profiles.Live;
 
 namespace Pulse.Collect.Profiles;
 
-public static class ProfileEndpoints
+internal static class ProfileEndpoints
 {
     public static RouteGroupBuilder MapProfiles(this IEndpointRouteBuilder api)
     {

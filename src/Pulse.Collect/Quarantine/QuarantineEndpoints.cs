@@ -8,7 +8,7 @@ using Pulse.Platform.Paging;
 
 namespace Pulse.Collect.Quarantine;
 
-public static class QuarantineEndpoints
+internal static class QuarantineEndpoints
 {
     public static RouteGroupBuilder MapQuarantine(this IEndpointRouteBuilder api)
     {

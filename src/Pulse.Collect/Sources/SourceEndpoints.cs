@@ -8,7 +8,7 @@ using Pulse.Platform.Paging;
 
 namespace Pulse.Collect.Sources;
 
-public static class SourceEndpoints
+internal static class SourceEndpoints
 {
     public static RouteGroupBuilder MapSources(this IEndpointRouteBuilder api)
     {

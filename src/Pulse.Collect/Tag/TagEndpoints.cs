@@ -16,7 +16,7 @@ namespace Pulse.Collect.Tag;
 /// snippet's queue stub (<c>/t.stub.js</c>, cached for an hour) and
 /// the image pixel (<c>/p.gif</c>) for e-mails and pages without JavaScript.
 /// </summary>
-public static class TagEndpoints
+internal static class TagEndpoints
 {
     public const string Version = "1.0.0";
 

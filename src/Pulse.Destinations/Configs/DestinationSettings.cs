@@ -8,14 +8,14 @@ using Pulse.Platform.Webhooks;
 namespace Pulse.Destinations.Configs;
 
 /// <summary>How a destination's consent categories are required: every one of them, or at least one.</summary>
-public enum ConsentMatch
+internal enum ConsentMatch
 {
     All,
     Any,
 }
 
 /// <summary>Fields of a person a destination may receive besides the event (its PII allow-list).</summary>
-public enum PiiField
+internal enum PiiField
 {
     Email,
     Phone,
@@ -38,7 +38,7 @@ public enum PiiField
 /// requires and the personal fields it may receive. Parsed from the <c>config</c> object of the API
 /// by <see cref="Parse"/>, which names every problem by its field.
 /// </summary>
-public sealed partial record DestinationSettings
+internal sealed partial record DestinationSettings
 {
     public const int MaxHeaders = 20;
     public const int MaxMappings = 200;

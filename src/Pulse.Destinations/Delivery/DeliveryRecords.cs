@@ -14,7 +14,7 @@ internal sealed class DestinationCursor
 }
 
 /// <summary>Why a batch was sent.</summary>
-public enum DeliveryKind
+internal enum DeliveryKind
 {
     /// <summary>Events as they arrive.</summary>
     Live,
@@ -27,7 +27,7 @@ public enum DeliveryKind
 }
 
 /// <summary>What became of one request to a destination.</summary>
-public enum DeliveryOutcome
+internal enum DeliveryOutcome
 {
     Delivered,
     /// <summary>Failed in a way that may pass later (5xx, 429, time-out, network); retried.</summary>
@@ -60,7 +60,7 @@ internal sealed class DeliveryAttempt
 }
 
 /// <summary>State of a dead letter.</summary>
-public enum DeadLetterState
+internal enum DeadLetterState
 {
     Dead,
     /// <summary>Asked to be sent again; the destination's worker picks it up.</summary>
@@ -91,7 +91,7 @@ internal sealed class DeadLetter
 }
 
 /// <summary>State of a replay of the log.</summary>
-public enum ReplayState
+internal enum ReplayState
 {
     Queued,
     Running,

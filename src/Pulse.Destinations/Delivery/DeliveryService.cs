@@ -20,19 +20,43 @@ namespace Pulse.Destinations.Delivery;
 /// engine is null in CLI commands (the server delivers): work queued there is picked up by the
 /// server's engine on its next look.
 /// </summary>
-internal sealed class DeliveryService(
-    DestinationsDbContext db, PulseDbContext platform, AuditTrail audit, EventLog log, DeliveryClients clients, DeliveryEngine? engine, TimeProvider time,
-    IDataProtectionProvider protection, IOptions<DestinationsOptions> options)
+public sealed class DeliveryService
 {
+    private readonly DestinationsDbContext _db;
+    private readonly PulseDbContext _platform;
+    private readonly AuditTrail _audit;
+    private readonly EventLog _log;
+    private readonly DeliveryClients _clients;
+    private readonly DeliveryEngine? _engine;
+    private readonly TimeProvider _time;
+    private readonly IDataProtectionProvider _protection;
+    private readonly IOptions<DestinationsOptions> _options;
+
+    internal DeliveryService(DestinationsDbContext db, PulseDbContext platform, AuditTrail audit, EventLog log, DeliveryClients clients, DeliveryEngine? engine,
+        TimeProvider time, IDataProtectionProvider protection, IOptions<DestinationsOptions> options)
+    {
+        _db = db;
+        _platform = platform;
+        _audit = audit;
+        _log = log;
+        _clients = clients;
+        _engine = engine;
+        _time = time;
+        _protection = protection;
+        _options = options;
+    }
+
     private const string AttemptCursor = "deliveries";
     private const string DeadCursor = "dead-letters";
+    /// <summary>The longest range a replay may cover, in days.</summary>
     public const int MaxReplayDays = 400;
 
+    /// <summary>The delivery log, newest first: each request with its events, status, latency and answer; only those that carried <paramref name="messageId"/>, or of an <paramref name="outcome"/>, when given.</summary>
     public async Task<Page<DeliveryAttemptDto>> DeliveriesAsync(Actor actor, Guid id, string? messageId, string? outcome, PageRequest page, CancellationToken ct)
     {
         actor.Demand(Permission.DestinationsRead);
         await FindAsync(actor, id, ct);
-        var query = db.Attempts.AsNoTracking().Where(a => a.DestinationId == id);
+        var query = _db.Attempts.AsNoTracking().Where(a => a.DestinationId == id);
         if (outcome is not null)
         {
             if (!Enum.TryParse<DeliveryOutcome>(outcome, ignoreCase: true, out var o) || int.TryParse(outcome, out _))
@@ -44,7 +68,7 @@ internal sealed class DeliveryService(
         {
             if (messageId.Length is 0 or > 200)
                 throw new ValidationException("messageId", "messageId must be 1 to 200 characters.");
-            seq = await log.PositionOfAsync(actor.WorkspaceId, messageId, ct);
+            seq = await _log.PositionOfAsync(actor.WorkspaceId, messageId, ct);
             if (seq is null)
                 return new Page<DeliveryAttemptDto>([], null);
             var s = seq.Value;
@@ -63,10 +87,10 @@ internal sealed class DeliveryService(
         if (minutes is < 1 or > 1440)
             throw new ValidationException("minutes", "minutes is 1 to 1440.");
         await FindAsync(actor, id, ct);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var first = now / 60_000 - minutes + 1;
         var since = first * 60_000;
-        var rows = await db.Database.SqlQuery<ActivityRow>(
+        var rows = await _db.Database.SqlQuery<ActivityRow>(
             $"""SELECT "At" / 60000 AS "Minute", "Outcome", COUNT(*) AS "Requests", SUM("Events") AS "Events" FROM delivery_attempts WHERE "DestinationId" = {id} AND "At" >= {since} AND "Kind" <> 'Test' GROUP BY "At" / 60000, "Outcome" """)
             .ToListAsync(ct);
         return Enumerable.Range(0, minutes).Select(i =>
@@ -86,18 +110,20 @@ internal sealed class DeliveryService(
         public long Events { get; set; }
     }
 
+    /// <summary>What each destination of the workspace was told about data-subject erasures, newest first.</summary>
     public async Task<Page<DestinationErasureDto>> ErasuresAsync(Actor actor, PageRequest page, CancellationToken ct)
     {
         actor.Demand(Permission.DestinationsRead);
-        return await db.Erasures.AsNoTracking().Where(e => e.WorkspaceId == actor.WorkspaceId)
+        return await _db.Erasures.AsNoTracking().Where(e => e.WorkspaceId == actor.WorkspaceId)
             .PageAsync(e => e.Id, "destination-erasures", page, e => new DestinationErasureDto(e.Id, e.At, e.DestinationId, e.DestinationName, e.Type, e.Outcome, e.Status, e.Ids, e.Message), ct);
     }
 
+    /// <summary>Events the destination could not take, newest first, with the reason; of a <paramref name="state"/> (dead, queued, redelivered) and event name when given.</summary>
     public async Task<Page<DeadLetterDto>> DeadLettersAsync(Actor actor, Guid id, string? state, string? eventName, PageRequest page, CancellationToken ct)
     {
         actor.Demand(Permission.DestinationsRead);
         await FindAsync(actor, id, ct);
-        var query = db.DeadLetters.AsNoTracking().Where(d => d.DestinationId == id);
+        var query = _db.DeadLetters.AsNoTracking().Where(d => d.DestinationId == id);
         if (state is not null)
             query = query.Where(d => d.State == ParseState(state));
         if (eventName is not null)
@@ -118,10 +144,10 @@ internal sealed class DeliveryService(
             throw new ValidationException("ids", "At most 1,000 ids at once; use all: true with filters for more.");
         if (request.From is { } f && request.To is { } t && f >= t)
             throw new ValidationException("to", "to must be after from.");
-        var queued = await audit.WriteAsync(platform, db, actor, async c =>
+        var queued = await _audit.WriteAsync(_platform, _db, actor, async c =>
         {
             var destination = await FindAsync(actor, id, c);
-            var query = db.DeadLetters.Where(d => d.DestinationId == id && d.State == DeadLetterState.Dead);
+            var query = _db.DeadLetters.Where(d => d.DestinationId == id && d.State == DeadLetterState.Dead);
             if (ids.Count > 0)
             {
                 var wanted = ids.Distinct().ToList();
@@ -141,7 +167,7 @@ internal sealed class DeliveryService(
             return (n, (IReadOnlyList<AuditRecord>)[new AuditRecord("destination.dead_letters_redriven", "destination", id.ToString(), null,
                 AuditSummary.Of(new { queued = n, ids = ids.Count, request.Event, request.From, request.To }))]);
         }, ct);
-        engine?.Signal(id);
+        _engine?.Signal(id);
         return new RedriveResult(queued);
     }
 
@@ -150,7 +176,7 @@ internal sealed class DeliveryService(
     {
         actor.Demand(Permission.DestinationsManage);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         if (request.From is null)
             errors["from"] = ["from is required: the first instant of the range (ISO 8601)."];
         if (request.To is { } t && t > now)
@@ -164,61 +190,64 @@ internal sealed class DeliveryService(
         if (errors.Count > 0)
             throw new ValidationException(errors);
         var destination = await FindAsync(actor, id, ct);
-        var range = await log.PositionsReceivedAsync(actor.WorkspaceId, from, to, ct)
+        var range = await _log.PositionsReceivedAsync(actor.WorkspaceId, from, to, ct)
             ?? throw new ValidationException("from", $"The log holds no events of this workspace received from {from:O} to {to:O}.");
         var row = new LogReplay
         {
             Id = Guid.CreateVersion7(now), DestinationId = id, WorkspaceId = actor.WorkspaceId, From = from, To = to,
             FirstSeq = range.First, LastSeq = range.Last, Position = range.First - 1, State = ReplayState.Queued, RequestedBy = actor.Name, CreatedAt = now,
         };
-        await audit.WriteAsync(platform, db, actor, c =>
+        await _audit.WriteAsync(_platform, _db, actor, c =>
         {
-            db.Replays.Add(row);
+            _db.Replays.Add(row);
             return Task.FromResult((true, (IReadOnlyList<AuditRecord>)[new AuditRecord("destination.replay_requested", "destination", destination.Id.ToString(), null,
                 AuditSummary.Of(new { from, to, firstSeq = range.First, lastSeq = range.Last }))]));
         }, ct);
-        engine?.Signal(id);
+        _engine?.Signal(id);
         return ToDto(row);
     }
 
+    /// <summary>The destination's latest replays (at most 50), newest first, with their progress.</summary>
     public async Task<IReadOnlyList<LogReplayDto>> ReplaysAsync(Actor actor, Guid id, CancellationToken ct)
     {
         actor.Demand(Permission.DestinationsRead);
         await FindAsync(actor, id, ct);
-        var rows = await db.Replays.AsNoTracking().Where(r => r.DestinationId == id).OrderByDescending(r => r.Id).Take(50).ToListAsync(ct);
+        var rows = await _db.Replays.AsNoTracking().Where(r => r.DestinationId == id).OrderByDescending(r => r.Id).Take(50).ToListAsync(ct);
         return rows.Select(ToDto).ToList();
     }
 
+    /// <summary>Stops a queued or running replay.</summary>
     public async Task<LogReplayDto> CancelReplayAsync(Actor actor, Guid id, Guid replayId, CancellationToken ct)
     {
         actor.Demand(Permission.DestinationsManage);
-        return await audit.WriteAsync(platform, db, actor, async c =>
+        return await _audit.WriteAsync(_platform, _db, actor, async c =>
         {
             await FindAsync(actor, id, c);
-            var row = await db.Replays.FirstOrDefaultAsync(r => r.Id == replayId && r.DestinationId == id, c)
+            var row = await _db.Replays.FirstOrDefaultAsync(r => r.Id == replayId && r.DestinationId == id, c)
                 ?? throw new NotFoundException($"A replay with the id '{replayId}'");
             if (row.State is ReplayState.Done or ReplayState.Cancelled)
                 throw new ConflictException($"The replay is already {row.State.ToString().ToLowerInvariant()}.");
             row.State = ReplayState.Cancelled;
-            row.FinishedAt = time.GetUtcNow();
+            row.FinishedAt = _time.GetUtcNow();
             return (ToDto(row), (IReadOnlyList<AuditRecord>)[new AuditRecord("destination.replay_cancelled", "destination", id.ToString(), null, AuditSummary.Of(new { replay = replayId }))]);
         }, ct);
     }
 
+    /// <summary>How delivery stands: position in the log, how far behind, requests in flight, oldest pending event, circuit, last error, dead letters.</summary>
     public async Task<DestinationStatusDto> StatusAsync(Actor actor, Guid id, CancellationToken ct)
     {
         actor.Demand(Permission.DestinationsRead);
         var row = await FindAsync(actor, id, ct);
-        var cursor = await db.Cursors.AsNoTracking().FirstOrDefaultAsync(c => c.DestinationId == id, ct);
-        var dead = await db.DeadLetters.CountAsync(d => d.DestinationId == id && d.State != DeadLetterState.Redelivered, ct);
-        var head = log.Head;
-        if (engine?.Worker(id) is { } w)
+        var cursor = await _db.Cursors.AsNoTracking().FirstOrDefaultAsync(c => c.DestinationId == id, ct);
+        var dead = await _db.DeadLetters.CountAsync(d => d.DestinationId == id && d.State != DeadLetterState.Redelivered, ct);
+        var head = _log.Head;
+        if (_engine?.Worker(id) is { } w)
         {
             return new DestinationStatusDto("running", null, w.Position, head, w.Behind, w.InFlight, w.OldestPendingAge.TotalSeconds, w.Circuit,
                 cursor?.FailingSince, w.LastError, w.LastErrorAt, w.LastDeliveredAt, dead);
         }
         var position = cursor?.Seq ?? 0;
-        var problem = engine?.Problem(id);
+        var problem = _engine?.Problem(id);
         var state = !row.Enabled ? "disabled" : problem is not null ? "stopped" : "elsewhere";
         return new DestinationStatusDto(state, problem, position, head, Math.Max(0, head - position), 0, 0, null, cursor?.FailingSince, null, null, null, dead);
     }
@@ -231,8 +260,8 @@ internal sealed class DeliveryService(
     {
         actor.Demand(Permission.DestinationsManage);
         var row = await FindAsync(actor, id, ct);
-        var now = time.GetUtcNow();
-        var (settings, signing, problem) = DestinationService.Load(row, protection.CreateProtector(DestinationService.SecretsPurpose), clients.Targets.AllowPrivate);
+        var now = _time.GetUtcNow();
+        var (settings, signing, problem) = DestinationService.Load(row, _protection.CreateProtector(DestinationService.SecretsPurpose), _clients.Targets.AllowPrivate);
         var messageId = "pulse-test-" + Guid.CreateVersion7(now).ToString("N");
         if (settings is null || Connector.For(settings.Type) is not { } connector)
             throw new ConflictException(problem ?? $"Pulse has no {row.Type} connector yet.");
@@ -243,27 +272,27 @@ internal sealed class DeliveryService(
         var outgoing = new OutgoingEvent(e, target, doc.RootElement, PersonFields.From(e, doc.RootElement, new Dictionary<string, JsonElement>(), settings.Pii.ToHashSet()));
         if (connector.Problem(settings, outgoing, now) is { } invalid)
             return new TestEventResult("invalid", null, 0, "The test event cannot be sent: " + invalid, messageId);
-        var started = time.GetTimestamp();
+        var started = _time.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(options.Value.RequestTimeout);
+        timeout.CancelAfter(_options.Value.RequestTimeout);
         Answer answer;
         try
         {
-            answer = await Sender.SendAsync(clients.Client, connector, settings, [outgoing], now, signing(now), timeout.Token, test: true);
+            answer = await Sender.SendAsync(_clients.Client, connector, settings, [outgoing], now, signing(now), timeout.Token, test: true);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            answer = new Answer(new Verdict(DeliveryOutcome.Failed, $"No answer within {options.Value.RequestTimeout.TotalSeconds:0.#} s."), null, null, null);
+            answer = new Answer(new Verdict(DeliveryOutcome.Failed, $"No answer within {_options.Value.RequestTimeout.TotalSeconds:0.#} s."), null, null, null);
         }
-        var latency = (int)time.GetElapsedTime(started).TotalMilliseconds;
+        var latency = (int)_time.GetElapsedTime(started).TotalMilliseconds;
         var response = Answer.Text(answer.Verdict, answer.Body);
-        db.Attempts.Add(new DeliveryAttempt
+        _db.Attempts.Add(new DeliveryAttempt
         {
             Id = Guid.CreateVersion7(now), DestinationId = id, WorkspaceId = actor.WorkspaceId, At = now, Kind = DeliveryKind.Test, Attempt = 1, Events = 1,
             FirstSeq = 0, LastSeq = 0, Seqs = [], Outcome = answer.Verdict.Outcome, Status = answer.Status, LatencyMs = latency,
             Response = response,
         });
-        await db.SaveChangesAsync(ct);
+        await _db.SaveChangesAsync(ct);
         return new TestEventResult(answer.Verdict.Outcome.ToString().ToLowerInvariant(), answer.Status, latency,
             response, messageId);
     }
@@ -299,7 +328,7 @@ internal sealed class DeliveryService(
     }
 
     private async Task<Destination> FindAsync(Actor actor, Guid id, CancellationToken ct) =>
-        await db.Destinations.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && d.WorkspaceId == actor.WorkspaceId, ct)
+        await _db.Destinations.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && d.WorkspaceId == actor.WorkspaceId, ct)
             ?? throw new NotFoundException($"A destination with the id '{id}'");
 
     private static DeadLetterState ParseState(string state) =>

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace Pulse.Destinations.Mapping;
 
 /// <summary>How a condition compares.</summary>
-public enum ConditionOp
+internal enum ConditionOp
 {
     Eq,
     Neq,
@@ -21,7 +21,7 @@ public enum ConditionOp
 
 /// <summary>One property condition of a destination's event filter: the value at <paramref name="Path"/> of the message compared with <paramref name="Value"/>.</summary>
 /// <param name="Path">A dot path into the Segment-spec message: <c>properties.revenue</c>, <c>context.page.path</c>, <c>type</c>.</param>
-public sealed record EventCondition(string Path, ConditionOp Op, JsonElement? Value);
+internal sealed record EventCondition(string Path, ConditionOp Op, JsonElement? Value);
 
 /// <summary>
 /// Property conditions of a destination's event filter (<c>config.conditions</c>): every one must
@@ -30,7 +30,7 @@ public sealed record EventCondition(string Path, ConditionOp Op, JsonElement? Va
 /// text (case-sensitive); a path that is missing makes every comparison false except
 /// <c>notExists</c> (and <c>neq</c>).
 /// </summary>
-public static partial class EventConditions
+internal static partial class EventConditions
 {
     public const int MaxConditions = 20;
 

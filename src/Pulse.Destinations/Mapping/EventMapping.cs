@@ -15,7 +15,7 @@ public enum DestinationType
 
 /// <summary>One rule of a destination's mapping: events named <paramref name="Event"/> go out as <paramref name="To"/>.</summary>
 /// <param name="Custom">The target is not one of the platform's standard events but a custom event of that name (Meta, GA4).</param>
-public sealed record EventMappingRule(string Event, string To, bool Custom = false);
+internal sealed record EventMappingRule(string Event, string To, bool Custom = false);
 
 /// <summary>
 /// Which platform event a Pulse event becomes. Events named by the Segment spec (<c>Order
@@ -25,7 +25,7 @@ public sealed record EventMappingRule(string Event, string To, bool Custom = fal
 /// conversion rule (<c>urn:lla:llaPartnerConversion:…</c>). Webhooks receive every event under its
 /// own name. An event that maps to nothing is not sent to that destination.
 /// </summary>
-public static partial class EventMapping
+internal static partial class EventMapping
 {
     /// <summary>Meta's standard events (Conversions API), with <c>PageView</c>.</summary>
     public static readonly FrozenSet<string> MetaStandard = FrozenSet.Create(StringComparer.Ordinal,

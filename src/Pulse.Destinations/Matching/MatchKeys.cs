@@ -31,7 +31,7 @@ public enum MatchField
 /// left out rather than sent as a hash that can never match. A value that already is a SHA-256
 /// hex digest is passed through, so senders that hash on their side are not hashed twice.
 /// </summary>
-public static partial class MatchKeys
+internal static partial class MatchKeys
 {
     private const string UnknownRegion = "ZZ";
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();

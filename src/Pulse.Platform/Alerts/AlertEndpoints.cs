@@ -8,7 +8,7 @@ using Pulse.Platform.Paging;
 
 namespace Pulse.Platform.Alerts;
 
-public static class AlertEndpoints
+internal static class AlertEndpoints
 {
     public static RouteGroupBuilder MapAlerts(this IEndpointRouteBuilder api)
     {

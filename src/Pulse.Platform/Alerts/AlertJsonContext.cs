@@ -14,4 +14,4 @@ namespace Pulse.Platform.Alerts;
 [JsonSerializable(typeof(UpdateAlertSettingsRequest))]
 [JsonSerializable(typeof(AlertWebhookPayload))]
 [JsonSerializable(typeof(Dictionary<string, double>))]
-public sealed partial class AlertJsonContext : JsonSerializerContext;
+internal sealed partial class AlertJsonContext : JsonSerializerContext;

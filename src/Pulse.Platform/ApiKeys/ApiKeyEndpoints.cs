@@ -8,7 +8,7 @@ using Pulse.Platform.Paging;
 
 namespace Pulse.Platform.ApiKeys;
 
-public static class ApiKeyEndpoints
+internal static class ApiKeyEndpoints
 {
     public static RouteGroupBuilder MapApiKeys(this IEndpointRouteBuilder api)
     {

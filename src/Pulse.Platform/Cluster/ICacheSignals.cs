@@ -17,7 +17,7 @@ public interface ICacheSignals
     void Subscribe(string topic, Action changed);
 }
 
-public class LocalCacheSignals : ICacheSignals
+internal class LocalCacheSignals : ICacheSignals
 {
     private readonly ConcurrentDictionary<string, List<Action>> _handlers = new(StringComparer.Ordinal);
 
@@ -43,7 +43,7 @@ public class LocalCacheSignals : ICacheSignals
 }
 
 /// <summary>Cluster mode: announcements also go to the other nodes over the Redis channel <c>pulse:cache</c>.</summary>
-public sealed partial class RedisCacheSignals : LocalCacheSignals
+internal sealed partial class RedisCacheSignals : LocalCacheSignals
 {
     private static readonly RedisChannel Channel = RedisChannel.Literal("pulse:cache");
     private readonly RedisConnection _redis;

@@ -21,7 +21,7 @@ public interface IFanOut
     IDisposable Subscribe(string channel, Action<ReadOnlyMemory<byte>> handler);
 }
 
-public class LocalFanOut : IFanOut
+internal class LocalFanOut : IFanOut
 {
     private readonly ConcurrentDictionary<string, List<Action<ReadOnlyMemory<byte>>>> _channels = new(StringComparer.Ordinal);
 
@@ -111,7 +111,7 @@ public class LocalFanOut : IFanOut
 /// carries the sending node's id, so a node does not deliver its own messages twice. While Redis is
 /// away a node's listeners still see that node's messages.
 /// </summary>
-public sealed partial class RedisFanOut : LocalFanOut, IDisposable
+internal sealed partial class RedisFanOut : LocalFanOut, IDisposable
 {
     private const string Prefix = "pulse:fan:";
     private static readonly RedisKey WatchedKey = "pulse:fan:watched";

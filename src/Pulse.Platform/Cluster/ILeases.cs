@@ -14,7 +14,7 @@ public interface ILeases
 }
 
 /// <summary>Embedded mode: one node, which holds every partition for good (epoch 0).</summary>
-public sealed class LocalLeases : ILeases
+internal sealed class LocalLeases : ILeases
 {
     private readonly Dictionary<string, LeaseGroup> _groups = [];
 

@@ -17,7 +17,7 @@ public interface IRateGate
 public readonly record struct RateDecision(bool Allowed, long Remaining, int RetryAfterSeconds);
 
 /// <summary>Buckets in this process's memory (embedded mode, and cluster mode while Redis is unreachable).</summary>
-public sealed class LocalRateGate : IRateGate, IDisposable
+internal sealed class LocalRateGate : IRateGate, IDisposable
 {
     private readonly ConcurrentDictionary<string, (double Rate, int Capacity, TokenBucketRateLimiter Bucket)> _buckets = new(StringComparer.Ordinal);
 

@@ -17,7 +17,7 @@ public interface ISingletonJobs
 }
 
 /// <summary>Embedded mode: one process, so a job is due when its last run here started long enough ago and none is running.</summary>
-public sealed class LocalSingletonJobs(TimeProvider time) : ISingletonJobs
+internal sealed class LocalSingletonJobs(TimeProvider time) : ISingletonJobs
 {
     private readonly ConcurrentDictionary<string, (SemaphoreSlim Gate, long LastStarted)> _jobs = new(StringComparer.Ordinal);
 

@@ -13,7 +13,7 @@ namespace Pulse.Platform.Cluster;
 /// shortest period (NTP). Every run is recorded in
 /// <c>singleton_job_runs</c> (node, start, end, outcome).
 /// </summary>
-public sealed partial class PostgresSingletonJobs(NpgsqlDataSource source, ILeases leases, TimeProvider time, ILogger<PostgresSingletonJobs> log) : ISingletonJobs
+internal sealed partial class PostgresSingletonJobs(NpgsqlDataSource source, ILeases leases, TimeProvider time, ILogger<PostgresSingletonJobs> log) : ISingletonJobs
 {
     /// <summary>The first key of the two-key advisory locks on job names ("PJOB").</summary>
     private const int LockClass = 0x504A4F42;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 namespace Pulse.Platform.Cluster;
 
 /// <summary>Subscribes this server to the other nodes' cache announcements, retrying while Redis is away.</summary>
-public sealed class RedisListener(RedisCacheSignals signals) : BackgroundService
+internal sealed class RedisListener(RedisCacheSignals signals) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

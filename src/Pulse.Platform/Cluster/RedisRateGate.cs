@@ -12,7 +12,7 @@ namespace Pulse.Platform.Cluster;
 /// back) rather than refusing or failing requests; the limit holds across the cluster again as soon
 /// as Redis answers.
 /// </summary>
-public sealed partial class RedisRateGate(RedisConnection redis, LocalRateGate fallback, ILogger<RedisRateGate> log) : IRateGate
+internal sealed partial class RedisRateGate(RedisConnection redis, LocalRateGate fallback, ILogger<RedisRateGate> log) : IRateGate
 {
     private const string Script = """
         local t = redis.call('TIME')

@@ -25,4 +25,4 @@ namespace Pulse.Platform.Http;
 [JsonSerializable(typeof(CreateApiKeyRequest))]
 [JsonSerializable(typeof(AuditEntryDto))]
 [JsonSerializable(typeof(Page<AuditEntryDto>))]
-public sealed partial class PlatformJsonContext : JsonSerializerContext;
+internal sealed partial class PlatformJsonContext : JsonSerializerContext;

@@ -8,7 +8,7 @@ using Pulse.Platform.Paging;
 
 namespace Pulse.Platform.People;
 
-public static class MemberEndpoints
+internal static class MemberEndpoints
 {
     public static RouteGroupBuilder MapMembers(this IEndpointRouteBuilder api)
     {

@@ -4,7 +4,8 @@ using Pulse.Platform.Access;
 
 namespace Pulse.Platform.People;
 
-internal static class Passwords
+/// <summary>Passwords Pulse makes up itself: for <c>pulse user add</c> without one, and the demo's people.</summary>
+public static class Passwords
 {
     private const string Lower = "abcdefghijkmnopqrstuvwxyz";
     private const string Upper = "ABCDEFGHJKLMNPQRSTUVWXYZ";

@@ -9,7 +9,7 @@ namespace Pulse.Platform.Storage;
 /// they are. Tables go principal first (by foreign key), rows in chunks; identity columns'
 /// sequences are moved past the copied values afterwards.
 /// </summary>
-public static class MetadataCopy
+internal static class MetadataCopy
 {
     private const int Chunk = 2_000;
 
@@ -40,6 +40,10 @@ public static class MetadataCopy
         }
         return counts;
     }
+
+    /// <summary>The tables of <paramref name="db"/>'s model that a copy moves.</summary>
+    public static IReadOnlySet<string> Tables(DbContext db) =>
+        InDependencyOrder(db.Model).Select(t => t.GetTableName() ?? t.ClrType.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>A generic helper of this class made for the entity type's CLR type.</summary>
     private static System.Reflection.MethodInfo For(string method, IEntityType type) =>

@@ -4,7 +4,7 @@ namespace Pulse.Platform.Webhooks;
 /// A connection <see cref="TargetGuard.CreateHandler"/> would not open because the host resolved
 /// only to private, loopback or link-local addresses; not transient, so not worth a retry.
 /// </summary>
-public sealed class TargetRefusedException(string message) : HttpRequestException(message)
+internal sealed class TargetRefusedException(string message) : HttpRequestException(message)
 {
     /// <summary>Whether <paramref name="exception"/> or one of its inner exceptions is a refusal.</summary>
     public static bool IsRefusal(Exception? exception)

@@ -7,7 +7,7 @@ using Pulse.Platform.Http;
 
 namespace Pulse.Platform.Workspaces;
 
-public static class WorkspaceEndpoints
+internal static class WorkspaceEndpoints
 {
     public static RouteGroupBuilder MapWorkspaces(this IEndpointRouteBuilder api)
     {

@@ -49,10 +49,13 @@ internal static class BackupCommands
             var data = DataDirectory.From(config);
             if (ServerLock.IsHeld(data))
                 throw new CliException($"A Pulse server is running on {data.Path}; stop it before restoring.");
-            var backups = new Backups(data, TimeProvider.System);
             (BackupManifest Manifest, string? KeptAt) result = default;
-            await WithProgressAsync("Restoring", p => async () =>
-                result = await backups.RestoreAsync(parsed.GetValue(file)!, parsed.GetValue(force), p, ct));
+            // Opened without touching the store, which the restore replaces.
+            await using (var offline = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct, migrate: false))
+            {
+                await WithProgressAsync("Restoring", p => async () =>
+                    result = await offline.Get<Backups>().RestoreAsync(parsed.GetValue(file)!, parsed.GetValue(force), p, ct));
+            }
             await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
             await RecordAsync(cli, "backup.restored", parsed.GetValue(file)!, ct);
             CliOutput.Ok($"Restored {data.Path} from {Path.GetFullPath(parsed.GetValue(file)!)} (made {result.Manifest!.CreatedAt:yyyy-MM-dd HH:mm} UTC).");

@@ -1,8 +1,6 @@
-using Pulse.Destinations;
 using Microsoft.Extensions.Configuration;
 using Pulse.Collect;
 using Pulse.Hosting;
-using Pulse.Platform;
 using Pulse.Platform.Storage;
 using Pulse.Platform.Workspaces;
 using Spectre.Console;
@@ -16,6 +14,7 @@ namespace Pulse.Cli;
 internal sealed class CliContext : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
+    private readonly List<IHostedService> _started = [];
 
     private CliContext(ServiceProvider services, DataDirectory data, StorageOptions storage)
     {
@@ -39,7 +38,10 @@ internal sealed class CliContext : IAsyncDisposable
 
     /// <param name="migrate">Prepare the schema on opening (every command but <c>migrate</c>, which reports what it applied):
     /// the embedded store is brought up to date, a cluster's database must already be (see <see cref="Database.PrepareAsync"/>).</param>
-    public static async Task<CliContext> OpenAsync(IReadOnlyDictionary<string, string?> flags, CancellationToken ct, bool migrate = true)
+    /// <param name="log">The command writes the event log: unless a server holds it (<see cref="ServerHoldsLog"/>, then the
+    /// command goes through the server), the log is added with <see cref="CollectModule.AddCollectLog"/> and started here, and
+    /// stopped when the context is disposed.</param>
+    public static async Task<CliContext> OpenAsync(IReadOnlyDictionary<string, string?> flags, CancellationToken ct, bool migrate = true, bool log = false)
     {
         var config = PulseConfiguration.Build(flags);
         var data = DataDirectory.From(config);
@@ -48,14 +50,45 @@ internal sealed class CliContext : IAsyncDisposable
             data.EnsureExists();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddPlatformCore(config, data);
-        services.AddCollectCore(config);
-        services.AddDestinations(config);
+        services.AddPulseModules(config, data);
+        var background = new List<int>();
+        if (log && (storage.IsPostgres || !ServerLock.IsHeld(data)))
+        {
+            var before = services.Where(d => d.ServiceType == typeof(IHostedService)).Count();
+            services.AddCollectLog();
+            background.AddRange(Enumerable.Range(before, services.Where(d => d.ServiceType == typeof(IHostedService)).Count() - before));
+        }
         var provider = services.BuildServiceProvider();
         var context = new CliContext(provider, data, storage);
-        if (migrate)
-            await provider.GetRequiredService<Database>().PrepareAsync(ct);
+        try
+        {
+            if (migrate)
+                await provider.GetRequiredService<Database>().PrepareAsync(ct);
+            await context.StartAsync(background, ct);
+        }
+        catch
+        {
+            await context.DisposeAsync();
+            throw;
+        }
         return context;
+    }
+
+    /// <summary>
+    /// Starts the background services <see cref="CollectModule.AddCollectLog"/> registered (by their
+    /// places among the hosted services), as a host would; not the others, such as the key ring's
+    /// warm-up, which must not touch a data directory that <c>restore</c> is about to replace.
+    /// </summary>
+    private async Task StartAsync(List<int> background, CancellationToken ct)
+    {
+        if (background.Count == 0)
+            return;
+        var hosted = _services.GetServices<IHostedService>().ToList();
+        foreach (var i in background)
+        {
+            await hosted[i].StartAsync(ct);
+            _started.Add(hosted[i]);
+        }
     }
 
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
@@ -73,5 +106,11 @@ internal sealed class CliContext : IAsyncDisposable
         return await work(scope.ServiceProvider.GetRequiredService<TService>());
     }
 
-    public ValueTask DisposeAsync() => _services.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _started.Count - 1; i >= 0; i--)
+            await _started[i].StopAsync(CancellationToken.None);
+        _started.Clear();
+        await _services.DisposeAsync();
+    }
 }

@@ -1,17 +1,8 @@
 using System.CommandLine;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Pulse.Collect;
-using Pulse.Collect.Log;
 using Pulse.Destinations;
 using Pulse.Hosting;
-using Pulse.Destinations.Configs;
 using Pulse.Destinations.Delivery;
-using Pulse.Destinations.Storage;
 using Pulse.Platform.Access;
-using Pulse.Platform.Audit;
 using Pulse.Platform.Paging;
 using Pulse.Platform.Storage;
 using Spectre.Console;
@@ -120,7 +111,7 @@ internal static class DeliveryCommands
         {
             var body = new ReplayRequest(parsed.GetValue(from), parsed.GetValue(to));
             var id = parsed.GetValue(destination);
-            await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
+            await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct, log: true);
             var workspace = await cli.WorkspaceAsync(parsed.GetValue(ws)!, ct);
             var replay = await RunAsync(cli, workspace.Id, ct,
                 (s, actor) => s.ReplayAsync(actor, id, body, ct),
@@ -163,32 +154,16 @@ internal static class DeliveryCommands
     private static async Task<T> RunAsync<T>(ParseResult parsed, string workspaceName, CancellationToken ct,
         Func<DeliveryService, Actor, Task<T>> here, Func<DataDirectory, Guid, Task<T>> viaServer)
     {
-        await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
+        await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct, log: true);
         var workspace = await cli.WorkspaceAsync(workspaceName, ct);
         return await RunAsync(cli, workspace.Id, ct, here, data => viaServer(data, workspace.Id));
     }
 
-    /// <summary>Through the server when it holds the log; otherwise here, with the log opened for the command.</summary>
-    private static async Task<T> RunAsync<T>(CliContext cli, Guid workspace, CancellationToken ct, Func<DeliveryService, Actor, Task<T>> here, Func<DataDirectory, Task<T>> viaServer)
-    {
-        if (cli.ServerHoldsLog)
-            return await viaServer(cli.Data);
-        var time = cli.Get<TimeProvider>();
-        using var log = EventLog.Create(cli.Get<EventStore>(), cli.Get<IOptions<CollectOptions>>(), cli.Get<CollectMetrics>(), time, NullLogger<EventLog>.Instance);
-        await log.StartAsync(ct);
-        try
-        {
-            await using var scope = cli.Services.CreateAsyncScope();
-            var sp = scope.ServiceProvider;
-            var service = new DeliveryService(sp.GetRequiredService<DestinationsDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<AuditTrail>(),
-                log, cli.Get<DeliveryClients>(), null, time, cli.Get<IDataProtectionProvider>(), cli.Get<IOptions<DestinationsOptions>>());
-            return await here(service, Actor.Cli(workspace));
-        }
-        finally
-        {
-            await log.StopAsync(CancellationToken.None);
-        }
-    }
+    /// <summary>Through the server when it holds the log; otherwise here, with the log the context opened for the command.</summary>
+    private static Task<T> RunAsync<T>(CliContext cli, Guid workspace, CancellationToken ct, Func<DeliveryService, Actor, Task<T>> here, Func<DataDirectory, Task<T>> viaServer) =>
+        cli.ServerHoldsLog
+            ? viaServer(cli.Data)
+            : cli.InScopeAsync<DeliveryService, T>(s => here(s, Actor.Cli(workspace)));
 
     private static string Short(string? text) => text is null ? "" : text.Length <= 80 ? text.ReplaceLineEndings(" ") : text[..80].ReplaceLineEndings(" ") + "…";
 }

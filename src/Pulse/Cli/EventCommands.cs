@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pulse.Collect;
 using Pulse.Collect.Events;
@@ -85,40 +84,14 @@ internal static class EventCommands
         prune.SetAction(PulseCli.Guarded(async (parsed, ct) =>
         {
             var dry = parsed.GetValue(dryRun);
-            await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
-            var options = cli.Get<IOptions<CollectOptions>>();
-            var time = cli.Get<TimeProvider>();
-            var cutoff = Retention.Cutoff(options.Value.RetentionDays, time.GetUtcNow())
-                ?? throw new CliException("Collect:RetentionDays is 0 (keep everything): there is nothing to prune.", 2);
-            CliOutput.Info(string.Create(CultureInfo.InvariantCulture, $"Events received before {cutoff:yyyy-MM-dd} UTC are past Collect:RetentionDays={options.Value.RetentionDays}."));
-            PruneReport report;
-            if (cli.Storage.IsPostgres)
-                report = await ClusterPrune.RunAsync((PostgresEventStore)cli.Get<EventStore>(), cutoff, dry, ct);
-            else if (cli.ServerHoldsLog)
-                // Pruning is server-wide; the local token still names a workspace, which the server ignores here.
-                report = await LocalApi.SendAsync(cli.Data, Guid.Empty, HttpMethod.Post, "/api/v1/events/prune?dryRun=" + (dry ? "true" : "false"), null,
-                    CollectJsonContext.Default.ReplayRequest, CollectJsonContext.Default.PruneReport, "prune", ct);
-            else
-            {
-                using var log = EventLog.Create(cli.Get<EventStore>(), options, cli.Get<CollectMetrics>(), time, NullLogger<EventLog>.Instance);
-                await log.StartAsync(ct);
-                try
-                {
-                    var dryReport = await log.PruneAsync(cutoff, dryRun: true, null, ct);
-                    if (dry)
-                        report = dryReport;
-                    else
-                    {
-                        var progress = new ProgressLine("Pruned", dryReport.Events);
-                        report = await log.PruneAsync(cutoff, dryRun: false, progress, ct);
-                        progress.Done(report.Events);
-                    }
-                }
-                finally
-                {
-                    await log.StopAsync(CancellationToken.None);
-                }
-            }
+            await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct, log: true);
+            // Pruning is server-wide; the local token still names a workspace, which the server ignores here.
+            var report = cli.ServerHoldsLog
+                ? await LocalApi.SendAsync(cli.Data, Guid.Empty, HttpMethod.Post, "/api/v1/events/prune?dryRun=" + (dry ? "true" : "false"), null,
+                    CollectJsonContext.Default.ReplayRequest, CollectJsonContext.Default.PruneReport, "prune", ct)
+                : await cli.InScopeAsync<LogOperations, PruneReport>(log => PruneHereAsync(log, dry, cli.Storage.IsPostgres, ct));
+            CliOutput.Info(string.Create(CultureInfo.InvariantCulture,
+                $"Events received before {report.Cutoff:yyyy-MM-dd} UTC are past Collect:RetentionDays={cli.Get<IOptions<CollectOptions>>().Value.RetentionDays}."));
             if (report.Partitions.Count > 0 || cli.Storage.IsPostgres)
             {
                 CliOutput.Table(["partition"], report.Partitions.Select(p => new[] { p }));
@@ -136,6 +109,19 @@ internal static class EventCommands
         return prune;
     }
 
+    /// <summary>With the log opened here: a dry run first, so that the removal can show its progress against the total.</summary>
+    private static async Task<PruneReport> PruneHereAsync(LogOperations log, bool dry, bool cluster, CancellationToken ct)
+    {
+        var actor = Actor.Cli(Guid.Empty);
+        if (dry || cluster)
+            return await log.PruneAsync(actor, dry, null, ct);
+        var planned = await log.PruneAsync(actor, dryRun: true, null, ct);
+        var progress = new ProgressLine("Pruned", planned.Events);
+        var done = await log.PruneAsync(actor, dryRun: false, progress, ct);
+        progress.Done(done.Events);
+        return done;
+    }
+
     private static Command SetAside()
     {
         var ws = new Option<string>("--workspace") { Description = "Workspace name or id.", Required = true };
@@ -143,7 +129,7 @@ internal static class EventCommands
         var setAside = new Command("set-aside", "Events the store refused and set aside, with their errors; --replay tries them again (through the running server when there is one).") { ws, replay };
         setAside.SetAction(PulseCli.Guarded(async (parsed, ct) =>
         {
-            await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
+            await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct, log: true);
             var workspace = await cli.WorkspaceAsync(parsed.GetValue(ws)!, ct);
             IReadOnlyList<SetAsideDto> rows;
             SetAsideReplayResult? result = null;
@@ -157,19 +143,13 @@ internal static class EventCommands
             }
             else
             {
-                using var log = EventLog.Create(cli.Get<EventStore>(), cli.Get<IOptions<CollectOptions>>(), cli.Get<CollectMetrics>(), cli.Get<TimeProvider>(), NullLogger<EventLog>.Instance);
-                await log.StartAsync(ct);
-                try
+                var actor = Actor.Cli(workspace.Id);
+                if (parsed.GetValue(replay))
                 {
-                    if (parsed.GetValue(replay))
-                        result = await log.ReplaySetAsideAsync(workspace.Id, null, ct);
-                    await log.CaughtUpAsync(TimeSpan.FromMinutes(1), ct);
-                    rows = log.ListSetAside(workspace.Id, 1000);
+                    result = await cli.InScopeAsync<LogOperations, SetAsideReplayResult>(log => log.ReplaySetAsideAsync(actor, null, ct));
+                    await cli.Get<EventLog>().CaughtUpAsync(TimeSpan.FromMinutes(1), ct);
                 }
-                finally
-                {
-                    await log.StopAsync(CancellationToken.None);
-                }
+                rows = await cli.InScopeAsync<LogOperations, IReadOnlyList<SetAsideDto>>(log => Task.FromResult(log.SetAside(actor, 1000)));
             }
             CliOutput.Table(["seq", "source", "message", "received", "set aside", "attempts", "error"], rows.Select(r => new[]
             {

@@ -1,17 +1,8 @@
 using System.CommandLine;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Pulse.Collect;
-using Pulse.Collect.Enrichment;
-using Pulse.Collect.Ingest;
-using Pulse.Collect.Log;
 using Pulse.Collect.Quarantine;
-using Pulse.Collect.Sources;
-using Pulse.Collect.Storage;
 using Pulse.Hosting;
 using Pulse.Platform.Access;
-using Pulse.Platform.Audit;
 using Pulse.Platform.Paging;
 using Pulse.Platform.Storage;
 
@@ -65,11 +56,12 @@ internal static class QuarantineCommands
             var request = new ReplayRequest(parsed.GetValue(id), parsed.GetValue(source2), parsed.GetValue(@event));
             if (request.Id is null && request.Source is null)
                 throw new CliException("Give --id or --source.", 2);
-            await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct);
+            await using var cli = await CliContext.OpenAsync(PulseCli.Flags(parsed), ct, log: true);
             var workspace = await cli.WorkspaceAsync(parsed.GetValue(ws2)!, ct);
+            // With no server, the context holds the log open for the command.
             var result = cli.ServerHoldsLog
                 ? await ThroughServerAsync(cli.Data, workspace.Id, request, ct)
-                : await OfflineAsync(cli, Actor.Cli(workspace.Id), request, ct);
+                : await cli.InScopeAsync<QuarantineService, ReplayResult>(s => s.ReplayAsync(Actor.Cli(workspace.Id), request, ct));
             CliOutput.Ok($"{result.Replayed} replayed into the log ({result.Duplicates} already there), {result.StillFailing} still failing.");
             return 0;
         }));
@@ -77,30 +69,6 @@ internal static class QuarantineCommands
         cmd.Subcommands.Add(list);
         cmd.Subcommands.Add(replay);
         return cmd;
-    }
-
-    /// <summary>No server runs: open the event log here for the replay, and close it after.</summary>
-    private static async Task<ReplayResult> OfflineAsync(CliContext cli, Actor actor, ReplayRequest request, CancellationToken ct)
-    {
-        var options = cli.Get<IOptions<CollectOptions>>();
-        var time = cli.Get<TimeProvider>();
-        using var log = EventLog.Create(cli.Get<EventStore>(), options, cli.Get<CollectMetrics>(), time, NullLogger<EventLog>.Instance);
-        await log.StartAsync(ct);
-        try
-        {
-            using var geo = new GeoLookup(options.Value.GeoIpDatabase);
-            var enricher = new Enricher(new UserAgentParser(), new ReferrerClassifier(), geo);
-            var directory = new SourceDirectory(cli.Get<IServiceScopeFactory>(), options, time, cli.Get<Pulse.Platform.Cluster.ICacheSignals>());
-            await using var scope = cli.Services.CreateAsyncScope();
-            var sp = scope.ServiceProvider;
-            var service = new QuarantineService(sp.GetRequiredService<CollectDbContext>(), sp.GetRequiredService<PulseDbContext>(), sp.GetRequiredService<AuditTrail>(),
-                time, sp.GetRequiredService<SourceService>(), log, enricher, directory);
-            return await service.ReplayAsync(actor, request, ct);
-        }
-        finally
-        {
-            await log.StopAsync(CancellationToken.None);
-        }
     }
 
     /// <summary>The server holds the event log; ask it to replay, with the local admin token.</summary>

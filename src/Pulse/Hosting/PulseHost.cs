@@ -66,10 +66,9 @@ internal static class PulseHost
             }
         });
 
-        builder.Services.AddPlatformCore(config, data);
+        builder.Services.AddPulseModules(config, data);
         builder.Services.AddPlatformWeb(config);
-        builder.Services.AddCollectCore(config);
-        builder.Services.AddDestinations(config).AddDestinationsDelivery();
+        builder.Services.AddDestinationsDelivery();
         builder.Services.AddCollectWeb();
         builder.Services.AddApiConventions(config);
         builder.Services.AddPulseTelemetry(config);

@@ -280,9 +280,8 @@ public sealed class ProfileApiTests(CollectFixture fixture) : IClassFixture<Coll
             s.ConsentAsync(t.WorkspaceId, user ? id : null, user ? null : id, CancellationToken.None));
 
     private async Task<List<string>> AuditActionsAsync(Tenant t) =>
-        await fixture.Server.WithScopeAsync<PulseDbContext, List<string>>(db =>
-            db.AuditEntries.Where(e => e.WorkspaceId == t.WorkspaceId).Select(e => e.Action).ToListAsync());
+        (await fixture.Server.AuditAsync(t.WorkspaceId)).Select(e => e.Action).ToList();
 
-    private async Task<string> AuditTextAsync(Tenant t) => string.Join("\n", await fixture.Server.WithScopeAsync<PulseDbContext, List<string>>(db =>
-        db.AuditEntries.Where(e => e.WorkspaceId == t.WorkspaceId).Select(e => (e.Before ?? "") + (e.After ?? "") + e.TargetId).ToListAsync()));
+    private async Task<string> AuditTextAsync(Tenant t) =>
+        string.Join("\n", (await fixture.Server.AuditAsync(t.WorkspaceId)).Select(e => (e.Before ?? "") + (e.After ?? "") + e.TargetId));
 }

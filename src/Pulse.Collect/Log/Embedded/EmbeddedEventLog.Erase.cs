@@ -4,7 +4,7 @@ using Pulse.Collect.Events;
 
 namespace Pulse.Collect.Log;
 
-public sealed partial class EmbeddedEventLog
+internal sealed partial class EmbeddedEventLog
 {
     /// <summary>
     /// Deletes every event of the workspace sent with one of <paramref name="ids"/> (as user,

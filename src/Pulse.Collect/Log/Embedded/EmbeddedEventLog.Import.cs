@@ -1,6 +1,6 @@
 namespace Pulse.Collect.Log;
 
-public sealed partial class EmbeddedEventLog
+internal sealed partial class EmbeddedEventLog
 {
     /// <summary>Rows per import transaction: more than a DuckDB row group, so the data goes to the file compressed, not through the WAL.</summary>
     private const int ImportChunk = 131_072;

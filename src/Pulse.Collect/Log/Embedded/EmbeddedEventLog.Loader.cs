@@ -4,7 +4,7 @@ using Pulse.Platform.Threading;
 
 namespace Pulse.Collect.Log;
 
-public sealed partial class EmbeddedEventLog
+internal sealed partial class EmbeddedEventLog
 {
     // The loader reads acknowledged frames back from the segment files (the page cache holds them)
     // and appends their records straight into DuckDB's "events" table in large transactions (a

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Pulse.Collect.Log;
 
-public sealed partial class EmbeddedEventLog
+internal sealed partial class EmbeddedEventLog
 {
     /// <summary>
     /// Deletes (or, on a dry run, counts) the events received before <paramref name="cutoff"/>,

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Pulse.Collect.Log;
 
-public sealed partial class EmbeddedEventLog
+internal sealed partial class EmbeddedEventLog
 {
     // Records the store refused twice, alone, are kept in DuckDB's set_aside table (with the
     // packed bytes and the error) in the same transaction that moves the head past them: readers

@@ -9,7 +9,7 @@ namespace Pulse.Collect.Log;
 /// append-only segment file, synced to disk before any request in it is answered; a loader thread
 /// then moves the records into DuckDB in large transactions, where readers see them.
 /// </summary>
-public sealed partial class EmbeddedEventLog : EventLog
+internal sealed partial class EmbeddedEventLog : EventLog
 {
     private readonly DuckDbEventStore _duck;
     private readonly DedupFilter _dedup;

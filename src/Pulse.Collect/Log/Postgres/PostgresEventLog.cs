@@ -26,7 +26,7 @@ namespace Pulse.Collect.Log;
 /// a time across the cluster; the deduplication step runs before the lock, in parallel.
 /// </para>
 /// </summary>
-public sealed partial class PostgresEventLog : EventLog
+internal sealed partial class PostgresEventLog : EventLog
 {
     /// <summary>The channel on which a commit announces the new head to every node.</summary>
     public const string Channel = "pulse_log";

@@ -9,7 +9,7 @@ namespace Pulse.Platform.Storage;
 /// with PostgreSQL's own migrations, a case-insensitive collation where SQLite used NOCASE, and the
 /// keys that sign cookies and account tokens, which every node must share.
 /// </summary>
-public sealed class PostgresPulseDbContext(DbContextOptions<PostgresPulseDbContext> options)
+internal sealed class PostgresPulseDbContext(DbContextOptions<PostgresPulseDbContext> options)
     : PulseDbContext(options), IDataProtectionKeyContext
 {
     /// <summary>ICU collation that compares text without regard to letter case ("und-u-ks-level2"), as NOCASE does in SQLite.</summary>
