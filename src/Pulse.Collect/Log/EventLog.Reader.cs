@@ -32,8 +32,18 @@ public abstract partial class EventLog
             // commits, not the store's loader, which can be seconds behind under load.
             if (ReadRecentAll(afterSeq, max) is { } recent)
                 return recent;
-            var head = ReadableHead;
-            return (await ReadAsync(afterSeq, max, ct), head);
+            // A range of positions, as destinations read: "the next max after" would make the store
+            // filter and order the whole backlog above the position for every batch of a catch-up.
+            var upTo = Math.Min(ReadableHead, afterSeq + Math.Max(max, 1));
+            if (upTo <= afterSeq)
+                return ([], Math.Max(upTo, afterSeq));
+            ct.ThrowIfCancellationRequested();
+            using var range = _store.Open();
+            using var read = range.CreateCommand();
+            read.CommandText = _store.Sql($"SELECT {EventStore.Columns} FROM all_events WHERE seq > $after AND seq <= $upto ORDER BY seq");
+            EventStore.Add(read, "after", afterSeq);
+            EventStore.Add(read, "upto", upTo);
+            return (ReadAll(read), upTo);
         }
         ct.ThrowIfCancellationRequested();
         using var c = _store.Open();

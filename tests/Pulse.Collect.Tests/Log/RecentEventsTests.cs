@@ -190,4 +190,39 @@ public sealed class RecentEventsTests
         Assert.Equal(events.Take(3), three);
         Assert.Equal(three[^1].Seq, threeHead);
     }
+    [Fact]
+    public async Task TheProfileBuildersRead_FromTheStore_TakesARangeOfPositions()
+    {
+        var dir = Directory.CreateTempSubdirectory("pulse-recent-test-").FullName;
+        try
+        {
+            var options = Options.Create(new CollectOptions { DuckDbMemoryLimit = "256MB", RecentEventsMiB = 0 });
+            using var store = new DuckDbEventStore(new DataDirectory(dir), options);
+            var log = TestLogs.Create(store, options, TimeProvider.System);
+            await log.StartAsync(default);
+            try
+            {
+                await log.AppendAsync(Enumerable.Range(1, 5).Select(i => Record("m-" + i, i % 2 == 0 ? Other : Ws, Web, "track", "Order Completed", "u-" + i, "a-" + i)).ToList(), default);
+                await log.CaughtUpAsync(TimeSpan.FromSeconds(30), default);
+                var (first, firstHead) = await log.ReadPartitionAsync(0, 2, 0, 1, default);
+                Assert.Equal(["m-1", "m-2"], first.Select(e => e.MessageId));
+                Assert.Equal(2, firstHead);
+                var (rest, head) = await log.ReadPartitionAsync(firstHead, 100, 0, 1, default);
+                Assert.Equal(["m-3", "m-4", "m-5"], rest.Select(e => e.MessageId));
+                Assert.Equal(5, head);
+                var (none, still) = await log.ReadPartitionAsync(head, 100, 0, 1, default);
+                Assert.Empty(none);
+                Assert.Equal(5, still);
+            }
+            finally
+            {
+                await log.StopAsync(default);
+                log.Dispose();
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
