@@ -120,54 +120,37 @@ public sealed class RecentEventsTests
     [Fact]
     public async Task TheProfileBuildersRead_GivesEveryFieldAsTheStoreDoes_AtMostAsManyAsAsked()
     {
-        var dir = Directory.CreateTempSubdirectory("pulse-recent-test-").FullName;
-        try
+        await WithLogAsync(16, async log =>
         {
-            var options = Options.Create(new CollectOptions { DuckDbMemoryLimit = "256MB", RecentEventsMiB = 16 });
-            using var store = new DuckDbEventStore(new DataDirectory(dir), options);
-            var log = TestLogs.Create(store, options, TimeProvider.System);
-            await log.StartAsync(default);
-            try
+            var records = Enumerable.Range(1, 5).Select(i => Record("m-" + i, i % 2 == 0 ? Other : Ws, Web, i == 3 ? "identify" : "track", i == 3 ? null : "Order Completed", "u-" + i, "a-" + i)).ToList();
+            foreach (var r in records)
             {
-                var records = Enumerable.Range(1, 5).Select(i => Record("m-" + i, i % 2 == 0 ? Other : Ws, Web, i == 3 ? "identify" : "track", i == 3 ? null : "Order Completed", "u-" + i, "a-" + i)).ToList();
-                foreach (var r in records)
+                r.GroupId = "g-" + r.MessageId;
+                r.PreviousId = r.Type == "identify" ? "old-" + r.MessageId : null;
+                r.OriginalTimestamp = r.Timestamp.AddMinutes(-1);
+                r.SentAt = r.Timestamp.AddSeconds(-2);
+                r.Violations = """[{"type":"unplanned"}]""";
+                r.PlanVersion = "7";
+                r.Enrichment = r.Enrichment with
                 {
-                    r.GroupId = "g-" + r.MessageId;
-                    r.PreviousId = r.Type == "identify" ? "old-" + r.MessageId : null;
-                    r.OriginalTimestamp = r.Timestamp.AddMinutes(-1);
-                    r.SentAt = r.Timestamp.AddSeconds(-2);
-                    r.Violations = """[{"type":"unplanned"}]""";
-                    r.PlanVersion = "7";
-                    r.Enrichment = r.Enrichment with
-                    {
-                        UtmSource = "tiktok", UtmMedium = "influencer", UtmCampaign = "bf", UtmTerm = "buty", UtmContent = "anna", Gclid = "g1", Msclkid = "ms1", LiFatId = "li",
-                        ReferrerDomain = "tiktok.com", ReferrerType = "social", ReferrerName = "TikTok", PageHost = "shop.example", PagePath = "/p/1",
-                        BrowserVersion = "120.0", Os = "Android", OsVersion = "14", DeviceType = "mobile", BotName = null, Country = "PL",
-                    };
-                }
-                await log.AppendAsync(records, default);
-
-                var (first, firstHead) = await log.ReadPartitionAsync(0, 2, 0, 1, default);
-                Assert.Equal(["m-1", "m-2"], first.Select(e => e.MessageId));
-                Assert.Equal(first[^1].Seq, firstHead); // as many as asked for: the answer covers up to the last
-                var (rest, head) = await log.ReadPartitionAsync(firstHead, 100, 0, 1, default);
-                Assert.Equal(["m-3", "m-4", "m-5"], rest.Select(e => e.MessageId));
-                Assert.Equal(log.Head, head);
-
-                await log.CaughtUpAsync(TimeSpan.FromSeconds(30), default);
-                var stored = await log.ReadAsync(0, 100, default);
-                Assert.Equal(stored, first.Concat(rest)); // whole records: every field, the enrichment's too
+                    UtmSource = "tiktok", UtmMedium = "influencer", UtmCampaign = "bf", UtmTerm = "buty", UtmContent = "anna", Gclid = "g1", Msclkid = "ms1", LiFatId = "li",
+                    ReferrerDomain = "tiktok.com", ReferrerType = "social", ReferrerName = "TikTok", PageHost = "shop.example", PagePath = "/p/1",
+                    BrowserVersion = "120.0", Os = "Android", OsVersion = "14", DeviceType = "mobile", BotName = null, Country = "PL",
+                };
             }
-            finally
-            {
-                await log.StopAsync(default);
-                log.Dispose();
-            }
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+            await log.AppendAsync(records, default);
+
+            var (first, firstHead) = await log.ReadPartitionAsync(0, 2, 0, 1, default);
+            Assert.Equal(["m-1", "m-2"], first.Select(e => e.MessageId));
+            Assert.Equal(first[^1].Seq, firstHead); // as many as asked for: the answer covers up to the last
+            var (rest, head) = await log.ReadPartitionAsync(firstHead, 100, 0, 1, default);
+            Assert.Equal(["m-3", "m-4", "m-5"], rest.Select(e => e.MessageId));
+            Assert.Equal(log.Head, head);
+
+            await log.CaughtUpAsync(TimeSpan.FromSeconds(30), default);
+            var stored = await log.ReadAsync(0, 100, default);
+            Assert.Equal(stored, first.Concat(rest)); // whole records: every field, the enrichment's too
+        });
     }
 
     [Fact]
@@ -190,29 +173,39 @@ public sealed class RecentEventsTests
         Assert.Equal(events.Take(3), three);
         Assert.Equal(three[^1].Seq, threeHead);
     }
+
     [Fact]
     public async Task TheProfileBuildersRead_FromTheStore_TakesARangeOfPositions()
+    {
+        await WithLogAsync(0, async log =>
+        {
+            await log.AppendAsync(Enumerable.Range(1, 5).Select(i => Record("m-" + i, i % 2 == 0 ? Other : Ws, Web, "track", "Order Completed", "u-" + i, "a-" + i)).ToList(), default);
+            await log.CaughtUpAsync(TimeSpan.FromSeconds(30), default);
+            var (first, firstHead) = await log.ReadPartitionAsync(0, 2, 0, 1, default);
+            Assert.Equal(["m-1", "m-2"], first.Select(e => e.MessageId));
+            Assert.Equal(2, firstHead);
+            var (rest, head) = await log.ReadPartitionAsync(firstHead, 100, 0, 1, default);
+            Assert.Equal(["m-3", "m-4", "m-5"], rest.Select(e => e.MessageId));
+            Assert.Equal(5, head);
+            var (none, still) = await log.ReadPartitionAsync(head, 100, 0, 1, default);
+            Assert.Empty(none);
+            Assert.Equal(5, still);
+        });
+    }
+
+    /// <summary>Runs <paramref name="body"/> against a started embedded log on a fresh directory, keeping <paramref name="recentMiB"/> of recent events in memory.</summary>
+    private static async Task WithLogAsync(int recentMiB, Func<EmbeddedEventLog, Task> body)
     {
         var dir = Directory.CreateTempSubdirectory("pulse-recent-test-").FullName;
         try
         {
-            var options = Options.Create(new CollectOptions { DuckDbMemoryLimit = "256MB", RecentEventsMiB = 0 });
+            var options = Options.Create(new CollectOptions { DuckDbMemoryLimit = "256MB", RecentEventsMiB = recentMiB });
             using var store = new DuckDbEventStore(new DataDirectory(dir), options);
             var log = TestLogs.Create(store, options, TimeProvider.System);
             await log.StartAsync(default);
             try
             {
-                await log.AppendAsync(Enumerable.Range(1, 5).Select(i => Record("m-" + i, i % 2 == 0 ? Other : Ws, Web, "track", "Order Completed", "u-" + i, "a-" + i)).ToList(), default);
-                await log.CaughtUpAsync(TimeSpan.FromSeconds(30), default);
-                var (first, firstHead) = await log.ReadPartitionAsync(0, 2, 0, 1, default);
-                Assert.Equal(["m-1", "m-2"], first.Select(e => e.MessageId));
-                Assert.Equal(2, firstHead);
-                var (rest, head) = await log.ReadPartitionAsync(firstHead, 100, 0, 1, default);
-                Assert.Equal(["m-3", "m-4", "m-5"], rest.Select(e => e.MessageId));
-                Assert.Equal(5, head);
-                var (none, still) = await log.ReadPartitionAsync(head, 100, 0, 1, default);
-                Assert.Empty(none);
-                Assert.Equal(5, still);
+                await body(log);
             }
             finally
             {
