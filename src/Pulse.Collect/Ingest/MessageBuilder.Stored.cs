@@ -1,10 +1,5 @@
-using System.Buffers;
-using System.Text;
-using System.Net;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Pulse.Collect.Enrichment;
-using Pulse.Collect.Log;
 
 namespace Pulse.Collect.Ingest;
 

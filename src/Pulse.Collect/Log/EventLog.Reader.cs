@@ -10,12 +10,18 @@ public abstract partial class EventLog
     public Task<IReadOnlyList<LoggedEvent>> ReadAsync(long afterSeq, int max, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        return Task.FromResult(Select("seq > $after ORDER BY seq LIMIT $max", ("after", afterSeq), ("max", max)));
+    }
+
+    /// <summary>Every column of the events that <paramref name="where"/> (with its ordering) selects.</summary>
+    private IReadOnlyList<LoggedEvent> Select(string where, params (string Name, object Value)[] values)
+    {
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = _store.Sql($"SELECT {EventStore.Columns} FROM all_events WHERE seq > $after ORDER BY seq LIMIT $max");
-        EventStore.Add(cmd, "after", afterSeq);
-        EventStore.Add(cmd, "max", max);
-        return Task.FromResult<IReadOnlyList<LoggedEvent>>(ReadAll(cmd));
+        cmd.CommandText = _store.Sql($"SELECT {EventStore.Columns} FROM all_events WHERE {where}");
+        foreach (var (name, value) in values)
+            EventStore.Add(cmd, name, value);
+        return ReadAll(cmd);
     }
 
     /// <summary>
@@ -38,12 +44,7 @@ public abstract partial class EventLog
             if (upTo <= afterSeq)
                 return ([], Math.Max(upTo, afterSeq));
             ct.ThrowIfCancellationRequested();
-            using var range = _store.Open();
-            using var read = range.CreateCommand();
-            read.CommandText = _store.Sql($"SELECT {EventStore.Columns} FROM all_events WHERE seq > $after AND seq <= $upto ORDER BY seq");
-            EventStore.Add(read, "after", afterSeq);
-            EventStore.Add(read, "upto", upTo);
-            return (ReadAll(read), upTo);
+            return (Select("seq > $after AND seq <= $upto ORDER BY seq", ("after", afterSeq), ("upto", upTo)), upTo);
         }
         ct.ThrowIfCancellationRequested();
         using var c = _store.Open();
