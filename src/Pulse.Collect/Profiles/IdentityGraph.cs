@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pulse.Collect.Log;
 using Pulse.Collect.Storage;
+using Pulse.Platform.Storage;
 
 namespace Pulse.Collect.Profiles;
 
@@ -16,12 +17,28 @@ namespace Pulse.Collect.Profiles;
 /// user's profile; an anonymous-only profile is merged into the user's; two profiles that each
 /// already have a different user id are never merged by an identify (a shared device), only by an
 /// explicit alias or an admin; a merge an admin undid is not redone automatically.
+/// <para>
+/// Two ways to keep the rows: tracked by EF Core (admins' merges and unmerges, a few rows), or, for
+/// the profile builder (<paramref name="tracked"/> false), read without tracking and kept by the
+/// graph itself, which knows what it created and changed and writes exactly those rows in
+/// <see cref="SaveAsync"/>. EF Core's change tracking of thousands of rows per batch (identity
+/// resolution on each read, snapshots, the scan for changes, the accept afterwards) cost more than
+/// the reads and writes themselves.
+/// </para>
 /// </remarks>
-internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
+internal sealed partial class IdentityGraph(ProfilesDbContext db, TimeProvider time, bool tracked = true)
 {
     private const int ChunkSize = 500;
     private readonly Dictionary<(Guid Ws, string Kind, string Value), ProfileIdentity?> _ids = [];
     private readonly Dictionary<Guid, Profile> _profiles = [];
+
+    // Untracked: the rows this batch created, and the stored rows it changed, written by SaveAsync.
+    private readonly List<Profile> _newProfiles = [];
+    private readonly List<ProfileIdentity> _newIds = [];
+    private readonly List<ProfileMerge> _newMerges = [];
+    private readonly HashSet<Profile> _changedProfiles = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<ProfileIdentity> _changedIds = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<object> _created = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Consent changes the batch made (opt-outs and opt-ins), for the audit trail.</summary>
     public List<(Guid Workspace, Guid Profile, bool OptedOut, string MessageId)> ConsentChanges { get; } = [];
@@ -47,12 +64,27 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
                 wanted.Add((e.WorkspaceId, IdentityKinds.AnonymousId, p));
             }
         }
+        if (!tracked && db.Database.IsSqlite())
+        {
+            await using var reads = new SqliteReads(db);
+            foreach (var w in wanted)
+            {
+                if (!_ids.ContainsKey(w))
+                    _ids[w] = reads.Identity(w.Item1, w.Item2, w.Item3);
+            }
+            foreach (var i in _ids.Values)
+            {
+                if (i is not null && !_profiles.ContainsKey(i.ProfileId) && reads.Profile(i.ProfileId) is { } p)
+                    _profiles[p.Id] = p;
+            }
+            return;
+        }
         foreach (var group in wanted.Where(w => !_ids.ContainsKey(w)).GroupBy(w => (w.Item1, w.Item2)))
         {
             var (ws, kind) = group.Key;
             foreach (var chunk in group.Select(g => g.Item3).Chunk(ChunkSize))
             {
-                var found = await db.Identities.Where(i => i.WorkspaceId == ws && i.Kind == kind && chunk.Contains(i.Value)).ToListAsync(ct);
+                var found = await Query(db.Identities).Where(i => i.WorkspaceId == ws && i.Kind == kind && chunk.Contains(i.Value)).ToListAsync(ct);
                 foreach (var v in chunk)
                     _ids[(ws, kind, v)] = null;
                 foreach (var i in found)
@@ -62,7 +94,7 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
         var profileIds = _ids.Values.Where(i => i is not null && !_profiles.ContainsKey(i.ProfileId)).Select(i => i!.ProfileId).Distinct().ToList();
         foreach (var chunk in profileIds.Chunk(ChunkSize))
         {
-            foreach (var p in await db.Profiles.Where(p => chunk.Contains(p.Id)).ToListAsync(ct))
+            foreach (var p in await Query(db.Profiles).Where(p => chunk.Contains(p.Id)).ToListAsync(ct))
                 _profiles[p.Id] = p;
         }
     }
@@ -144,6 +176,7 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
 
     private void Touch(Profile p, LoggedEvent e)
     {
+        Changed(p);
         p.EventCount++;
         if (e.Timestamp < p.FirstSeen)
             p.FirstSeen = e.Timestamp;
@@ -203,7 +236,7 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
     {
         if (!_ids.TryGetValue((ws, kind, value), out var identity))
         {
-            identity = await db.Identities.FirstOrDefaultAsync(i => i.WorkspaceId == ws && i.Kind == kind && i.Value == value, ct);
+            identity = await Query(db.Identities).FirstOrDefaultAsync(i => i.WorkspaceId == ws && i.Kind == kind && i.Value == value, ct);
             _ids[(ws, kind, value)] = identity;
         }
         return identity is null ? null : await ProfileAsync(identity.ProfileId, ct);
@@ -216,7 +249,7 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
         {
             if (!_profiles.TryGetValue(id, out var p))
             {
-                p = await db.Profiles.FirstOrDefaultAsync(x => x.Id == id, ct);
+                p = await Query(db.Profiles).FirstOrDefaultAsync(x => x.Id == id, ct);
                 if (p is null)
                     return null;
                 _profiles[id] = p;
@@ -238,7 +271,10 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
             LastSeen = at,
             UpdatedAt = time.GetUtcNow(),
         };
-        db.Profiles.Add(p);
+        if (tracked)
+            db.Profiles.Add(p);
+        else
+            Created(p, _newProfiles);
         _profiles[p.Id] = p;
         return p;
     }
@@ -246,21 +282,33 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
     private void Attach(Profile p, string kind, string value, DateTimeOffset at)
     {
         var identity = new ProfileIdentity { WorkspaceId = p.WorkspaceId, Kind = kind, Value = value, ProfileId = p.Id, FirstSeen = at };
-        db.Identities.Add(identity);
+        if (tracked)
+            db.Identities.Add(identity);
+        else
+            Created(identity, _newIds);
         _ids[(p.WorkspaceId, kind, value)] = identity;
         if (p.OptedOut || p.Consent is not null || p.MergedInto is not null)
             ConsentAffected.Add(p.WorkspaceId);
         if (kind == IdentityKinds.UserId)
+        {
             p.UserId = value;
+            Changed(p);
+        }
     }
 
     /// <summary>Every identity that belongs to the profile now, saved or not.</summary>
     public async Task<List<ProfileIdentity>> IdentitiesOfAsync(Guid profileId, CancellationToken ct)
     {
-        var stored = await db.Identities.Where(i => i.ProfileId == profileId).ToListAsync(ct);
+        var stored = await Query(db.Identities).Where(i => i.ProfileId == profileId).ToListAsync(ct);
         foreach (var i in stored)
-            _ids.TryAdd((i.WorkspaceId, i.Kind, i.Value), i);
-        return db.Identities.Local.Where(i => i.ProfileId == profileId).ToList();
+        {
+            // A row this batch already holds (and may have moved) wins over the stored one.
+            if (!_ids.TryAdd((i.WorkspaceId, i.Kind, i.Value), i) && _ids[(i.WorkspaceId, i.Kind, i.Value)] is null)
+                _ids[(i.WorkspaceId, i.Kind, i.Value)] = i;
+        }
+        return tracked
+            ? db.Identities.Local.Where(i => i.ProfileId == profileId).ToList()
+            : _ids.Values.Where(i => i is not null && i.ProfileId == profileId).Select(i => i!).ToList();
     }
 
     /// <summary>Moves every identity of <paramref name="from"/> to <paramref name="into"/> and combines what is known of both.</summary>
@@ -268,7 +316,13 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
     {
         var moved = await IdentitiesOfAsync(from.Id, ct);
         foreach (var i in moved)
+        {
             i.ProfileId = into.Id;
+            if (!tracked && !_created.Contains(i))
+                _changedIds.Add(i);
+        }
+        Changed(into);
+        Changed(from);
         ConsentAffected.Add(into.WorkspaceId);
         into.Traits = ProfileTraits.Merge(into.Traits, from.Traits);
         if (from.FirstSeen < into.FirstSeen)
@@ -302,7 +356,10 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
             At = time.GetUtcNow(),
             MovedIdentities = JsonSerializer.Serialize(moved.Select(i => new[] { i.Kind, i.Value }).ToList(), CollectJsonContext.Default.ListStringArray),
         };
-        db.Merges.Add(merge);
+        if (tracked)
+            db.Merges.Add(merge);
+        else
+            Created(merge, _newMerges);
         return merge;
     }
 
@@ -335,6 +392,35 @@ internal sealed class IdentityGraph(ProfilesDbContext db, TimeProvider time)
         merge.UndoneBy = actor;
     }
 
+    /// <summary>
+    /// Untracked: writes the rows this batch created and changed (inside the caller's transaction).
+    /// Tracked: nothing to do here, the context saves what it tracks.
+    /// </summary>
+    public async Task SaveAsync(CancellationToken ct)
+    {
+        if (tracked)
+            return;
+        await BulkSave.WriteAsync(db, _newProfiles, _changedProfiles.Where(p => !_created.Contains(p)).ToList(), ct);
+        await BulkSave.WriteAsync(db, _newIds, _changedIds, ct);
+        await BulkSave.WriteAsync(db, _newMerges, [], ct);
+    }
+
+    private IQueryable<T> Query<T>(DbSet<T> set)
+        where T : class => tracked ? set : set.AsNoTracking();
+
+    private void Created<T>(T row, List<T> list)
+        where T : class
+    {
+        _created.Add(row);
+        list.Add(row);
+    }
+
+    private void Changed(Profile p)
+    {
+        if (!tracked && !_created.Contains(p))
+            _changedProfiles.Add(p);
+    }
+
     private Task<bool> MergeWasUndoneAsync(Guid a, Guid b, CancellationToken ct) =>
-        db.Merges.AnyAsync(m => m.UndoneAt != null && ((m.FromProfileId == a && m.IntoProfileId == b) || (m.FromProfileId == b && m.IntoProfileId == a)), ct);
+        db.Merges.AsNoTracking().AnyAsync(m => m.UndoneAt != null && ((m.FromProfileId == a && m.IntoProfileId == b) || (m.FromProfileId == b && m.IntoProfileId == a)), ct);
 }

@@ -42,68 +42,100 @@ public static class BulkSave
         }
         if (entries.Count == 0)
             return;
-        var connection = db.Database.GetDbConnection();
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        var sqlite = db.Database.ProviderName?.Contains("Sqlite", StringComparison.Ordinal) == true;
         foreach (var group in entries.GroupBy(e => e.Metadata).OrderBy(g => g.Key.GetForeignKeys().Count()))
         {
-            var type = group.Key;
-            var table = type.GetTableName() ?? throw new InvalidOperationException($"{type.DisplayName()} has no table.");
-            var columns = type.GetProperties().ToList();
-            var keys = type.FindPrimaryKey()!.Properties;
-            var converters = columns.Select(p => p.GetTypeMapping().Converter).ToArray();
-            foreach (var (rows, upsert) in new[] { (group.Where(e => e.State == EntityState.Added).ToList(), false), (group.Where(e => e.State == EntityState.Modified).ToList(), true) })
+            var columns = group.Key.GetProperties().ToList();
+            object?[] Values(EntityEntry e)
             {
-                if (rows.Count == 0)
-                    continue;
-                if (sqlite)
-                {
-                    // SQLite runs in-process: one prepared single-row statement, bound again per row, is its fastest way.
-                    await using var one = connection.CreateCommand();
-                    one.Transaction = transaction;
-                    one.CommandText = Statement(table, type, columns, converters, keys, rows.Take(1).ToArray(), upsert, one);
-                    one.Prepare();
-                    var parameters = one.Parameters.Cast<DbParameter>().ToArray();
-                    foreach (var row in rows)
-                    {
-                        ct.ThrowIfCancellationRequested();
-                        var values = row.CurrentValues;
-                        for (var c = 0; c < columns.Count; c++)
-                            parameters[c].Value = ProviderValue(values[columns[c]], converters[c]);
-                        // Microsoft.Data.Sqlite runs every command synchronously; the async call only adds a task per row.
-                        one.ExecuteNonQuery();
-                    }
-                    continue;
-                }
-                foreach (var chunk in rows.Chunk(Math.Max(1, MaxParameters / columns.Count)))
-                {
-                    await using var cmd = connection.CreateCommand();
-                    cmd.Transaction = transaction;
-                    cmd.CommandText = Statement(table, type, columns, converters, keys, chunk, upsert, cmd);
-                    await cmd.ExecuteNonQueryAsync(ct);
-                }
+                var values = e.CurrentValues;
+                return columns.Select(c => values[c]).ToArray();
             }
+            await WriteAsync(db, group.Key, group.Where(e => e.State == EntityState.Added).ToList(), Values, upsert: false, ct);
+            await WriteAsync(db, group.Key, group.Where(e => e.State == EntityState.Modified).ToList(), Values, upsert: true, ct);
         }
         db.ChangeTracker.AcceptAllChanges();
     }
 
-    private static string Statement(string table, IEntityType type, List<IProperty> columns, ValueConverter?[] converters, IReadOnlyList<IProperty> keys, EntityEntry[] rows, bool upsert, DbCommand cmd)
+    /// <summary>
+    /// Writes entities the context does not track (a writer that keeps its own rows, as the profile
+    /// builder does): <paramref name="added"/> as new rows, <paramref name="changed"/> as whole rows
+    /// over the stored ones. Same statements, names and converters as <see cref="SaveAsync"/>.
+    /// </summary>
+    public static async Task WriteAsync<T>(DbContext db, IReadOnlyCollection<T> added, IReadOnlyCollection<T> changed, CancellationToken ct)
+        where T : class
+    {
+        var type = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the context's model.");
+        var getters = type.GetProperties().Select(p => p.GetGetter()).ToArray();
+        object?[] Values(T row) => getters.Select(g => g.GetClrValue(row)).ToArray();
+        await WriteAsync(db, type, added, Values, upsert: false, ct);
+        await WriteAsync(db, type, changed, Values, upsert: true, ct);
+    }
+
+    private static async Task WriteAsync<TRow>(DbContext db, IEntityType type, IReadOnlyCollection<TRow> rows, Func<TRow, object?[]> valuesOf, bool upsert, CancellationToken ct)
+    {
+        if (rows.Count == 0)
+            return;
+        var connection = db.Database.GetDbConnection();
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        var sqlite = db.Database.ProviderName?.Contains("Sqlite", StringComparison.Ordinal) == true;
+        var table = type.GetTableName() ?? throw new InvalidOperationException($"{type.DisplayName()} has no table.");
+        var columns = type.GetProperties().ToList();
+        var keys = type.FindPrimaryKey()!.Properties;
+        var converters = columns.Select(p => p.GetTypeMapping().Converter).ToArray();
+        if (sqlite)
+        {
+            // SQLite runs in-process: one prepared single-row statement, bound again per row, is its fastest way.
+            await using var one = connection.CreateCommand();
+            one.Transaction = transaction;
+            var parameters = new DbParameter[columns.Count];
+            one.CommandText = Statement(table, type, columns, 1, upsert, one, parameters);
+            one.Prepare();
+            foreach (var row in rows)
+            {
+                ct.ThrowIfCancellationRequested();
+                var values = valuesOf(row);
+                for (var c = 0; c < columns.Count; c++)
+                    parameters[c].Value = ProviderValue(values[c], converters[c]);
+                // Microsoft.Data.Sqlite runs every command synchronously; the async call only adds a task per row.
+                one.ExecuteNonQuery();
+            }
+            return;
+        }
+        foreach (var chunk in rows.Chunk(Math.Max(1, MaxParameters / columns.Count)))
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = transaction;
+            var parameters = new DbParameter[chunk.Length * columns.Count];
+            cmd.CommandText = Statement(table, type, columns, chunk.Length, upsert, cmd, parameters);
+            for (var r = 0; r < chunk.Length; r++)
+            {
+                var values = valuesOf(chunk[r]);
+                for (var c = 0; c < columns.Count; c++)
+                    parameters[r * columns.Count + c].Value = ProviderValue(values[c], converters[c]);
+            }
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private static string Statement(string table, IEntityType type, List<IProperty> columns, int rows, bool upsert, DbCommand cmd, DbParameter[] parameters)
     {
         var store = StoreObjectIdentifier.Table(table, type.GetSchema());
+        var keys = type.FindPrimaryKey()!.Properties;
         var names = columns.Select(p => Quote(p.GetColumnName(store)!)).ToList();
         var sql = new StringBuilder("INSERT INTO ").Append(Quote(table)).Append(" (").AppendJoin(", ", names).Append(") VALUES ");
         var n = 0;
-        for (var r = 0; r < rows.Length; r++)
+        for (var r = 0; r < rows; r++)
         {
             sql.Append(r == 0 ? "(" : ", (");
             for (var c = 0; c < columns.Count; c++)
             {
-                var name = "@b" + (n++).ToString(CultureInfo.InvariantCulture);
+                var name = "@b" + n.ToString(CultureInfo.InvariantCulture);
                 sql.Append(c == 0 ? "" : ", ").Append(name);
                 var p = cmd.CreateParameter();
                 p.ParameterName = name;
-                p.Value = ProviderValue(rows[r].CurrentValues[columns[c]], converters[c]);
+                p.Value = DBNull.Value;
                 cmd.Parameters.Add(p);
+                parameters[n++] = p;
             }
             sql.Append(')');
         }

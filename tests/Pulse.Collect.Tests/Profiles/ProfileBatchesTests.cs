@@ -1,0 +1,110 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Pulse.Collect.Log;
+using Pulse.Collect.Profiles;
+using Pulse.Collect.Storage;
+
+namespace Pulse.Collect.Tests.Profiles;
+
+/// <summary>
+/// The profile builder keeps its rows itself (read without tracking, written as the rows it knows
+/// it created and changed); EF Core's change tracking is the reference it must agree with.
+/// </summary>
+public sealed class ProfileBatchesTests(CollectFixture fixture) : IClassFixture<CollectFixture>
+{
+    [Fact]
+    public async Task TheBuildersOwnRows_EndWhereEfCoresTrackedRowsEnd_ThroughMergesAcrossAndWithinBatches()
+    {
+        var services = fixture.Server.App.Services;
+        var builder = services.GetRequiredService<ProfileBatches>();
+        var reference = new ProfileBatches(services.GetRequiredService<IServiceScopeFactory>(), services.GetRequiredService<ProfileGate>(), TimeProvider.System, bulk: false);
+        var ours = (await fixture.Server.CreateWorkspaceAsync()).Id;
+        var theirs = (await fixture.Server.CreateWorkspaceAsync()).Id;
+
+        var start = DateTimeOffset.UtcNow.AddHours(-2);
+        // Small batches, so that people created in one batch are found, changed and merged in later ones.
+        foreach (var (writer, ws) in new[] { (builder, ours), (reference, theirs) })
+        {
+            foreach (var batch in Stream(ws, start).Chunk(37))
+                await writer.ApplyAsync("test/" + ws.ToString("N"), batch, null, default);
+        }
+
+        var a = await PeopleAsync(ours);
+        var b = await PeopleAsync(theirs);
+        // The stream does stitch devices together, keep shared devices apart and record opt-outs: the comparison means something.
+        Assert.Contains(a, p => p.Ids.Count(i => i.StartsWith(IdentityKinds.AnonymousId + ":", StringComparison.Ordinal)) >= 2);
+        Assert.Contains(a, p => p.OptedOut);
+        Assert.Contains(a, p => p.Traits.Contains("plan", StringComparison.Ordinal));
+        Assert.Equal(b.Select(p => p.ToString()), a.Select(p => p.ToString()));
+    }
+
+    /// <summary>Every person of a workspace as the ids they hold now, with what is known of them, in a stable order.</summary>
+    private async Task<List<PersonView>> PeopleAsync(Guid ws)
+    {
+        await using var scope = fixture.Server.App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ProfilesDbContext>();
+        var profiles = await db.Profiles.AsNoTracking().Where(p => p.WorkspaceId == ws).ToListAsync();
+        var ids = await db.Identities.AsNoTracking().Where(i => i.WorkspaceId == ws).ToListAsync();
+        var live = profiles.Where(p => p.MergedInto is null).ToList();
+        // Every merged profile points at one that is live.
+        Assert.All(profiles.Where(p => p.MergedInto is not null), p => Assert.Contains(live, l => l.Id == p.MergedInto));
+        return live
+            .Select(p => new PersonView(
+                [.. ids.Where(i => i.ProfileId == p.Id).Select(i => i.Kind + ":" + i.Value).Order(StringComparer.Ordinal)],
+                p.EventCount, p.UserId, p.OptedOut, p.Consent,
+                string.Join(",", ProfileTraits.Values(p.Traits).OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => t.Key + "=" + t.Value.GetRawText())),
+                p.FirstSeen.ToUnixTimeMilliseconds(), p.LastSeen.ToUnixTimeMilliseconds()))
+            .OrderBy(p => string.Join(" ", p.Ids), StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private sealed record PersonView(string[] Ids, long Events, string? UserId, bool OptedOut, string? Consent, string Traits, long First, long Last)
+    {
+        public override string ToString() => $"{string.Join(" ", Ids)} events={Events} user={UserId} out={OptedOut} consent={Consent} traits={Traits} seen={First}..{Last}";
+    }
+
+    /// <summary>
+    /// 40 people on 1–3 devices each, half of them logging in (so their devices are stitched), a few
+    /// devices shared by two people, traits, consent and opt-outs, drawn alike for any workspace.
+    /// </summary>
+    private static IEnumerable<LoggedEvent> Stream(Guid ws, DateTimeOffset start)
+    {
+        var rng = new Random(20261203);
+        var source = Guid.NewGuid();
+        for (var n = 0; n < 600; n++)
+        {
+            var person = rng.Next(40);
+            var device = person % 7 == 0 && rng.Next(4) == 0 ? (person + 1) % 40 * 3 : person * 3 + rng.Next(1 + person % 3);
+            var anon = "a" + device.ToString(CultureInfo.InvariantCulture);
+            var user = person % 2 == 0 ? "u" + person.ToString(CultureInfo.InvariantCulture) : null;
+            var at = start.AddSeconds(n);
+            var id = "m" + n.ToString(CultureInfo.InvariantCulture);
+            var kind = rng.Next(10);
+            string type, raw;
+            string? consent = null, userId = null, name = null;
+            if (kind < 2 && user is not null)
+            {
+                type = "identify";
+                userId = user;
+                raw = $"{{\"type\":\"identify\",\"messageId\":\"{id}\",\"userId\":\"{user}\",\"anonymousId\":\"{anon}\",\"traits\":{{\"plan\":\"p{rng.Next(3)}\",\"n\":{n}}}}}";
+            }
+            else if (kind < 3)
+            {
+                type = "track";
+                name = "Consent Preference Updated";
+                var optOut = rng.Next(3) == 0;
+                consent = optOut ? "{\"advertising\":false}" : "{\"advertising\":true}";
+                raw = $"{{\"type\":\"track\",\"messageId\":\"{id}\",\"event\":\"{name}\",\"anonymousId\":\"{anon}\",\"context\":{{\"consent\":{{\"optOut\":{(optOut ? "true" : "false")},\"categoryPreferences\":{consent}}}}}}}";
+            }
+            else
+            {
+                type = "track";
+                name = "Product Viewed";
+                userId = user is not null && rng.Next(2) == 0 ? user : null;
+                raw = $"{{\"type\":\"track\",\"messageId\":\"{id}\",\"event\":\"{name}\",\"anonymousId\":\"{anon}\"}}";
+            }
+            yield return new LoggedEvent(n + 1, ws, source, id, type, name, userId, anon, null, null, at, null, null, at, new EventEnrichment(), consent, null, null, raw);
+        }
+    }
+}
