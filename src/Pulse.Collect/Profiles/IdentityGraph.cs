@@ -300,12 +300,9 @@ internal sealed partial class IdentityGraph(ProfilesDbContext db, TimeProvider t
     public async Task<List<ProfileIdentity>> IdentitiesOfAsync(Guid profileId, CancellationToken ct)
     {
         var stored = await Query(db.Identities).Where(i => i.ProfileId == profileId).ToListAsync(ct);
+        // A row this batch already holds (and may have moved) wins over the stored one.
         foreach (var i in stored)
-        {
-            // A row this batch already holds (and may have moved) wins over the stored one.
-            if (!_ids.TryAdd((i.WorkspaceId, i.Kind, i.Value), i) && _ids[(i.WorkspaceId, i.Kind, i.Value)] is null)
-                _ids[(i.WorkspaceId, i.Kind, i.Value)] = i;
-        }
+            _ids.TryAdd((i.WorkspaceId, i.Kind, i.Value), i);
         return tracked
             ? db.Identities.Local.Where(i => i.ProfileId == profileId).ToList()
             : _ids.Values.Where(i => i is not null && i.ProfileId == profileId).Select(i => i!).ToList();
@@ -318,8 +315,7 @@ internal sealed partial class IdentityGraph(ProfilesDbContext db, TimeProvider t
         foreach (var i in moved)
         {
             i.ProfileId = into.Id;
-            if (!tracked && !_created.Contains(i))
-                _changedIds.Add(i);
+            Changed(i);
         }
         Changed(into);
         Changed(from);
@@ -400,7 +396,7 @@ internal sealed partial class IdentityGraph(ProfilesDbContext db, TimeProvider t
     {
         if (tracked)
             return;
-        await BulkSave.WriteAsync(db, _newProfiles, _changedProfiles.Where(p => !_created.Contains(p)).ToList(), ct);
+        await BulkSave.WriteAsync(db, _newProfiles, _changedProfiles, ct);
         await BulkSave.WriteAsync(db, _newIds, _changedIds, ct);
         await BulkSave.WriteAsync(db, _newMerges, [], ct);
     }
@@ -415,10 +411,17 @@ internal sealed partial class IdentityGraph(ProfilesDbContext db, TimeProvider t
         list.Add(row);
     }
 
+    // Untracked: a stored row the batch changed (a row it created is written whole anyway).
     private void Changed(Profile p)
     {
         if (!tracked && !_created.Contains(p))
             _changedProfiles.Add(p);
+    }
+
+    private void Changed(ProfileIdentity i)
+    {
+        if (!tracked && !_created.Contains(i))
+            _changedIds.Add(i);
     }
 
     private Task<bool> MergeWasUndoneAsync(Guid a, Guid b, CancellationToken ct) =>

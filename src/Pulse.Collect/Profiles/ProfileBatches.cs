@@ -30,10 +30,9 @@ internal sealed class ProfileBatches(IServiceScopeFactory scopes, ProfileGate ga
         var first = events[0].WorkspaceId;
         // The batch, its checkpoint and the audit entries of the opt-outs and opt-ins it applied
         // commit together. An audit entry's workspace is its actor's, so entries of other workspaces
-        // in the same batch (rare) are written right after the commit. A batch that carries no
-        // consent cannot change anyone's opt-out, so it has no audit entries and does not wait for
-        // the audit trail's lock (held by every audited write of the server and, in a cluster, of
-        // every node).
+        // in the same batch (rare) are written right after the commit. Every batch goes through
+        // the audit trail's lock, even one without consent: on SQLite that lock is also what keeps
+        // the builder's write transaction from meeting another audited writer's on the file.
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         if (db.Database.IsSqlite())
         {
@@ -73,17 +72,7 @@ internal sealed class ProfileBatches(IServiceScopeFactory scopes, ProfileGate ga
             }
             return (true, ConsentRecords(graph, first));
         }
-        if (events.Any(e => e.Consent is not null))
-        {
-            await audit.WriteAsync(platform, db, SystemActor(first), Work, ct);
-        }
-        else
-        {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await Work(ct);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-        }
+        await audit.WriteAsync(platform, db, SystemActor(first), Work, ct);
         // Committed: readers that keep consent in memory start again for the workspaces whose consent may have moved.
         gate.Changed(graph.ConsentAffected);
         foreach (var ws in graph.ConsentChanges.Select(x => x.Workspace).Where(w => w != first).Distinct())

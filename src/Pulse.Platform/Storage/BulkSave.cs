@@ -45,10 +45,11 @@ public static class BulkSave
         foreach (var group in entries.GroupBy(e => e.Metadata).OrderBy(g => g.Key.GetForeignKeys().Count()))
         {
             var columns = group.Key.GetProperties().ToList();
-            object?[] Values(EntityEntry e)
+            void Values(EntityEntry e, object?[] into)
             {
                 var values = e.CurrentValues;
-                return columns.Select(c => values[c]).ToArray();
+                for (var c = 0; c < columns.Count; c++)
+                    into[c] = values[columns[c]];
             }
             await WriteAsync(db, group.Key, group.Where(e => e.State == EntityState.Added).ToList(), Values, upsert: false, ct);
             await WriteAsync(db, group.Key, group.Where(e => e.State == EntityState.Modified).ToList(), Values, upsert: true, ct);
@@ -66,12 +67,16 @@ public static class BulkSave
     {
         var type = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the context's model.");
         var getters = type.GetProperties().Select(p => p.GetGetter()).ToArray();
-        object?[] Values(T row) => getters.Select(g => g.GetClrValue(row)).ToArray();
+        void Values(T row, object?[] into)
+        {
+            for (var c = 0; c < getters.Length; c++)
+                into[c] = getters[c].GetClrValue(row);
+        }
         await WriteAsync(db, type, added, Values, upsert: false, ct);
         await WriteAsync(db, type, changed, Values, upsert: true, ct);
     }
 
-    private static async Task WriteAsync<TRow>(DbContext db, IEntityType type, IReadOnlyCollection<TRow> rows, Func<TRow, object?[]> valuesOf, bool upsert, CancellationToken ct)
+    private static async Task WriteAsync<TRow>(DbContext db, IEntityType type, IReadOnlyCollection<TRow> rows, Action<TRow, object?[]> valuesOf, bool upsert, CancellationToken ct)
     {
         if (rows.Count == 0)
             return;
@@ -80,8 +85,9 @@ public static class BulkSave
         var sqlite = db.Database.ProviderName?.Contains("Sqlite", StringComparison.Ordinal) == true;
         var table = type.GetTableName() ?? throw new InvalidOperationException($"{type.DisplayName()} has no table.");
         var columns = type.GetProperties().ToList();
-        var keys = type.FindPrimaryKey()!.Properties;
         var converters = columns.Select(p => p.GetTypeMapping().Converter).ToArray();
+        // One buffer for every row's values: the writer's rows run to thousands per batch.
+        var values = new object?[columns.Count];
         if (sqlite)
         {
             // SQLite runs in-process: one prepared single-row statement, bound again per row, is its fastest way.
@@ -93,7 +99,7 @@ public static class BulkSave
             foreach (var row in rows)
             {
                 ct.ThrowIfCancellationRequested();
-                var values = valuesOf(row);
+                valuesOf(row, values);
                 for (var c = 0; c < columns.Count; c++)
                     parameters[c].Value = ProviderValue(values[c], converters[c]);
                 // Microsoft.Data.Sqlite runs every command synchronously; the async call only adds a task per row.
@@ -109,7 +115,7 @@ public static class BulkSave
             cmd.CommandText = Statement(table, type, columns, chunk.Length, upsert, cmd, parameters);
             for (var r = 0; r < chunk.Length; r++)
             {
-                var values = valuesOf(chunk[r]);
+                valuesOf(chunk[r], values);
                 for (var c = 0; c < columns.Count; c++)
                     parameters[r * columns.Count + c].Value = ProviderValue(values[c], converters[c]);
             }
