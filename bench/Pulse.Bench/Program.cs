@@ -35,7 +35,7 @@ if (mode == "profiles")
 {
     // profiles [events] [batch]: the profile builder's rate on a realistic stream (PULSE_BENCH_POSTGRES for cluster mode)
     await Pulse.Bench.ProfileLoad.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000,
-        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2000);
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : Pulse.Collect.Profiles.ProfileBuilder.BatchSize);
     return 0;
 }
 if (mode == "agents")

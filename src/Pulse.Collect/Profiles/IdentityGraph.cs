@@ -23,10 +23,11 @@ namespace Pulse.Collect.Profiles;
 /// graph itself, which knows what it created and changed and writes exactly those rows in
 /// <see cref="SaveAsync"/>. EF Core's change tracking of thousands of rows per batch (identity
 /// resolution on each read, snapshots, the scan for changes, the accept afterwards) cost more than
-/// the reads and writes themselves.
+/// the reads and writes themselves. The builder also passes its <see cref="KnownIdentities"/>, so
+/// ids it has never stored are not looked up at all.
 /// </para>
 /// </remarks>
-internal sealed partial class IdentityGraph(ProfilesDbContext db, TimeProvider time, bool tracked = true)
+internal sealed partial class IdentityGraph(ProfilesDbContext db, TimeProvider time, bool tracked = true, KnownIdentities? known = null)
 {
     private const int ChunkSize = 500;
     private readonly Dictionary<(Guid Ws, string Kind, string Value), ProfileIdentity?> _ids = [];
@@ -62,6 +63,15 @@ internal sealed partial class IdentityGraph(ProfilesDbContext db, TimeProvider t
             {
                 wanted.Add((e.WorkspaceId, IdentityKinds.UserId, p));
                 wanted.Add((e.WorkspaceId, IdentityKinds.AnonymousId, p));
+            }
+        }
+        if (known is not null)
+        {
+            await known.LoadAsync(db, events.Select(e => e.WorkspaceId).Distinct(), ct);
+            foreach (var w in wanted)
+            {
+                if (!known.MayExist(w.Item1, w.Item2, w.Item3))
+                    _ids.TryAdd(w, null);
             }
         }
         if (!tracked && db.Database.IsSqlite())
@@ -287,6 +297,7 @@ internal sealed partial class IdentityGraph(ProfilesDbContext db, TimeProvider t
         else
             Created(identity, _newIds);
         _ids[(p.WorkspaceId, kind, value)] = identity;
+        known?.Add(p.WorkspaceId, kind, value);
         if (p.OptedOut || p.Consent is not null || p.MergedInto is not null)
             ConsentAffected.Add(p.WorkspaceId);
         if (kind == IdentityKinds.UserId)

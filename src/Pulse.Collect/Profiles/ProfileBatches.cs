@@ -16,6 +16,15 @@ namespace Pulse.Collect.Profiles;
 /// <param name="bulk">False saves through EF Core's SaveChanges, row by row (the benchmark's baseline).</param>
 internal sealed class ProfileBatches(IServiceScopeFactory scopes, ProfileGate gate, TimeProvider time, bool bulk = true)
 {
+    // Only the builder's own batches use it (bulk); the row-by-row baseline looks every id up.
+    private readonly KnownIdentities? _known = bulk ? new KnownIdentities() : null;
+
+    /// <summary>
+    /// Forgets which ids are stored: the builder calls it between batches when the partitions this
+    /// node holds change (another node may have written them meanwhile).
+    /// </summary>
+    public void ForgetKnown() => _known?.Forget();
+
     /// <param name="fence">Run first inside the transaction (cluster mode: holds the partition's lease until the commit).</param>
     public Task ApplyAsync(string consumer, IReadOnlyList<LoggedEvent> events, Func<ProfilesDbContext, CancellationToken, Task>? fence, CancellationToken ct) =>
         gate.RunAsync(events.Select(e => e.WorkspaceId), () => ApplyCoreAsync(consumer, events, fence, ct), ct, announce: false);
@@ -26,7 +35,7 @@ internal sealed class ProfileBatches(IServiceScopeFactory scopes, ProfileGate ga
         var db = scope.ServiceProvider.GetRequiredService<ProfilesDbContext>();
         var platform = scope.ServiceProvider.GetRequiredService<PulseDbContext>();
         var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
-        var graph = new IdentityGraph(db, time, tracked: !bulk);
+        var graph = new IdentityGraph(db, time, tracked: !bulk, _known);
         var first = events[0].WorkspaceId;
         // The batch, its checkpoint and the audit entries of the opt-outs and opt-ins it applied
         // commit together. An audit entry's workspace is its actor's, so entries of other workspaces

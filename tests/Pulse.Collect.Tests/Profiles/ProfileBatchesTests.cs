@@ -39,6 +39,37 @@ public sealed class ProfileBatchesTests(CollectFixture fixture) : IClassFixture<
         Assert.Equal(b.Select(p => p.ToString()), a.Select(p => p.ToString()));
     }
 
+    [Fact]
+    public async Task AWriterThatStartsAgainOrGetsAPartitionBack_FindsThePeopleStoredMeanwhile()
+    {
+        var services = fixture.Server.App.Services;
+        var scopes = services.GetRequiredService<IServiceScopeFactory>();
+        var gate = services.GetRequiredService<ProfileGate>();
+        var reference = new ProfileBatches(scopes, gate, TimeProvider.System, bulk: false);
+        // Two nodes' builders, each remembering which ids it knows are stored.
+        var first = new ProfileBatches(scopes, gate, TimeProvider.System);
+        var second = new ProfileBatches(scopes, gate, TimeProvider.System);
+        var ours = (await fixture.Server.CreateWorkspaceAsync()).Id;
+        var theirs = (await fixture.Server.CreateWorkspaceAsync()).Id;
+        var start = DateTimeOffset.UtcNow.AddHours(-2);
+
+        foreach (var batch in Stream(theirs, start).Chunk(37))
+            await reference.ApplyAsync("test/" + theirs.ToString("N"), batch, null, default);
+        var thirds = Stream(ours, start).Chunk(200).ToList();
+        var consumer = "test/" + ours.ToString("N");
+        // The first node applies a third; the partition moves to the second node, which starts with
+        // nothing in memory and must find the first node's people; then it comes back to the first.
+        foreach (var batch in thirds[0].Chunk(37))
+            await first.ApplyAsync(consumer, batch, null, default);
+        foreach (var batch in thirds[1].Chunk(37))
+            await second.ApplyAsync(consumer, batch, null, default);
+        first.ForgetKnown();
+        foreach (var batch in thirds[2].Chunk(37))
+            await first.ApplyAsync(consumer, batch, null, default);
+
+        Assert.Equal((await PeopleAsync(theirs)).Select(p => p.ToString()), (await PeopleAsync(ours)).Select(p => p.ToString()));
+    }
+
     /// <summary>Every person of a workspace as the ids they hold now, with what is known of them, in a stable order.</summary>
     private async Task<List<PersonView>> PeopleAsync(Guid ws)
     {
