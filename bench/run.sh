@@ -4,7 +4,8 @@
 #   bench/run.sh http 10    # only the HTTP load (10 s per target and connection count)
 #   bench/run.sh ingest 60 32  # durable ingest: 60 s of 100-event batches over 32 connections, then single events;
 #                              # realistic load (1M people, uap-core's user agents, a shop's event mix: ShopTraffic.cs),
-#                              # add --templated for the old 64 repeated bodies
+#                              # add --templated for the old 64 repeated bodies; then open-loop steps at 1/4, 1/2 and 3/4
+#                              # of the burst rate (BENCH_SUSTAINED_RATES=10000,15000 for others): does each consumer keep level?
 #   bench/run.sh stages 100    # CPU per event of parse, build and pack; "duck 300" the DuckDB load per event
 #   bench/run.sh cluster 30 32 # cluster mode: 1, 2 and 3 nodes on one PostgreSQL, embedded mode, and a plain COPY of the same rows
 #   bench/run.sh agents 10     # user-agent cache: hits, misses, misses/s and µs per parse on 1,000,000 lookups of a Zipf mix, beside the old cache

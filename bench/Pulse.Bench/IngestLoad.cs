@@ -69,6 +69,7 @@ internal static class IngestLoad
                 async elapsed => lagSamples.Add(new { seconds = Math.Round(elapsed.TotalSeconds), lags = await LagsAsync(metricsUrl) })));
             var (people, agents) = traffic?.Distinct() ?? (0, 0);
             var catchUp = await CatchUpAsync(metricsUrl, results[1]);
+            var sustained = await SustainedAsync($"http://127.0.0.1:{pulsePort}/v1/batch", writeKey, batches, metricsUrl, results[1].EventsPerSecond, duration, pulse);
             var singleSeconds = TimeSpan.FromSeconds(Math.Max(5, duration.TotalSeconds / 3));
             results.Add(await MeasureAsync("bare Kestrel read-and-discard (baseline), single events", $"http://127.0.0.1:{basePort}/v1/track", writeKey, singles, 1, connections, singleSeconds, baseline));
             results.Add(await MeasureAsync("pulse /v1/track durable, single events", $"http://127.0.0.1:{pulsePort}/v1/track", writeKey, singles, 1, connections, singleSeconds, pulse));
@@ -82,6 +83,8 @@ internal static class IngestLoad
             }
             Console.WriteLine(JsonSerializer.Serialize(new { benchmark = "store and profile lag (events) during the batch phase", samples = lagSamples }));
             Console.WriteLine(JsonSerializer.Serialize(catchUp));
+            foreach (var step in sustained)
+                Console.WriteLine(JsonSerializer.Serialize(step));
             Console.WriteLine(JsonSerializer.Serialize(templated
                 ? new { benchmark = "load", mode = "templated", description = $"{Templates} bodies of {BatchSize} events (5 user agents, 200,000 people) repeated with fresh message ids", distinctPeopleInBatchPhase = 0, distinctUserAgentsInBatchPhase = 5, population = 0 }
                 : new { benchmark = "load", mode = "realistic", description = "a fresh body per request: people from a population of 1,000,000, uap-core's user agents by Zipf rank, a 5,000-item catalogue, a shop's event mix (see ShopTraffic)", distinctPeopleInBatchPhase = people, distinctUserAgentsInBatchPhase = agents, population = ShopTraffic.Population }));
@@ -335,6 +338,114 @@ internal static class IngestLoad
             profiledEventsPerSecondWithAllCaughtUp = Math.Round(total / (phase.Seconds + 3 + allSeconds)),
             lagsNow = lags,
         };
+    }
+
+    /// <summary>
+    /// Open-loop ingest at fixed rates (by default a quarter, a half and three quarters of the burst's
+    /// acknowledged rate; BENCH_SUSTAINED_RATES="10000,15000" names others in events/s), each for
+    /// <paramref name="duration"/> after the store and profiles have caught up, with every consumer's
+    /// lag sampled each second: a consumer keeps level with the rate when its lag at the end is within
+    /// two seconds of events (it does not grow with time).
+    /// </summary>
+    private static async Task<List<object>> SustainedAsync(string url, string writeKey, BodySource bodies, string metricsUrl, double burstRate, TimeSpan duration, Process pulse)
+    {
+        var rates = Environment.GetEnvironmentVariable("BENCH_SUSTAINED_RATES") is { Length: > 0 } named
+            ? named.Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToArray()
+            : [burstRate / 4, burstRate / 2, burstRate * 3 / 4];
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(30) };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes(writeKey + ":")));
+        var steps = new List<object>();
+        foreach (var rate in rates)
+        {
+            var waited = Stopwatch.StartNew();
+            while ((await LagsAsync(metricsUrl)).Values.Any(v => v > 0) && waited.Elapsed < TimeSpan.FromMinutes(10))
+                await Task.Delay(500);
+            var interval = Stopwatch.Frequency / (rate / BatchSize);
+            var start = Stopwatch.GetTimestamp();
+            var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+            var errors = 0L;
+            var samples = new List<(double Seconds, Dictionary<string, long> Lags)>();
+            using var stop = new CancellationTokenSource();
+            var sampling = Task.Run(async () =>
+            {
+                using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1));
+                while (await tick.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
+                    samples.Add((Stopwatch.GetElapsedTime(start).TotalSeconds, await LagsAsync(metricsUrl)));
+            });
+            var sends = new List<Task>();
+            using var inFlight = new SemaphoreSlim(256);
+            for (var n = 0L; ; n++)
+            {
+                var due = start + (long)(n * interval);
+                if (due >= end)
+                    break;
+                while (Stopwatch.GetTimestamp() < due)
+                    await Task.Delay(1);
+                await inFlight.WaitAsync();
+                var body = bodies(Interlocked.Increment(ref _requestCounter));
+                sends.Add(Task.Run(async () =>
+                {
+                    var sent = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        using var content = new ByteArrayContent(body);
+                        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                        using var response = await client.PostAsync(url, content);
+                        await response.Content.ReadAsByteArrayAsync();
+                        if (response.StatusCode == HttpStatusCode.OK)
+                            latencies.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+                        else
+                            Interlocked.Increment(ref errors);
+                    }
+                    catch (HttpRequestException)
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+                    finally
+                    {
+                        inFlight.Release();
+                    }
+                }));
+            }
+            await Task.WhenAll(sends);
+            var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            var last = await LagsAsync(metricsUrl);
+            await stop.CancelAsync();
+            try
+            {
+                await sampling;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            var sorted = latencies.Order().ToArray();
+            var achieved = sorted.Length * (double)BatchSize / seconds;
+            object Of(string consumer) => new
+            {
+                maxLag = samples.Count == 0 ? 0 : samples.Max(x => x.Lags.GetValueOrDefault(consumer)),
+                lagAtEnd = last.GetValueOrDefault(consumer),
+                keepsLevel = last.GetValueOrDefault(consumer) <= 2 * achieved,
+                // Every fifth second, to show whether the lag grows with time or stays flat.
+                lagEvery5s = samples.Where((_, i) => i % 5 == 4).Select(x => x.Lags.GetValueOrDefault(consumer)).ToArray(),
+            };
+            steps.Add(new
+            {
+                benchmark = "sustained open-loop ingest: do the store and the profile builder keep level?",
+                offeredEventsPerSecond = Math.Round(rate),
+                acknowledgedEventsPerSecond = Math.Round(achieved),
+                seconds = Math.Round(seconds, 1),
+                errors,
+                p50Ms = Percentile(sorted, 0.5),
+                p99Ms = Percentile(sorted, 0.99),
+                store = Of("store"),
+                profiles = Of("profiles"),
+                serverPeakRssMiB = PeakRss(pulse) / (1024 * 1024),
+            });
+            Console.Error.WriteLine($"sustained {rate:F0}/s: acknowledged {achieved:F0}/s, profiles lag at end {last.GetValueOrDefault("profiles")}, store {last.GetValueOrDefault("store")}");
+        }
+        return steps;
     }
 
     private static readonly HttpClient Metrics = new() { Timeout = TimeSpan.FromSeconds(10) };
