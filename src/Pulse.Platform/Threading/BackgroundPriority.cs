@@ -15,15 +15,15 @@ namespace Pulse.Platform.Threading;
 public static partial class BackgroundPriority
 {
     private const int PriorityOfProcess = 0; // PRIO_PROCESS: with a thread id, one thread
-    private const int Nice = 10;
+    public const int DefaultNice = 10;
 
-    public static void LowerCurrentThread()
+    public static void LowerCurrentThread(int nice = DefaultNice)
     {
-        if (!OperatingSystem.IsLinux())
+        if (nice <= 0 || !OperatingSystem.IsLinux())
             return;
         try
         {
-            _ = SetPriority(PriorityOfProcess, GetThreadId(), Nice);
+            _ = SetPriority(PriorityOfProcess, GetThreadId(), nice);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

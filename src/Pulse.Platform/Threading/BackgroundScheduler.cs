@@ -12,9 +12,12 @@ public sealed class BackgroundScheduler : TaskScheduler, IDisposable
 {
     private readonly BlockingCollection<Task> _queue = [];
     private readonly Thread _thread;
+    private readonly int _nice;
 
-    public BackgroundScheduler(string name)
+    /// <param name="nice">The thread's Linux nice value: 10 (the default) takes about a tenth of the share of a normal thread when the CPU is busy; 0 an equal share.</param>
+    public BackgroundScheduler(string name, int nice = BackgroundPriority.DefaultNice)
     {
+        _nice = nice;
         _thread = new Thread(Run) { Name = name, IsBackground = true };
         _thread.Start();
     }
@@ -25,7 +28,7 @@ public sealed class BackgroundScheduler : TaskScheduler, IDisposable
 
     private void Run()
     {
-        BackgroundPriority.LowerCurrentThread();
+        BackgroundPriority.LowerCurrentThread(_nice);
         foreach (var task in _queue.GetConsumingEnumerable())
             TryExecuteTask(task);
     }
