@@ -43,7 +43,16 @@ public sealed class DestinationsPanelTests(PanelFixture fixture)
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(created.WriteKey + ":")));
         var batch = "{\"batch\":[" + string.Join(',', Enumerable.Range(0, 120).Select(i => $$"""{"type":"track","userId":"u{{i}}","event":"Order Completed"}""")) + "]}";
         Assert.True((await http.PostAsync("/v1/batch", new StringContent(batch, Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
-        await page.Locator("[data-testid=delivery-outcome]", new() { HasText = "delivered" }).First.WaitForAsync(new() { Timeout = 30_000 });
+        try
+        {
+            await page.Locator("[data-testid=delivery-outcome]", new() { HasText = "delivered" }).First.WaitForAsync(new() { Timeout = 30_000 });
+        }
+        catch (TimeoutException e)
+        {
+            // Say what the page shows instead: the outcomes and errors of the attempts made.
+            var shown = await detail.InnerTextAsync();
+            throw new TimeoutException("No delivered attempt within 30 s; the page shows: " + shown, e);
+        }
         await page.Locator("[data-testid=delivery-chart]").WaitForAsync(new() { Timeout = 30_000 });
 
         // The config is edited in place: a smaller batch size, saved.
