@@ -190,34 +190,8 @@ internal static class DestinationLoad
         Acked.Clear();
         Arrived.Clear();
         var skippedBefore = await CounterAsync(metricsUrl, "pulse_destinations_events_skipped");
-        var interval = Stopwatch.Frequency / (rate / 100);
-        var sends = new List<Task>();
         var openStart = Stopwatch.GetTimestamp();
-        var openEnd = openStart + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        var n = 0L;
-        using var gate = new SemaphoreSlim(256);
-        while (true)
-        {
-            var due = openStart + (long)(n * interval);
-            if (due >= openEnd)
-                break;
-            while (Stopwatch.GetTimestamp() < due)
-                await Task.Delay(1);
-            await gate.WaitAsync();
-            sends.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    await SendAsync(client, ingestUrl, bodies);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
-            n++;
-        }
-        await Task.WhenAll(sends);
+        await IngestLoad.OpenLoopAsync(rate / 100, duration, () => SendAsync(client, ingestUrl, bodies));
         var offered = Acked.Count * 100L;
         var achieved = offered / Stopwatch.GetElapsedTime(openStart).TotalSeconds;
         var waitFrom = Stopwatch.GetTimestamp();

@@ -364,9 +364,7 @@ internal static class IngestLoad
             var waited = Stopwatch.StartNew();
             while ((await LagsAsync(metricsUrl)).Values.Any(v => v > 0) && waited.Elapsed < TimeSpan.FromMinutes(10))
                 await Task.Delay(500);
-            var interval = Stopwatch.Frequency / (rate / BatchSize);
             var start = Stopwatch.GetTimestamp();
-            var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
             var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
             var errors = 0L;
             var samples = new List<(double Seconds, Dictionary<string, long> Lags)>();
@@ -377,42 +375,26 @@ internal static class IngestLoad
                 while (await tick.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
                     samples.Add((Stopwatch.GetElapsedTime(start).TotalSeconds, await LagsAsync(metricsUrl)));
             });
-            var sends = new List<Task>();
-            using var inFlight = new SemaphoreSlim(256);
-            for (var n = 0L; ; n++)
+            await OpenLoopAsync(rate / BatchSize, duration, async () =>
             {
-                var due = start + (long)(n * interval);
-                if (due >= end)
-                    break;
-                while (Stopwatch.GetTimestamp() < due)
-                    await Task.Delay(1);
-                await inFlight.WaitAsync();
                 var body = bodies(Interlocked.Increment(ref _requestCounter));
-                sends.Add(Task.Run(async () =>
+                var sent = Stopwatch.GetTimestamp();
+                try
                 {
-                    var sent = Stopwatch.GetTimestamp();
-                    try
-                    {
-                        using var content = new ByteArrayContent(body);
-                        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                        using var response = await client.PostAsync(url, content);
-                        await response.Content.ReadAsByteArrayAsync();
-                        if (response.StatusCode == HttpStatusCode.OK)
-                            latencies.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
-                        else
-                            Interlocked.Increment(ref errors);
-                    }
-                    catch (HttpRequestException)
-                    {
+                    using var content = new ByteArrayContent(body);
+                    content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                    using var response = await client.PostAsync(url, content);
+                    await response.Content.ReadAsByteArrayAsync();
+                    if (response.StatusCode == HttpStatusCode.OK)
+                        latencies.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+                    else
                         Interlocked.Increment(ref errors);
-                    }
-                    finally
-                    {
-                        inFlight.Release();
-                    }
-                }));
-            }
-            await Task.WhenAll(sends);
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            });
             var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             var last = await LagsAsync(metricsUrl);
             await stop.CancelAsync();
@@ -454,6 +436,41 @@ internal static class IngestLoad
             Console.Error.WriteLine($"sustained {rate:F0}/s: acknowledged {achieved:F0}/s, profiles lag at end {last.GetValueOrDefault("profiles")}, store {last.GetValueOrDefault("store")}");
         }
         return steps;
+    }
+
+    /// <summary>
+    /// Open loop: starts <paramref name="send"/> on a fixed schedule, <paramref name="perSecond"/> times a
+    /// second for <paramref name="duration"/>, without waiting for answers (at most 256 in flight), then
+    /// waits for every one of them.
+    /// </summary>
+    internal static async Task OpenLoopAsync(double perSecond, TimeSpan duration, Func<Task> send)
+    {
+        var interval = Stopwatch.Frequency / perSecond;
+        var start = Stopwatch.GetTimestamp();
+        var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var sends = new List<Task>();
+        using var inFlight = new SemaphoreSlim(256);
+        for (var n = 0L; ; n++)
+        {
+            var due = start + (long)(n * interval);
+            if (due >= end)
+                break;
+            while (Stopwatch.GetTimestamp() < due)
+                await Task.Delay(1);
+            await inFlight.WaitAsync();
+            sends.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    await send();
+                }
+                finally
+                {
+                    inFlight.Release();
+                }
+            }));
+        }
+        await Task.WhenAll(sends);
     }
 
     private static readonly HttpClient Metrics = new() { Timeout = TimeSpan.FromSeconds(10) };

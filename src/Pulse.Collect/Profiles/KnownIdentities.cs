@@ -16,8 +16,9 @@ namespace Pulse.Collect.Profiles;
 /// a hash shared by two ids, an id of a batch that rolled back, an erased id; each costs one
 /// look-up, never a wrong answer). That holds because ids are inserted only by the builder
 /// (<see cref="IdentityGraph"/>'s attach, which adds to this), and only by the one node that holds
-/// the workspace's partition; the builder forgets everything when the partitions it holds change,
-/// so a partition that comes back after another node wrote it is read again. A workspace is read
+/// the workspace's partition; the builder forgets everything whenever a partition starts on its
+/// node (at start, after a failed batch, when a lease comes back), so a partition another node
+/// wrote meanwhile is read again. A workspace is read
 /// on the first batch that needs it (about a second per million ids), inside that batch's unit of
 /// work, so no writer of the workspace (all behind <see cref="ProfileGate"/>) is half-way through.
 /// Used by one batch at a time (the gate serializes them).
@@ -56,7 +57,7 @@ internal sealed class KnownIdentities
             Of(kinds, kind).Add(Hash(value));
     }
 
-    /// <summary>Drops everything (the partitions this node holds changed, or a batch failed).</summary>
+    /// <summary>Drops everything (a partition starts on this node).</summary>
     public void Forget() => _workspaces.Clear();
 
     private static HashSet<ulong> Of(Dictionary<string, HashSet<ulong>> kinds, string kind)

@@ -20,8 +20,8 @@ internal sealed class ProfileBatches(IServiceScopeFactory scopes, ProfileGate ga
     private readonly KnownIdentities? _known = bulk ? new KnownIdentities() : null;
 
     /// <summary>
-    /// Forgets which ids are stored: the builder calls it between batches when the partitions this
-    /// node holds change (another node may have written them meanwhile).
+    /// Forgets which ids are stored: the builder calls it between batches when a partition starts on
+    /// this node (another node may have written it meanwhile).
     /// </summary>
     public void ForgetKnown() => _known?.Forget();
 

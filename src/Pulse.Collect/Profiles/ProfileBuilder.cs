@@ -139,26 +139,19 @@ internal sealed partial class ProfileBuilder(
     /// <summary>Starts the partitions this node now holds (from their checkpoints) and forgets the others.</summary>
     private async Task FollowLeasesAsync(IReadOnlyDictionary<int, long> owned, CancellationToken ct)
     {
-        var moved = false;
         foreach (var part in _parts.Keys.ToList())
         {
             if (!owned.TryGetValue(part, out var epoch) || epoch != _parts[part].Epoch)
-            {
                 _parts.Remove(part);
-                moved = true;
-            }
         }
         foreach (var (part, epoch) in owned)
         {
-            if (!_parts.ContainsKey(part))
-            {
-                _parts[part] = new PartState(part, epoch, await LoadPositionAsync(ConsumerOf(part, partitions), ct));
-                moved = true;
-            }
-        }
-        // A partition that was away may have been written by another node: its ids are read again.
-        if (moved)
+            if (_parts.ContainsKey(part))
+                continue;
+            _parts[part] = new PartState(part, epoch, await LoadPositionAsync(ConsumerOf(part, partitions), ct));
+            // A partition that starts here (again) may have been written by another node meanwhile: its ids are read again.
             batches.ForgetKnown();
+        }
     }
 
     /// <summary>Reads and applies one batch of a partition; false when it had nothing to do.</summary>
@@ -176,7 +169,6 @@ internal sealed partial class ProfileBuilder(
             {
                 // Another node holds the partition now; it goes on from the checkpoint this node committed last.
                 _parts.Remove(part.Part);
-                batches.ForgetKnown();
                 LogLeaseLost(logger, part.Part);
                 return false;
             }
