@@ -118,7 +118,7 @@ internal sealed partial class ProfileBuilder(
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -128,6 +128,8 @@ internal sealed partial class ProfileBuilder(
                 await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
+        // Not left writing to a store that is about to close (it never throws).
+        await _mirroring;
     }
 
     private long Lag()
@@ -177,15 +179,37 @@ internal sealed partial class ProfileBuilder(
         var reached = events.Count == BatchSize ? events[^1].Seq : Math.Max(covered, events.Count > 0 ? events[^1].Seq : 0);
         if (reached > part.Position)
             part.Position = reached;
-        // The mirror in the log's table is for people and tools; it costs a commit, so it is written
-        // at most every few seconds (the real checkpoint commits with each batch).
-        if (part.Mirrored != part.Position && (events.Count == 0 || time.GetElapsedTime(part.MirroredAt) >= MirrorEvery))
+        // The mirror in the log's table is for people and tools (and where the embedded log starts its
+        // consent barriers again after a restart; being behind the real checkpoint is safe there). It
+        // costs a commit on the store, so it is written at most every few seconds, one at a time, off
+        // this thread: under sustained load the store's commit waited seconds behind the loader's, and
+        // written inline it took a third of the builder's time (a trace of bench/run.sh ingest).
+        if (part.Mirrored != part.Position && _mirroring.IsCompleted && (events.Count == 0 || time.GetElapsedTime(part.MirroredAt) >= MirrorEvery))
         {
-            await log.SaveCheckpointAsync(ConsumerOf(part.Part, partitions), part.Position, ct);
-            part.Mirrored = part.Position;
+            var (consumer, position) = (ConsumerOf(part.Part, partitions), part.Position);
+            part.Mirrored = position;
             part.MirroredAt = time.GetTimestamp();
+            _mirroring = Task.Run(() => MirrorAsync(consumer, position, ct), CancellationToken.None);
         }
         return events.Count > 0;
+    }
+
+    private Task _mirroring = Task.CompletedTask;
+
+    private async Task MirrorAsync(string consumer, long position, CancellationToken ct)
+    {
+        try
+        {
+            await log.SaveCheckpointAsync(consumer, position, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // Written again when the position next moves; until then the mirror is behind, which is safe.
+            LogMirrorFailed(logger, e, consumer, position);
+        }
     }
 
     /// <summary>Makes <see cref="Position"/> the lowest position of all partitions when this node holds them all.</summary>
@@ -242,4 +266,7 @@ internal sealed partial class ProfileBuilder(
 
     [LoggerMessage(EventId = 2302, Level = LogLevel.Warning, Message = "Partition {Part} of the profiles moved to another node before this node's batch committed; the batch was rolled back.")]
     private static partial void LogLeaseLost(ILogger logger, int part);
+
+    [LoggerMessage(EventId = 2303, Level = LogLevel.Warning, Message = "Mirroring the profiles' checkpoint {Consumer} at {Position} into the log's table failed; it is written again when the position next moves.")]
+    private static partial void LogMirrorFailed(ILogger logger, Exception e, string consumer, long position);
 }
