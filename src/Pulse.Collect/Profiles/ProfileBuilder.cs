@@ -47,6 +47,9 @@ internal sealed partial class ProfileBuilder(
     private long _lowest = -1;
     private TaskCompletionSource _progressed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // The checkpoint mirror being written, if any (one at a time, off the builder's thread).
+    private Task _mirroring = Task.CompletedTask;
+
     private sealed class PartState(int part, long epoch, long position)
     {
         public int Part { get; } = part;
@@ -193,8 +196,6 @@ internal sealed partial class ProfileBuilder(
         }
         return events.Count > 0;
     }
-
-    private Task _mirroring = Task.CompletedTask;
 
     private async Task MirrorAsync(string consumer, long position, CancellationToken ct)
     {
