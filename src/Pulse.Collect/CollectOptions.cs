@@ -62,6 +62,19 @@ public sealed class CollectOptions
     [RegularExpression(@"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$", ErrorMessage = "Collect:CheckpointThreshold must look like 256MB or 1GB.")]
     public string CheckpointThreshold { get; set; } = "256MB";
 
+    /// <summary>
+    /// Worker threads DuckDB may use for the event log (its loads, checkpoints and queries). Unset:
+    /// half the machine's cores, at least one, so the request threads and the profile builder keep
+    /// the rest. With both of a 2-core machine's cores DuckDB's checkpoints starved the profile
+    /// builder under sustained ingest (bench/run.sh ingest: builder lag grew to 40k at 10k events/s
+    /// with 2 threads, stayed under 4k with 1; see docs/architecture.md).
+    /// </summary>
+    [Range(1, 256)]
+    public int? DuckDbThreads { get; set; }
+
+    /// <summary>The thread count DuckDB is given: <see cref="DuckDbThreads"/>, or half the cores.</summary>
+    public int EffectiveDuckDbThreads => DuckDbThreads ?? Math.Max(1, Environment.ProcessorCount / 2);
+
     /// <summary>Optional MaxMind-format (.mmdb) database that maps client IPs to countries.</summary>
     public string? GeoIpDatabase { get; set; }
 

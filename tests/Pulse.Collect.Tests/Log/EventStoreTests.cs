@@ -1,4 +1,6 @@
 using DuckDB.NET.Data;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Pulse.Collect.Log;
 using Pulse.Platform.Storage;
@@ -50,5 +52,34 @@ public sealed class EventStoreTests
         Assert.Equal("""{"type":"track","event":"Order Completed"}""", r.GetString(6));
         Assert.Equal(0L, r.GetInt64(7));
         Assert.False(r.Read());
+    }
+
+    [Theory]
+    [InlineData(3, 3L)]
+    [InlineData(null, -1L)]
+    public void TheStore_GivesDuckDbTheConfiguredThreads_OrHalfTheCores(int? configured, long expected)
+    {
+        if (expected < 0)
+            expected = Math.Max(1, Environment.ProcessorCount / 2);
+        var dir = Directory.CreateTempSubdirectory("pulse-store-").FullName;
+        using var store = new DuckDbEventStore(new DataDirectory(dir), Options.Create(new CollectOptions { DuckDbThreads = configured }));
+        using var c = store.Open();
+        using var read = c.CreateCommand();
+        read.CommandText = "SELECT current_setting('threads')";
+        Assert.Equal(expected, Convert.ToInt64(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("300")]
+    [InlineData("two")]
+    public void AThreadCountOutOfRange_StopsTheServerFromStarting_NamingTheSetting(string value)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Collect:DuckDbThreads"] = value }).Build();
+        var services = new ServiceCollection();
+        services.AddOptions<CollectOptions>().Bind(config.GetSection(CollectOptions.Section)).ValidateDataAnnotations();
+        using var sp = services.BuildServiceProvider();
+        var e = Assert.ThrowsAny<Exception>(() => sp.GetRequiredService<IOptions<CollectOptions>>().Value);
+        Assert.Contains("DuckDbThreads", e.Message, StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Data.Common;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Options;
@@ -83,7 +84,7 @@ internal sealed class DuckDbEventStore : EventStore
             anchor.Open();
             Execute(anchor, $"SET memory_limit = '{_options.DuckDbMemoryLimit}'");
             Execute(anchor, $"SET checkpoint_threshold = '{_options.CheckpointThreshold}'");
-            Execute(anchor, "SET threads = 2");
+            Execute(anchor, $"SET threads = {_options.EffectiveDuckDbThreads.ToString(CultureInfo.InvariantCulture)}");
             Execute(anchor, Schema);
             MoveOldInbox(anchor);
             Recovered = RecoverSegments(anchor);
