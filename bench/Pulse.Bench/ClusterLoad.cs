@@ -289,7 +289,7 @@ internal static class ClusterLoad
         return sw.Elapsed.TotalSeconds;
     }
 
-    private static async Task ScriptAsync(string root, string script, params string[] args)
+    internal static async Task ScriptAsync(string root, string script, params string[] args)
     {
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(root, "tests/services", script));

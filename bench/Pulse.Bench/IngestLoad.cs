@@ -25,16 +25,30 @@ internal static class IngestLoad
     /// <summary>Makes the body of request number <c>request</c>: a fresh realistic one, or a template with ids made unique.</summary>
     internal delegate byte[] BodySource(long request);
 
-    public static async Task RunAsync(TimeSpan duration, int connections, bool templated)
+    public static async Task RunAsync(TimeSpan duration, int connections, bool templated, bool postgres)
     {
         var root = RepoRoot();
         var pulseDll = Path.Combine(root, "src/Pulse/bin/Release/net10.0/pulse.dll");
         if (!File.Exists(pulseDll))
             throw new FileNotFoundException("Build Pulse first (bench/run.sh does).", pulseDll);
         var data = Directory.CreateTempSubdirectory("pulse-bench-ingest-").FullName;
+        // Apart from the data directory: the PostgreSQL server runs as its own user, which must reach its folder.
+        var services = postgres ? Directory.CreateTempSubdirectory("pulse-bench-services-").FullName : "";
         try
         {
             var env = new Dictionary<string, string> { ["PULSE_Storage__DataDirectory"] = data, ["PULSE_Logging__LogLevel__Default"] = "Warning" };
+            if (postgres)
+            {
+                // Cluster mode, one node: a private PostgreSQL and Redis on loopback, as the cluster bench starts them.
+                var (pgPort, redisPort) = (FreePort(), FreePort());
+                await ClusterLoad.ScriptAsync(root, "pg.sh", "start", Path.Combine(services, "pg"), pgPort.ToString(CultureInfo.InvariantCulture));
+                await ClusterLoad.ScriptAsync(root, "redis.sh", "start", Path.Combine(services, "redis"), redisPort.ToString(CultureInfo.InvariantCulture));
+                env["PULSE_Storage__Mode"] = "postgres";
+                env["PULSE_Storage__Postgres"] = $"Host=127.0.0.1;Port={pgPort};Username=pulse;Password=pulse;Database=pulse_bench_ingest";
+                env["PULSE_Storage__Redis"] = $"127.0.0.1:{redisPort}";
+                await RunToEndAsync(pulseDll, ["migrate"], env);
+            }
+            Console.Error.WriteLine($"ingest bench: {(postgres ? "cluster mode (PostgreSQL + Redis, one node)" : "embedded mode")}, {(templated ? "templated" : "realistic")} load");
             await RunToEndAsync(pulseDll, ["workspace", "add", "--name", "Bench"], env);
             var writeKey = (await RunToEndAsync(pulseDll, ["source", "create", "--workspace", "Bench", "--name", "Load"], env)).Trim();
 
@@ -69,7 +83,7 @@ internal static class IngestLoad
                 async elapsed => lagSamples.Add(new { seconds = Math.Round(elapsed.TotalSeconds), lags = await LagsAsync(metricsUrl) })));
             var (people, agents) = traffic?.Distinct() ?? (0, 0);
             var catchUp = await CatchUpAsync(metricsUrl, results[1]);
-            var sustained = await SustainedAsync($"http://127.0.0.1:{pulsePort}/v1/batch", writeKey, batches, metricsUrl, results[1].EventsPerSecond, duration, pulse);
+            var sustained = await SustainedAsync($"http://127.0.0.1:{pulsePort}/v1/batch", writeKey, batches, metricsUrl, results[1].EventsPerSecond, duration, pulse, () => traffic?.Distinct().People);
             var singleSeconds = TimeSpan.FromSeconds(Math.Max(5, duration.TotalSeconds / 3));
             results.Add(await MeasureAsync("bare Kestrel read-and-discard (baseline), single events", $"http://127.0.0.1:{basePort}/v1/track", writeKey, singles, 1, connections, singleSeconds, baseline));
             results.Add(await MeasureAsync("pulse /v1/track durable, single events", $"http://127.0.0.1:{pulsePort}/v1/track", writeKey, singles, 1, connections, singleSeconds, pulse));
@@ -86,13 +100,19 @@ internal static class IngestLoad
             foreach (var step in sustained)
                 Console.WriteLine(JsonSerializer.Serialize(step));
             Console.WriteLine(JsonSerializer.Serialize(templated
-                ? new { benchmark = "load", mode = "templated", description = $"{Templates} bodies of {BatchSize} events (5 user agents, 200,000 people) repeated with fresh message ids", distinctPeopleInBatchPhase = 0, distinctUserAgentsInBatchPhase = 5, population = 0 }
-                : new { benchmark = "load", mode = "realistic", description = "a fresh body per request: people from a population of 1,000,000, uap-core's user agents by Zipf rank, a 5,000-item catalogue, a shop's event mix (see ShopTraffic)", distinctPeopleInBatchPhase = people, distinctUserAgentsInBatchPhase = agents, population = ShopTraffic.Population }));
+                ? new { benchmark = "load", storage = postgres ? "postgres" : "embedded", mode = "templated", description = $"{Templates} bodies of {BatchSize} events (5 user agents, 200,000 people) repeated with fresh message ids", distinctPeopleInBatchPhase = 0, distinctUserAgentsInBatchPhase = 5, population = 0 }
+                : new { benchmark = "load", storage = postgres ? "postgres" : "embedded", mode = "realistic", description = $"a fresh body per request: people from a population of {ShopTraffic.Population:N0}, uap-core's user agents by Zipf rank, a 5,000-item catalogue, a shop's event mix (see ShopTraffic)", distinctPeopleInBatchPhase = people, distinctUserAgentsInBatchPhase = agents, population = ShopTraffic.Population }));
             var acknowledged = results[1].Events + results[3].Events + results[1].WarmupEvents + results[3].WarmupEvents + SustainedEvents;
             Console.WriteLine(JsonSerializer.Serialize(new { benchmark = "stored vs acknowledged", acknowledged, stored, lost = acknowledged - stored }));
         }
         finally
         {
+            if (postgres)
+            {
+                await ClusterLoad.ScriptAsync(root, "pg.sh", "kill", Path.Combine(services, "pg"));
+                await ClusterLoad.ScriptAsync(root, "redis.sh", "stop", Path.Combine(services, "redis"));
+                Directory.Delete(services, recursive: true);
+            }
             try
             {
                 Directory.Delete(data, recursive: true);
@@ -350,7 +370,7 @@ internal static class IngestLoad
     /// <summary>Events the sustained steps had acknowledged (they count towards what must be stored).</summary>
     private static long SustainedEvents;
 
-    private static async Task<List<object>> SustainedAsync(string url, string writeKey, BodySource bodies, string metricsUrl, double burstRate, TimeSpan duration, Process pulse)
+    private static async Task<List<object>> SustainedAsync(string url, string writeKey, BodySource bodies, string metricsUrl, double burstRate, TimeSpan duration, Process pulse, Func<int?> peopleSent)
     {
         var rates = Environment.GetEnvironmentVariable("BENCH_SUSTAINED_RATES") is { Length: > 0 } named
             ? named.Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToArray()
@@ -364,6 +384,8 @@ internal static class IngestLoad
             var waited = Stopwatch.StartNew();
             while ((await LagsAsync(metricsUrl)).Values.Any(v => v > 0) && waited.Elapsed < TimeSpan.FromMinutes(10))
                 await Task.Delay(500);
+            // People the bodies named so far, all of them stored by now (the lags were 0): the profiles the builder starts the step with.
+            var peopleBefore = peopleSent();
             var start = Stopwatch.GetTimestamp();
             var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
             var errors = 0L;
@@ -424,6 +446,7 @@ internal static class IngestLoad
             {
                 benchmark = "sustained open-loop ingest: do the store and the profile builder keep level?",
                 offeredEventsPerSecond = Math.Round(rate),
+                distinctPeopleStoredAtStart = peopleBefore,
                 acknowledgedEventsPerSecond = Math.Round(achieved),
                 seconds = Math.Round(seconds, 1),
                 errors,

@@ -7,7 +7,9 @@ using Pulse.Bench;
 // pulse bench: "micro" runs BenchmarkDotNet, "http" the HTTP load driver; default both.
 // --templated (ingest, destinations): the old load of 64 repeated bodies instead of the realistic one.
 var templated = args.Contains("--templated");
-args = args.Where(a => a != "--templated").ToArray();
+// --postgres (ingest): the same run in cluster mode, one node on a private PostgreSQL and Redis (tests/services).
+var postgres = args.Contains("--postgres");
+args = args.Where(a => a is not ("--templated" or "--postgres")).ToArray();
 var mode = args.FirstOrDefault() ?? "all";
 var seconds = args.Length > 1 && int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 10;
 if (mode == "baseline-server")
@@ -91,7 +93,7 @@ if (mode == "log")
 if (mode == "ingest")
 {
     var connections = args.Length > 2 && int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var c) ? c : 32;
-    await IngestLoad.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? seconds : 60), connections, templated);
+    await IngestLoad.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? seconds : 60), connections, templated, postgres);
     return 0;
 }
 if (mode is "all" or "micro")

@@ -7,7 +7,7 @@ namespace Pulse.Bench;
 
 /// <summary>
 /// Request bodies that look like a real shop's traffic, made fresh for every request so that no
-/// two repeat: people drawn from a population of 1,000,000 (half the draws uniform, the long tail
+/// two repeat: people drawn from a population of 1,000,000 (<c>BENCH_POPULATION</c>; half the draws uniform, the long tail
 /// of one-time visitors; half power-law, the regulars), each person with a device of their own
 /// (a user agent of uap-core's test corpus, about 18,000 distinct strings ranked common browsers
 /// first and drawn with Zipf weights), an address, a locale and, for a fifth of them, a login;
@@ -27,7 +27,8 @@ namespace Pulse.Bench;
 /// </summary>
 internal sealed class ShopTraffic
 {
-    public const int Population = 1_000_000;
+    /// <summary>People drawn from: 1,000,000, or <c>BENCH_POPULATION</c> (1,000 to 50,000,000) for a store that holds more.</summary>
+    public static readonly int Population = PopulationFromEnvironment();
     private const int Products = 5_000;
     private static readonly string[] Categories = Enumerable.Range(0, 40).Select(i => "category-" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
     private static readonly string[] Sources = ["instagram", "tiktok", "facebook", "google", "youtube", "newsletter", "creator_anna", "creator_kuba", "linkedin", "pinterest", "x", "partner"];
@@ -66,6 +67,15 @@ internal sealed class ShopTraffic
                 && !a.Contains("bot", StringComparison.OrdinalIgnoreCase) && !a.Contains("spider", StringComparison.OrdinalIgnoreCase) && !a.Contains("crawl", StringComparison.OrdinalIgnoreCase),
                 r: random.Next()))
             .OrderByDescending(x => x.common).ThenBy(x => x.r).Select(x => x.a).ToArray();
+    }
+
+    private static int PopulationFromEnvironment()
+    {
+        if (Environment.GetEnvironmentVariable("BENCH_POPULATION") is not { Length: > 0 } text)
+            return 1_000_000;
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n is < 1_000 or > 50_000_000)
+            throw new ArgumentException($"BENCH_POPULATION must be a whole number from 1000 to 50000000, not '{text}'.");
+        return n;
     }
 
     /// <summary>The distinct people and user agents the bodies made so far named (counted without locks: a close count).</summary>

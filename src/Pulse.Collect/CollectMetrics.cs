@@ -18,6 +18,8 @@ internal sealed class CollectMetrics
     private readonly Counter<long> _quarantined;
     private readonly Counter<long> _setAside;
     private readonly Counter<long> _pruned;
+    private readonly Counter<long> _profiled;
+    private readonly Histogram<double> _profileBatchSeconds;
 
     public CollectMetrics(IMeterFactory meters)
     {
@@ -36,6 +38,10 @@ internal sealed class CollectMetrics
         // Commits take milliseconds: the default buckets (0, 5, 10 … seconds) would put every one in the first.
         _commitSeconds = meter.CreateHistogram<double>("pulse.collect.commit.duration", unit: "s", description: "Time to write and sync one group commit.", tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+        // The profile builder's rate (events applied per second is this counter's rate) and its batches' time.
+        _profiled = meter.CreateCounter<long>("pulse.collect.profiles.events", unit: "{event}", description: "Events the profile builder applied to profiles.");
+        _profileBatchSeconds = meter.CreateHistogram<double>("pulse.collect.profiles.batch.duration", unit: "s", description: "Time to read, apply and commit one batch of the profile builder.", tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         meter.CreateObservableGauge("pulse.collect.consumer.lag", () => _consumerLag.Select(c => new Measurement<long>(c.Value(), new KeyValuePair<string, object?>("consumer", c.Key))),
             unit: "{event}", description: "Events in the log that a consumer has not applied yet.");
     }
@@ -51,6 +57,12 @@ internal sealed class CollectMetrics
     public void Quarantined(string kind) => _quarantined.Add(1, new KeyValuePair<string, object?>("kind", kind));
     public void SetAside(int count) => _setAside.Add(count);
     public void Pruned(long count) => _pruned.Add(count);
+
+    public void Profiled(int events, double seconds)
+    {
+        _profiled.Add(events);
+        _profileBatchSeconds.Record(seconds);
+    }
     public void Committed(int stored, int duplicates, double seconds)
     {
         _stored.Add(stored);

@@ -58,14 +58,17 @@ public sealed class MetricsTests
             batch.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(global::System.Text.Encoding.UTF8.GetBytes(writeKey + ":")));
             Assert.True((await http.SendAsync(batch)).IsSuccessStatusCode);
 
-            // The profile builder applies the three events shortly after; its lag then reads zero.
+            // The profile builder applies the three events shortly after: its counter reaches 3, its lag reads zero.
             var metrics = "";
-            for (var i = 0; i < 100 && !global::System.Text.RegularExpressions.Regex.IsMatch(metrics, LagZero); i++)
+            bool Applied() => global::System.Text.RegularExpressions.Regex.IsMatch(metrics, ProfiledThree) && global::System.Text.RegularExpressions.Regex.IsMatch(metrics, LagZero);
+            for (var i = 0; i < 100 && !Applied(); i++)
             {
                 await Task.Delay(100);
                 metrics = await http.GetStringAsync("/metrics");
             }
+            Assert.Matches(ProfiledThree, metrics);
             Assert.Matches(LagZero, metrics);
+            Assert.Matches("pulse_collect_profiles_batch_duration_seconds_count(\\{[^}]*\\})? [1-3]\\b", metrics);
             Assert.Matches("pulse_collect_events_stored_total(\\{[^}]*\\})? 3", metrics);
         }
         finally
@@ -74,5 +77,6 @@ public sealed class MetricsTests
         }
     }
 
+    private const string ProfiledThree = "pulse_collect_profiles_events[a-z_]*(\\{[^}]*\\})? 3\\b";
     private const string LagZero = "pulse_collect_consumer_lag[a-z_]*\\{[^}]*consumer=\"profiles\"[^}]*\\} 0";
 }

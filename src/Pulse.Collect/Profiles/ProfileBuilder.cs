@@ -162,6 +162,7 @@ internal sealed partial class ProfileBuilder(
     /// <summary>Reads and applies one batch of a partition; false when it had nothing to do.</summary>
     private async Task<bool> StepAsync(PartState part, CancellationToken ct)
     {
+        var started = time.GetTimestamp();
         var (events, covered) = await log.ReadPartitionAsync(part.Position, BatchSize, part.Part, partitions, ct);
         if (events.Count > 0)
         {
@@ -169,6 +170,7 @@ internal sealed partial class ProfileBuilder(
             {
                 await batches.ApplyAsync(ConsumerOf(part.Part, partitions), events,
                     cluster ? (db, c) => FenceAsync(db, part, events, c) : null, ct);
+                metrics.Profiled(events.Count, time.GetElapsedTime(started).TotalSeconds);
             }
             catch (LeaseLostException)
             {
