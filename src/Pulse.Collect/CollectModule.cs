@@ -101,7 +101,8 @@ public static class CollectModule
         services.AddHostedService(sp => sp.GetRequiredService<Events.LiveTail>());
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<IDataSubjectStep>(sp => new EventsSubjectStep(sp.GetRequiredService<EventLog>()));
-        services.AddSingleton(sp => new ProfileBatches(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ProfileGate>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ProfileBatches(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ProfileGate>(), sp.GetRequiredService<TimeProvider>(),
+            logger: sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ProfileBatches>>()));
         services.AddSingleton(sp => new ProfileBuilder(
             sp.GetRequiredService<EventLog>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ProfileBatches>(),
             sp.GetRequiredService<StorageMode>().IsPostgres, sp.GetRequiredService<CollectMetrics>(),

@@ -77,13 +77,32 @@ public sealed class TestServer : IAsyncDisposable
     /// </summary>
     public async Task<object?> SqlAsync(string sqlite, string postgres)
     {
-        await using System.Data.Common.DbConnection c = IsCluster
-            ? new Npgsql.NpgsqlConnection(Postgres)
-            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(DataDir, "pulse.db")};Pooling=False");
-        await c.OpenAsync();
+        await using var c = await OpenSqlAsync();
         await using var cmd = c.CreateCommand();
         cmd.CommandText = IsCluster ? postgres : sqlite;
         return await cmd.ExecuteScalarAsync();
+    }
+
+    /// <summary>As <see cref="SqlAsync"/>, every row's column <paramref name="column"/> (as text), for statements such as EXPLAIN.</summary>
+    public async Task<List<string>> SqlRowsAsync(string sqlite, string postgres, int column = 0)
+    {
+        await using var c = await OpenSqlAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = IsCluster ? postgres : sqlite;
+        var rows = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            rows.Add(reader.IsDBNull(column) ? null! : Convert.ToString(reader.GetValue(column), global::System.Globalization.CultureInfo.InvariantCulture)!);
+        return rows;
+    }
+
+    private async Task<System.Data.Common.DbConnection> OpenSqlAsync()
+    {
+        System.Data.Common.DbConnection c = IsCluster
+            ? new Npgsql.NpgsqlConnection(Postgres)
+            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(DataDir, "pulse.db")};Pooling=False");
+        await c.OpenAsync();
+        return c;
     }
 
     public async Task<T> WithScopeAsync<TService, T>(Func<TService, Task<T>> work) where TService : notnull

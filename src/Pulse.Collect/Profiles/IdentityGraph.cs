@@ -41,6 +41,9 @@ internal sealed partial class IdentityGraph(ProfilesDbContext db, TimeProvider t
     private readonly HashSet<ProfileIdentity> _changedIds = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<object> _created = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>Untracked: the profile and id rows this batch created.</summary>
+    public int RowsCreated => _newProfiles.Count + _newIds.Count;
+
     /// <summary>Consent changes the batch made (opt-outs and opt-ins), for the audit trail.</summary>
     public List<(Guid Workspace, Guid Profile, bool OptedOut, string MessageId)> ConsentChanges { get; } = [];
 
