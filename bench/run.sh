@@ -7,6 +7,7 @@
 #                              # add --templated for the old 64 repeated bodies; then open-loop steps at 1/4, 1/2 and 3/4
 #                              # of the burst rate (BENCH_SUSTAINED_RATES=10000,15000 for others): does each consumer keep level?
 #                              # BENCH_POPULATION=2000000 draws from 2M people, so about 1M are stored before the steps
+#                              # --postgres: cluster mode, one node on a private PostgreSQL + Redis (BENCH_PG_STATEMENTS=1 prints where its time went)
 #   bench/run.sh stages 100    # CPU per event of parse, build and pack; "duck 300" the DuckDB load per event
 #   bench/run.sh cluster 30 32 # cluster mode: 1, 2 and 3 nodes on one PostgreSQL, embedded mode, and a plain COPY of the same rows
 #   bench/run.sh agents 10     # user-agent cache: hits, misses, misses/s and µs per parse on 1,000,000 lookups of a Zipf mix, beside the old cache

@@ -43,6 +43,12 @@ internal static class IngestLoad
                 var (pgPort, redisPort) = (FreePort(), FreePort());
                 await ClusterLoad.ScriptAsync(root, "pg.sh", "start", Path.Combine(services, "pg"), pgPort.ToString(CultureInfo.InvariantCulture));
                 await ClusterLoad.ScriptAsync(root, "redis.sh", "start", Path.Combine(services, "redis"), redisPort.ToString(CultureInfo.InvariantCulture));
+                if (Statements)
+                {
+                    // BENCH_PG_STATEMENTS=1: where PostgreSQL's time went, printed at the end (pg_stat_statements).
+                    await File.AppendAllTextAsync(Path.Combine(services, "pg", "postgresql.conf"), "shared_preload_libraries = 'pg_stat_statements'\n");
+                    await ClusterLoad.ScriptAsync(root, "pg.sh", "restart", Path.Combine(services, "pg"), pgPort.ToString(CultureInfo.InvariantCulture));
+                }
                 env["PULSE_Storage__Mode"] = "postgres";
                 env["PULSE_Storage__Postgres"] = $"Host=127.0.0.1;Port={pgPort};Username=pulse;Password=pulse;Database=pulse_bench_ingest";
                 env["PULSE_Storage__Redis"] = $"127.0.0.1:{redisPort}";
@@ -90,6 +96,8 @@ internal static class IngestLoad
 
             baseline.Kill(entireProcessTree: true);
             var stored = await CountStoredAsync(pulseDll, env, pulse);
+            if (postgres && Statements)
+                await PrintStatementsAsync(env["PULSE_Storage__Postgres"]);
             for (var i = 0; i < results.Count; i++)
             {
                 var baselineResult = results[i - i % 2];
@@ -301,6 +309,25 @@ internal static class IngestLoad
         })).ToArray();
         var lists = await Task.WhenAll(workers);
         return (lists.SelectMany(l => l).ToList(), errors);
+    }
+
+    private static bool Statements => Environment.GetEnvironmentVariable("BENCH_PG_STATEMENTS") == "1";
+
+    /// <summary>The statements that took most of PostgreSQL's time in the run, one JSON line each.</summary>
+    private static async Task PrintStatementsAsync(string postgres)
+    {
+        await using var c = new Npgsql.NpgsqlConnection(postgres);
+        await c.OpenAsync();
+        await using (var create = new Npgsql.NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", c))
+            await create.ExecuteNonQueryAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand("""
+            SELECT round(sum(total_exec_time)::numeric / 1000, 2), sum(calls), sum(rows), left(regexp_replace(query, '\s+', ' ', 'g'), 120)
+            FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            GROUP BY 4 ORDER BY 1 DESC LIMIT 15
+            """, c);
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+            Console.WriteLine(JsonSerializer.Serialize(new { benchmark = "postgres time by statement", seconds = r.GetDecimal(0), calls = r.GetDecimal(1), rows = r.GetDecimal(2), statement = r.GetString(3) }));
     }
 
     private static async Task<long> CountStoredAsync(string pulseDll, Dictionary<string, string> env, Process pulse)
