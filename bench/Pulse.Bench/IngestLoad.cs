@@ -8,6 +8,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Pulse.Bench;
 
@@ -34,20 +35,21 @@ internal static class IngestLoad
         var data = Directory.CreateTempSubdirectory("pulse-bench-ingest-").FullName;
         // Apart from the data directory: the PostgreSQL server runs as its own user, which must reach its folder.
         var services = postgres ? Directory.CreateTempSubdirectory("pulse-bench-services-").FullName : "";
+        var pgDir = Path.Combine(services, "pg");
         try
         {
             var env = new Dictionary<string, string> { ["PULSE_Storage__DataDirectory"] = data, ["PULSE_Logging__LogLevel__Default"] = "Warning" };
             if (postgres)
             {
                 // Cluster mode, one node: a private PostgreSQL and Redis on loopback, as the cluster bench starts them.
-                var (pgPort, redisPort) = (FreePort(), FreePort());
-                await ClusterLoad.ScriptAsync(root, "pg.sh", "start", Path.Combine(services, "pg"), pgPort.ToString(CultureInfo.InvariantCulture));
+                var (pgPort, redisPort) = (FreePort().ToString(CultureInfo.InvariantCulture), FreePort());
+                await ClusterLoad.ScriptAsync(root, "pg.sh", "start", pgDir, pgPort);
                 await ClusterLoad.ScriptAsync(root, "redis.sh", "start", Path.Combine(services, "redis"), redisPort.ToString(CultureInfo.InvariantCulture));
                 if (Statements)
                 {
                     // BENCH_PG_STATEMENTS=1: where PostgreSQL's time went, printed at the end (pg_stat_statements).
-                    await File.AppendAllTextAsync(Path.Combine(services, "pg", "postgresql.conf"), "shared_preload_libraries = 'pg_stat_statements'\n");
-                    await ClusterLoad.ScriptAsync(root, "pg.sh", "restart", Path.Combine(services, "pg"), pgPort.ToString(CultureInfo.InvariantCulture));
+                    await File.AppendAllTextAsync(Path.Combine(pgDir, "postgresql.conf"), "shared_preload_libraries = 'pg_stat_statements'\n");
+                    await ClusterLoad.ScriptAsync(root, "pg.sh", "restart", pgDir, pgPort);
                 }
                 env["PULSE_Storage__Mode"] = "postgres";
                 env["PULSE_Storage__Postgres"] = $"Host=127.0.0.1;Port={pgPort};Username=pulse;Password=pulse;Database=pulse_bench_ingest";
@@ -117,7 +119,7 @@ internal static class IngestLoad
         {
             if (postgres)
             {
-                await ClusterLoad.ScriptAsync(root, "pg.sh", "kill", Path.Combine(services, "pg"));
+                await ClusterLoad.ScriptAsync(root, "pg.sh", "kill", pgDir);
                 await ClusterLoad.ScriptAsync(root, "redis.sh", "stop", Path.Combine(services, "redis"));
                 Directory.Delete(services, recursive: true);
             }
@@ -316,11 +318,11 @@ internal static class IngestLoad
     /// <summary>The statements that took most of PostgreSQL's time in the run, one JSON line each.</summary>
     private static async Task PrintStatementsAsync(string postgres)
     {
-        await using var c = new Npgsql.NpgsqlConnection(postgres);
+        await using var c = new NpgsqlConnection(postgres);
         await c.OpenAsync();
-        await using (var create = new Npgsql.NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", c))
+        await using (var create = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", c))
             await create.ExecuteNonQueryAsync();
-        await using var cmd = new Npgsql.NpgsqlCommand("""
+        await using var cmd = new NpgsqlCommand("""
             SELECT round(sum(total_exec_time)::numeric / 1000, 2), sum(calls), sum(rows), left(regexp_replace(query, '\s+', ' ', 'g'), 120)
             FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
             GROUP BY 4 ORDER BY 1 DESC LIMIT 15
