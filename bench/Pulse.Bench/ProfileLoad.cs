@@ -37,7 +37,7 @@ internal static class ProfileLoad
         var bulk = app.Services.GetRequiredService<ProfileBatches>();
         var rowByRow = new ProfileBatches(app.Services.GetRequiredService<IServiceScopeFactory>(), app.Services.GetRequiredService<ProfileGate>(), TimeProvider.System, bulk: false);
         // Each writer gets a workspace and a stream of its own, drawn alike.
-        foreach (var (name, writer, count) in new[] { ("EF Core SaveChanges, row by row (baseline)", rowByRow, Math.Max(batch, events / 4)), ("the builder: its own rows, untracked, in multi-row statements (BulkSave.WriteAsync)", bulk, events) })
+        foreach (var (name, writer, count) in new[] { ("EF Core SaveChanges, row by row (baseline)", rowByRow, Math.Max(batch, events / 4)), ("the builder: its own rows, untracked, in a statement per table (BulkSave.WriteAsync: unnest()ed arrays on PostgreSQL, a prepared row on SQLite)", bulk, events) })
         {
             var stream = Generate(count, Guid.CreateVersion7()).ToList();
             var total = Stopwatch.StartNew();

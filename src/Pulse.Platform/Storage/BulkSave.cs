@@ -10,11 +10,12 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Pulse.Platform.Storage;
 
 /// <summary>
-/// Saves what a context tracks as added or changed in a few multi-row statements instead of
-/// <see cref="DbContext.SaveChangesAsync(CancellationToken)"/>'s statement per row: an
-/// <c>INSERT … VALUES (…), (…)</c> per table for new rows and an
-/// <c>INSERT … ON CONFLICT (key) DO UPDATE</c> for changed ones, with the model's own table and
-/// column names and value converters, so the same code serves SQLite and PostgreSQL. For writers
+/// Saves what a context tracks as added or changed without
+/// <see cref="DbContext.SaveChangesAsync(CancellationToken)"/>'s per-row commands: on PostgreSQL
+/// one <c>INSERT … SELECT * FROM unnest(arrays)</c> per table for new rows and the same with
+/// <c>ON CONFLICT (key) DO UPDATE</c> for changed ones; on SQLite (in-process) one prepared
+/// single-row statement bound again per row. Both use the model's own table and column names and
+/// value converters. For writers
 /// of thousands of rows per transaction (the profile builder): EF Core's per-row commands cost
 /// most of such a batch.
 /// </summary>
@@ -26,9 +27,6 @@ namespace Pulse.Platform.Storage;
 /// </remarks>
 public static class BulkSave
 {
-    // PostgreSQL allows 65,535 parameters per statement.
-    private const int MaxParameters = 30_000;
-
     public static async Task SaveAsync(DbContext db, CancellationToken ct)
     {
         db.ChangeTracker.DetectChanges();
@@ -94,7 +92,7 @@ public static class BulkSave
             await using var one = connection.CreateCommand();
             one.Transaction = transaction;
             var parameters = new DbParameter[columns.Count];
-            one.CommandText = Statement(table, type, columns, 1, upsert, one, parameters);
+            one.CommandText = SingleRow(table, type, columns, upsert, one, parameters);
             one.Prepare();
             foreach (var row in rows)
             {
@@ -107,49 +105,77 @@ public static class BulkSave
             }
             return;
         }
-        foreach (var chunk in rows.Chunk(Math.Max(1, MaxParameters / columns.Count)))
+        // PostgreSQL: one array per column, unnest()ed into rows. A multi-row VALUES list of named
+        // parameters made Npgsql parse and rewrite a statement of up to 30,000 of them per chunk,
+        // most of the builder's own CPU per batch; arrays are sent in binary, one value per column.
+        var store = StoreObjectIdentifier.Table(table, type.GetSchema());
+        foreach (var chunk in rows.Chunk(MaxArrayRows))
         {
             await using var cmd = connection.CreateCommand();
             cmd.Transaction = transaction;
-            var parameters = new DbParameter[chunk.Length * columns.Count];
-            cmd.CommandText = Statement(table, type, columns, chunk.Length, upsert, cmd, parameters);
+            var arrays = new Array[columns.Count];
+            for (var c = 0; c < columns.Count; c++)
+                arrays[c] = Array.CreateInstance(ElementType(columns[c]), chunk.Length);
             for (var r = 0; r < chunk.Length; r++)
             {
                 valuesOf(chunk[r], values);
                 for (var c = 0; c < columns.Count; c++)
-                    parameters[r * columns.Count + c].Value = ProviderValue(values[c], converters[c]);
+                    arrays[c].SetValue(values[c] is { } v && converters[c] is { } conv ? conv.ConvertToProvider(v) : values[c], r);
             }
+            var sql = new StringBuilder("INSERT INTO ").Append(Quote(table)).Append(" (").AppendJoin(", ", columns.Select(p => Quote(p.GetColumnName(store)!)))
+                .Append(") SELECT * FROM unnest(");
+            for (var c = 0; c < columns.Count; c++)
+            {
+                var p = cmd.CreateParameter();
+                p.ParameterName = "@a" + c.ToString(CultureInfo.InvariantCulture);
+                p.Value = arrays[c];
+                cmd.Parameters.Add(p);
+                sql.Append(c == 0 ? "" : ", ").Append(p.ParameterName).Append("::").Append(columns[c].GetColumnType(store)).Append("[]");
+            }
+            sql.Append(')');
+            if (upsert)
+                OnConflict(sql, type, columns, store);
+            cmd.CommandText = sql.ToString();
             await cmd.ExecuteNonQueryAsync(ct);
         }
     }
 
-    private static string Statement(string table, IEntityType type, List<IProperty> columns, int rows, bool upsert, DbCommand cmd, DbParameter[] parameters)
+    // PostgreSQL: rows per statement (arrays have no parameter limit; this bounds one message's size).
+    private const int MaxArrayRows = 50_000;
+
+    /// <summary>The CLR type of a column's values as the provider takes them (nullable where the column is).</summary>
+    private static Type ElementType(IProperty p)
+    {
+        var mapping = p.GetTypeMapping();
+        var t = mapping.Converter?.ProviderClrType ?? mapping.ClrType;
+        t = Nullable.GetUnderlyingType(t) ?? t;
+        return t.IsValueType && p.IsNullable ? typeof(Nullable<>).MakeGenericType(t) : t;
+    }
+
+    private static void OnConflict(StringBuilder sql, IEntityType type, List<IProperty> columns, StoreObjectIdentifier store)
+    {
+        var keys = type.FindPrimaryKey()!.Properties;
+        sql.Append(" ON CONFLICT (").AppendJoin(", ", keys.Select(k => Quote(k.GetColumnName(store)!))).Append(") DO UPDATE SET ");
+        sql.AppendJoin(", ", columns.Where(p => !keys.Contains(p)).Select(p => Quote(p.GetColumnName(store)!)).Select(c => $"{c} = excluded.{c}"));
+    }
+
+    /// <summary>SQLite's single-row statement, its parameters created into <paramref name="parameters"/>.</summary>
+    private static string SingleRow(string table, IEntityType type, List<IProperty> columns, bool upsert, DbCommand cmd, DbParameter[] parameters)
     {
         var store = StoreObjectIdentifier.Table(table, type.GetSchema());
-        var keys = type.FindPrimaryKey()!.Properties;
-        var names = columns.Select(p => Quote(p.GetColumnName(store)!)).ToList();
-        var sql = new StringBuilder("INSERT INTO ").Append(Quote(table)).Append(" (").AppendJoin(", ", names).Append(") VALUES ");
-        var n = 0;
-        for (var r = 0; r < rows; r++)
+        var sql = new StringBuilder("INSERT INTO ").Append(Quote(table)).Append(" (").AppendJoin(", ", columns.Select(p => Quote(p.GetColumnName(store)!))).Append(") VALUES (");
+        for (var c = 0; c < columns.Count; c++)
         {
-            sql.Append(r == 0 ? "(" : ", (");
-            for (var c = 0; c < columns.Count; c++)
-            {
-                var name = "@b" + n.ToString(CultureInfo.InvariantCulture);
-                sql.Append(c == 0 ? "" : ", ").Append(name);
-                var p = cmd.CreateParameter();
-                p.ParameterName = name;
-                p.Value = DBNull.Value;
-                cmd.Parameters.Add(p);
-                parameters[n++] = p;
-            }
-            sql.Append(')');
+            var p = cmd.CreateParameter();
+            p.ParameterName = "@b" + c.ToString(CultureInfo.InvariantCulture);
+            p.Value = DBNull.Value;
+            cmd.Parameters.Add(p);
+            parameters[c] = p;
+            sql.Append(c == 0 ? "" : ", ").Append(p.ParameterName);
         }
+        sql.Append(')');
         if (upsert)
-        {
-            sql.Append(" ON CONFLICT (").AppendJoin(", ", keys.Select(k => Quote(k.GetColumnName(store)!))).Append(") DO UPDATE SET ");
-            sql.AppendJoin(", ", columns.Where(p => !keys.Contains(p)).Select(p => Quote(p.GetColumnName(store)!)).Select(c => $"{c} = excluded.{c}"));
-        }
+            OnConflict(sql, type, columns, store);
         return sql.ToString();
     }
 
