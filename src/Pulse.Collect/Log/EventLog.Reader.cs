@@ -25,26 +25,36 @@ public abstract partial class EventLog
     }
 
     /// <summary>
-    /// Events after <paramref name="afterSeq"/> of one partition of the workspaces (<paramref name="part"/> of
-    /// <paramref name="parts"/>, by a hash of the workspace id) in log order, at most <paramref name="max"/>, and
-    /// the head the read covers: when fewer than <paramref name="max"/> come back, the partition holds no
-    /// other event up to that head, so its reader may move its position there.
+    /// The profile builder's read: events after <paramref name="afterSeq"/> of the partitions
+    /// <paramref name="owned"/> (of <paramref name="parts"/>, by a hash of the workspace id) in log
+    /// order, at most <paramref name="max"/>, each with its partition, and the head the read covers:
+    /// when fewer than <paramref name="max"/> come back, those partitions hold no other event up to
+    /// that head, so each may move its position there.
+    /// <para>
+    /// With one partition, what just arrived comes from memory where the log keeps it, whole. With
+    /// more (cluster mode) it comes from the store in one query for all of them (a query per
+    /// partition read and hashed every new row once per partition), and the events carry what the
+    /// identity graph uses: ids, type, times, consent, and the raw message only where the graph
+    /// parses it (identifies and messages with consent, see <see cref="NeedsRawSql"/>); the
+    /// enrichment is empty and other raw messages are "" (the raw JSON was most of what the read moved).
+    /// </para>
     /// </summary>
-    public async Task<(IReadOnlyList<LoggedEvent> Events, long Head)> ReadPartitionAsync(long afterSeq, int max, int part, int parts, CancellationToken ct)
+    public async Task<PartitionedEvents> ReadPartitionsAsync(long afterSeq, int max, IReadOnlyCollection<int> owned, int parts, CancellationToken ct)
     {
         if (parts == 1)
         {
             // What just arrived comes from memory where the log keeps it: the builder then follows the
             // commits, not the store's loader, which can be seconds behind under load.
             if (ReadRecentAll(afterSeq, max) is { } recent)
-                return recent;
+                return new(recent.Events, new int[recent.Events.Count], recent.Head);
             // A range of positions, as destinations read: "the next max after" would make the store
             // filter and order the whole backlog above the position for every batch of a catch-up.
             var upTo = Math.Min(ReadableHead, afterSeq + Math.Max(max, 1));
             if (upTo <= afterSeq)
-                return ([], Math.Max(upTo, afterSeq));
+                return new([], [], Math.Max(upTo, afterSeq));
             ct.ThrowIfCancellationRequested();
-            return (Select("seq > $after AND seq <= $upto ORDER BY seq", ("after", afterSeq), ("upto", upTo)), upTo);
+            var range = Select("seq > $after AND seq <= $upto ORDER BY seq", ("after", afterSeq), ("upto", upTo));
+            return new(range, new int[range.Count], upTo);
         }
         ct.ThrowIfCancellationRequested();
         using var c = _store.Open();
@@ -56,13 +66,41 @@ public abstract partial class EventLog
             covered = h.ExecuteScalar() is { } v and not DBNull ? Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) : 0L;
         }
         using var cmd = c.CreateCommand();
-        cmd.CommandText = _store.Sql($"SELECT {EventStore.Columns} FROM all_events WHERE seq > $after AND {_store.PartitionOf("workspace_id")} = $part ORDER BY seq LIMIT $max");
+        var partition = _store.PartitionOf("workspace_id");
+        var list = string.Join(", ", owned.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        // A node that holds every partition (one node, or the others down) reads every event.
+        var which = owned.Distinct().Count() >= parts ? "" : $" AND {partition} IN ({list})";
+        cmd.CommandText = _store.Sql($"SELECT {IdentityColumns}, {partition} FROM all_events WHERE seq > $after{which} ORDER BY seq LIMIT $max");
         EventStore.Add(cmd, "after", afterSeq);
         EventStore.Add(cmd, "parts", parts);
-        EventStore.Add(cmd, "part", part);
         EventStore.Add(cmd, "max", max);
-        return (ReadAll(cmd), covered);
+        var events = new List<LoggedEvent>();
+        var of = new List<int>();
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                events.Add(MapIdentity(r));
+                of.Add(Convert.ToInt32(r.GetValue(16), System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        return new(events, of.ToArray(), covered);
     }
+
+    /// <summary>
+    /// Where <see cref="Profiles.IdentityGraph"/> parses an event's raw message: identifies (traits)
+    /// and messages with consent. The builder's read carries the raw message only for these.
+    /// </summary>
+    internal const string NeedsRawSql = "type = 'identify' OR consent IS NOT NULL";
+
+    private const string IdentityColumns =
+        "seq, workspace_id, source_id, message_id, type, event, user_id, anonymous_id, group_id, previous_id, ts, original_ts, sent_at, received_at, consent, " +
+        "CASE WHEN " + NeedsRawSql + " THEN raw ELSE '' END";
+
+    private static LoggedEvent MapIdentity(DbDataReader r) =>
+        new(r.GetInt64(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetString(4), S(r, 5), S(r, 6), S(r, 7), S(r, 8), S(r, 9),
+            Utc(r.GetDateTime(10)), r.IsDBNull(11) ? null : Utc(r.GetDateTime(11)), r.IsDBNull(12) ? null : Utc(r.GetDateTime(12)), Utc(r.GetDateTime(13)),
+            new EventEnrichment(), S(r, 14), null, null, r.GetString(15));
 
     /// <summary>
     /// Every event after <paramref name="afterSeq"/> (at most <paramref name="max"/>) from the newest events
@@ -154,4 +192,23 @@ public abstract partial class EventLog
     private static string? S(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
     private static DateTimeOffset Utc(DateTime d) => new(DateTime.SpecifyKind(d, DateTimeKind.Utc));
+}
+
+/// <summary>
+/// Events of the partitions a read asked for, in log order, with each one's partition
+/// (<see cref="Parts"/>, by index), and the head the read covers.
+/// </summary>
+public sealed record PartitionedEvents(IReadOnlyList<LoggedEvent> Events, int[] Parts, long Head)
+{
+    /// <summary>The events of <paramref name="part"/> after <paramref name="afterSeq"/>, in log order.</summary>
+    public List<LoggedEvent> Of(int part, long afterSeq)
+    {
+        var mine = new List<LoggedEvent>();
+        for (var i = 0; i < Events.Count; i++)
+        {
+            if (Parts[i] == part && Events[i].Seq > afterSeq)
+                mine.Add(Events[i]);
+        }
+        return mine;
+    }
 }

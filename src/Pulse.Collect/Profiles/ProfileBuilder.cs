@@ -107,9 +107,7 @@ internal sealed partial class ProfileBuilder(
             {
                 var changed = group.Changed;
                 await FollowLeasesAsync(group.Owned, stoppingToken);
-                var worked = false;
-                foreach (var part in _parts.Values.ToList())
-                    worked |= await StepAsync(part, stoppingToken);
+                var worked = _parts.Count > 0 && await StepAsync(stoppingToken);
                 Publish();
                 if (worked)
                     continue;
@@ -159,44 +157,60 @@ internal sealed partial class ProfileBuilder(
         }
     }
 
-    /// <summary>Reads and applies one batch of a partition; false when it had nothing to do.</summary>
-    private async Task<bool> StepAsync(PartState part, CancellationToken ct)
+    /// <summary>
+    /// Reads the next events of every partition this node holds (one read, from the lowest
+    /// position) and applies each partition's share as its own batch; false when none had anything to do.
+    /// </summary>
+    private async Task<bool> StepAsync(CancellationToken ct)
     {
         var started = time.GetTimestamp();
-        var (events, covered) = await log.ReadPartitionAsync(part.Position, BatchSize, part.Part, partitions, ct);
-        if (events.Count > 0)
+        var read = await log.ReadPartitionsAsync(_parts.Values.Min(p => p.Position), BatchSize, _parts.Keys, partitions, ct);
+        // Fewer than a batch: nothing else of these partitions up to the head the read covered.
+        var reached = read.Events.Count == BatchSize ? read.Events[^1].Seq : Math.Max(read.Head, read.Events.Count > 0 ? read.Events[^1].Seq : 0);
+        var worked = false;
+        foreach (var part in _parts.Values.OrderBy(p => p.Part).ToList())
         {
-            try
+            var events = read.Of(part.Part, part.Position);
+            if (events.Count > 0)
             {
-                await batches.ApplyAsync(ConsumerOf(part.Part, partitions), events,
-                    cluster ? (db, c) => FenceAsync(db, part, events, c) : null, ct);
-                metrics.Profiled(events.Count, time.GetElapsedTime(started).TotalSeconds);
+                worked = true;
+                try
+                {
+                    await batches.ApplyAsync(ConsumerOf(part.Part, partitions), events,
+                        cluster ? (db, c) => FenceAsync(db, part, events, c) : null, ct);
+                    metrics.Profiled(events.Count, time.GetElapsedTime(started).TotalSeconds);
+                    started = time.GetTimestamp();
+                }
+                catch (LeaseLostException)
+                {
+                    // Another node holds the partition now; it goes on from the checkpoint this node committed last.
+                    _parts.Remove(part.Part);
+                    LogLeaseLost(logger, part.Part);
+                    continue;
+                }
             }
-            catch (LeaseLostException)
-            {
-                // Another node holds the partition now; it goes on from the checkpoint this node committed last.
-                _parts.Remove(part.Part);
-                LogLeaseLost(logger, part.Part);
-                return false;
-            }
+            if (reached > part.Position)
+                part.Position = reached;
+            Mirror(part, events.Count == 0, ct);
         }
-        // Fewer than a batch: nothing else of this partition up to the head the read covered.
-        var reached = events.Count == BatchSize ? events[^1].Seq : Math.Max(covered, events.Count > 0 ? events[^1].Seq : 0);
-        if (reached > part.Position)
-            part.Position = reached;
-        // The mirror in the log's table is for people and tools (and where the embedded log starts its
-        // consent barriers again after a restart; being behind the real checkpoint is safe there). It
-        // costs a commit on the store, so it is written at most every few seconds, one at a time, off
-        // this thread: under sustained load the store's commit waited seconds behind the loader's, and
-        // written inline it took a third of the builder's time (a trace of bench/run.sh ingest).
-        if (part.Mirrored != part.Position && _mirroring.IsCompleted && (events.Count == 0 || time.GetElapsedTime(part.MirroredAt) >= MirrorEvery))
-        {
-            var (consumer, position) = (ConsumerOf(part.Part, partitions), part.Position);
-            part.Mirrored = position;
-            part.MirroredAt = time.GetTimestamp();
-            _mirroring = Task.Run(() => MirrorAsync(consumer, position, ct), CancellationToken.None);
-        }
-        return events.Count > 0;
+        return worked;
+    }
+
+    /// <summary>
+    /// The mirror in the log's table is for people and tools (and where the embedded log starts its
+    /// consent barriers again after a restart; being behind the real checkpoint is safe there). It
+    /// costs a commit on the store, so it is written at most every few seconds, one at a time, off
+    /// the builder's thread: under sustained load the store's commit waited seconds behind the loader's, and
+    /// written inline it took a third of the builder's time (a trace of bench/run.sh ingest).
+    /// </summary>
+    private void Mirror(PartState part, bool idle, CancellationToken ct)
+    {
+        if (part.Mirrored == part.Position || !_mirroring.IsCompleted || (!idle && time.GetElapsedTime(part.MirroredAt) < MirrorEvery))
+            return;
+        var (consumer, position) = (ConsumerOf(part.Part, partitions), part.Position);
+        part.Mirrored = position;
+        part.MirroredAt = time.GetTimestamp();
+        _mirroring = Task.Run(() => MirrorAsync(consumer, position, ct), CancellationToken.None);
     }
 
     private async Task MirrorAsync(string consumer, long position, CancellationToken ct)

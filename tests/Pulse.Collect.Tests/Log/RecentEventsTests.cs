@@ -140,10 +140,10 @@ public sealed class RecentEventsTests
             }
             await log.AppendAsync(records, default);
 
-            var (first, firstHead) = await log.ReadPartitionAsync(0, 2, 0, 1, default);
+            var (first, _, firstHead) = await log.ReadPartitionsAsync(0, 2, [0], 1, default);
             Assert.Equal(["m-1", "m-2"], first.Select(e => e.MessageId));
             Assert.Equal(first[^1].Seq, firstHead); // as many as asked for: the answer covers up to the last
-            var (rest, head) = await log.ReadPartitionAsync(firstHead, 100, 0, 1, default);
+            var (rest, _, head) = await log.ReadPartitionsAsync(firstHead, 100, [0], 1, default);
             Assert.Equal(["m-3", "m-4", "m-5"], rest.Select(e => e.MessageId));
             Assert.Equal(log.Head, head);
 
@@ -181,13 +181,13 @@ public sealed class RecentEventsTests
         {
             await log.AppendAsync(Enumerable.Range(1, 5).Select(i => Record("m-" + i, i % 2 == 0 ? Other : Ws, Web, "track", "Order Completed", "u-" + i, "a-" + i)).ToList(), default);
             await log.CaughtUpAsync(TimeSpan.FromSeconds(30), default);
-            var (first, firstHead) = await log.ReadPartitionAsync(0, 2, 0, 1, default);
+            var (first, _, firstHead) = await log.ReadPartitionsAsync(0, 2, [0], 1, default);
             Assert.Equal(["m-1", "m-2"], first.Select(e => e.MessageId));
             Assert.Equal(2, firstHead);
-            var (rest, head) = await log.ReadPartitionAsync(firstHead, 100, 0, 1, default);
+            var (rest, _, head) = await log.ReadPartitionsAsync(firstHead, 100, [0], 1, default);
             Assert.Equal(["m-3", "m-4", "m-5"], rest.Select(e => e.MessageId));
             Assert.Equal(5, head);
-            var (none, still) = await log.ReadPartitionAsync(head, 100, 0, 1, default);
+            var (none, _, still) = await log.ReadPartitionsAsync(head, 100, [0], 1, default);
             Assert.Empty(none);
             Assert.Equal(5, still);
         });

@@ -71,6 +71,43 @@ public sealed class ProfileBatchesTests(CollectFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task TheBuildersReadOfSeveralPartitions_GivesOnlyThoseAsked_EachWithItsPartition_AndTheRawMessageWhereTheGraphParsesIt()
+    {
+        var log = fixture.Server.App.Services.GetRequiredService<EventLog>();
+        var t = await fixture.TenantAsync();
+        var after = log.Head;
+        await t.IngestAsync("/v1/track", """{"anonymousId":"p-1","event":"Viewed","properties":{"sku":"s-1"}}""");
+        await t.IngestAsync("/v1/identify", """{"anonymousId":"p-1","userId":"u-1","traits":{"plan":"gold"}}""");
+        await t.IngestAsync("/v1/track", """{"anonymousId":"p-1","event":"Consent Given","context":{"consent":{"categoryPreferences":{"analytics":true}}}}""");
+        await log.CaughtUpAsync(TimeSpan.FromSeconds(30), default);
+
+        // Cluster mode's read (four partitions here, in either storage mode: the query is the store's).
+        var all = await log.ReadPartitionsAsync(after, 1000, [0, 1, 2, 3], 4, default);
+        var ours = all.Events.Select((e, i) => (Event: e, Part: all.Parts[i])).Where(x => x.Event.WorkspaceId == t.WorkspaceId).ToList();
+        Assert.Equal(["track", "identify", "track"], ours.Select(x => x.Event.Type));
+        var part = Assert.Single(ours.Select(x => x.Part).Distinct());
+        Assert.InRange(part, 0, 3);
+        Assert.True(all.Head >= ours[^1].Event.Seq);
+        Assert.Equal(ours.Select(x => x.Event.Seq), all.Of(part, after).Where(e => e.WorkspaceId == t.WorkspaceId).Select(e => e.Seq));
+        // Ids, times and consent always; the raw message only where the identity graph reads it.
+        Assert.All(ours, x => Assert.Equal("p-1", x.Event.AnonymousId));
+        Assert.Equal("u-1", ours[1].Event.UserId);
+        Assert.Contains("\"gold\"", ours[1].Event.Raw, StringComparison.Ordinal);
+        Assert.Contains("analytics", ours[2].Event.Consent, StringComparison.Ordinal);
+        Assert.Contains("categoryPreferences", ours[2].Event.Raw, StringComparison.Ordinal);
+        Assert.Equal("", ours[0].Event.Raw);
+
+        var others = await log.ReadPartitionsAsync(after, 1000, Enumerable.Range(0, 4).Where(p => p != part).ToList(), 4, default);
+        Assert.DoesNotContain(others.Events, e => e.WorkspaceId == t.WorkspaceId);
+        Assert.All(others.Parts, p => Assert.NotEqual(part, p));
+        var mine = await log.ReadPartitionsAsync(after, 1000, [part], 4, default);
+        Assert.Equal(ours.Select(x => x.Event.Seq), mine.Events.Where(e => e.WorkspaceId == t.WorkspaceId).Select(e => e.Seq));
+        // As many as asked for: the next read starts after the last one given.
+        var two = await log.ReadPartitionsAsync(after, 2, [0, 1, 2, 3], 4, default);
+        Assert.Equal(all.Events.Take(2).Select(e => e.Seq), two.Events.Select(e => e.Seq));
+    }
+
+    [Fact]
     public async Task AfterTheBuilderAddedThousandsOfPeople_TheDatabaseKnowsTheTablesSize_SoIdLookUpsStaySearches()
     {
         var services = fixture.Server.App.Services;
