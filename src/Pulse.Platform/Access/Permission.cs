@@ -38,4 +38,6 @@ public enum Permission
     DestinationsManage,
     /// <summary>See and replay events the store set aside; prune the log (the machine's operator only).</summary>
     EventsManage,
+    /// <summary>Run attribution models over journeys and read their results.</summary>
+    AttributionRead,
 }

@@ -17,20 +17,20 @@ public static class Permissions
                 Permission.AuditRead, Permission.AuditExport,
                 Permission.SourcesRead, Permission.SourcesManage, Permission.EventsRead, Permission.EventsExport,
                 Permission.ProfilesRead, Permission.ProfilesManage, Permission.TrackingPlansManage,
-                Permission.AlertsRead, Permission.AlertsManage, Permission.DestinationsRead, Permission.DestinationsManage, Permission.EventsManage),
+                Permission.AlertsRead, Permission.AlertsManage, Permission.DestinationsRead, Permission.DestinationsManage, Permission.EventsManage, Permission.AttributionRead),
             [WorkspaceRole.Admin] = Set(
                 Permission.WorkspaceRead, Permission.WorkspaceManage, Permission.MembersRead,
                 Permission.MembersManage, Permission.ApiKeysRead, Permission.ApiKeysManage,
                 Permission.AuditRead, Permission.AuditExport,
                 Permission.SourcesRead, Permission.SourcesManage, Permission.EventsRead, Permission.EventsExport,
                 Permission.ProfilesRead, Permission.ProfilesManage, Permission.TrackingPlansManage,
-                Permission.AlertsRead, Permission.AlertsManage, Permission.DestinationsRead, Permission.DestinationsManage, Permission.EventsManage),
+                Permission.AlertsRead, Permission.AlertsManage, Permission.DestinationsRead, Permission.DestinationsManage, Permission.EventsManage, Permission.AttributionRead),
             [WorkspaceRole.Marketer] = Set(
                 Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead,
-                Permission.SourcesRead, Permission.EventsRead, Permission.ProfilesRead, Permission.AlertsRead, Permission.DestinationsRead),
+                Permission.SourcesRead, Permission.EventsRead, Permission.ProfilesRead, Permission.AlertsRead, Permission.DestinationsRead, Permission.AttributionRead),
             [WorkspaceRole.Analyst] = Set(
                 Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead,
-                Permission.SourcesRead, Permission.EventsRead, Permission.EventsExport, Permission.ProfilesRead, Permission.AlertsRead, Permission.DestinationsRead),
+                Permission.SourcesRead, Permission.EventsRead, Permission.EventsExport, Permission.ProfilesRead, Permission.AlertsRead, Permission.DestinationsRead, Permission.AttributionRead),
             [WorkspaceRole.Viewer] = Set(
                 Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead, Permission.SourcesRead, Permission.AlertsRead),
             [WorkspaceRole.Partner] = Set(Permission.PartnerPortal),

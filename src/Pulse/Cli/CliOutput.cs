@@ -11,16 +11,20 @@ internal static class CliOutput
 
     public static void Ok(string message) => CliContext.Messages.MarkupLineInterpolated($"[green]{message}[/]");
 
-    /// <summary>A table of results on standard output (plain when output is not a terminal).</summary>
-    public static void Table(string[] headers, IEnumerable<string?[]> rows)
+    /// <summary>
+    /// A table of results on standard output (plain when output is not a terminal), or on standard
+    /// error when <paramref name="summary"/> (standard output then holds the command's data).
+    /// </summary>
+    public static void Table(string[] headers, IEnumerable<string?[]> rows, bool summary = false)
     {
-        var table = new Table().Border(Console.IsOutputRedirected ? TableBorder.Ascii : TableBorder.Rounded);
+        var redirected = summary ? Console.IsErrorRedirected : Console.IsOutputRedirected;
+        var table = new Table().Border(redirected ? TableBorder.Ascii : TableBorder.Rounded);
         foreach (var h in headers)
             table.AddColumn(new TableColumn(Markup.Escape(h)));
         foreach (var row in rows)
             table.AddRow(row.Select(c => new Text(c ?? "")).ToArray());
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-        if (Console.IsOutputRedirected)
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(summary ? Console.Error : Console.Out) });
+        if (redirected)
             console.Profile.Width = 240;
         console.Write(table);
     }

@@ -70,6 +70,7 @@ internal static class PulseCli
         root.Subcommands.Add(BackupCommands.Backup());
         root.Subcommands.Add(BackupCommands.Restore());
         root.Subcommands.Add(ClusterCommands.ExportToCluster());
+        root.Subcommands.Add(AttributionCommands.Attribution());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -1,4 +1,5 @@
 using Pulse.Destinations;
+using Pulse.Influence;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -116,7 +117,7 @@ internal static class PulseHost
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference(o => o.WithTitle("Pulse API"));
 
-        app.MapApiGroup().MapPlatformApi().MapCollectApi().MapDestinationsApi();
+        app.MapApiGroup().MapPlatformApi().MapCollectApi().MapDestinationsApi().MapInfluenceApi();
         app.MapCollectIngest();
         app.MapDestinationsDemoSink();
         app.MapPulseWeb();

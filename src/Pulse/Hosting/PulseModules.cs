@@ -1,5 +1,6 @@
 using Pulse.Collect;
 using Pulse.Destinations;
+using Pulse.Influence;
 using Pulse.Platform;
 using Pulse.Platform.Storage;
 
@@ -17,6 +18,7 @@ internal static class PulseModules
         services.AddPlatformCore(config, data);
         services.AddCollectCore(config);
         services.AddDestinations(config);
+        services.AddInfluence(config);
         return services;
     }
 }
