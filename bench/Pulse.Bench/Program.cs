@@ -40,6 +40,12 @@ if (mode == "profiles")
         args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : Pulse.Collect.Profiles.ProfileBuilder.BatchSize);
     return 0;
 }
+if (mode == "attribution")
+{
+    // attribution [conversions in thousands]: all seven models over N conversions and about 10 touchpoints each, beside a last-click SQL query.
+    AttributionLoad.Run((args.Length > 1 ? seconds : 1000) * 1000);
+    return 0;
+}
 if (mode == "agents")
 {
     // agents [lookups in 100,000s]: the user-agent cache's hits, misses and parse cost on a realistic mix, beside the old cache.
@@ -81,7 +87,7 @@ if (mode == "destinations")
 }
 if (mode is not ("all" or "micro" or "http" or "ingest" or "log"))
 {
-    Console.Error.WriteLine("usage: Pulse.Bench [all|micro|http|ingest|cluster|destinations|log|stages|duck|pageurl|agents] [seconds|count] [connections]");
+    Console.Error.WriteLine("usage: Pulse.Bench [all|micro|http|ingest|cluster|destinations|attribution|log|stages|duck|pageurl|agents] [seconds|count] [connections]");
     return 2;
 }
 if (mode == "log")
