@@ -62,7 +62,16 @@ public sealed class DestinationsPanelTests(PanelFixture fixture)
         Assert.Contains("\"batchSize\": 50", text, StringComparison.Ordinal);
         await editor.FillAsync(text.Replace("\"batchSize\": 50", "\"batchSize\": 10", StringComparison.Ordinal));
         await page.Locator("[data-testid=edit-save]").ClickAsync();
-        await page.Locator("[data-testid=notice]", new() { HasText = "saved" }).WaitForAsync();
+        try
+        {
+            await page.Locator("[data-testid=notice]", new() { HasText = "saved" }).WaitForAsync();
+        }
+        catch (TimeoutException e)
+        {
+            // This wait has timed out about once in twenty full runs: say what the page showed instead.
+            await PanelFixture.ShotAsync(page, "destinations-save-failed");
+            throw new TimeoutException($"No 'saved' notice within 30 s; the editor holds {await editor.InputValueAsync()}; the page shows: {await page.InnerTextAsync(".mud-main-content")}", e);
+        }
         var stored = await fixture.Server.WithScopeAsync<Pulse.Destinations.Configs.DestinationService, Pulse.Platform.Paging.Page<Pulse.Destinations.Configs.DestinationDto>>(
             s => s.ListAsync(actor, new Pulse.Platform.Paging.PageRequest(null, 100), default));
         Assert.Equal(10, stored.Items.Single(d => d.Name == name).Config.GetProperty("batchSize").GetInt32());

@@ -92,6 +92,7 @@ public static class AccountEndpoints
         {
             action = "auth.login_succeeded";
             reason = method;
+            await ChooseWorkspaceAsync(http, user.Id);
             response = Results.LocalRedirect(returnUrl);
         }
         else if (result.RequiresTwoFactor)
@@ -137,11 +138,30 @@ public static class AccountEndpoints
         if (!Guid.TryParse(http.User.FindFirstValue(ClaimTypes.NameIdentifier), out var userId)
             || await members.RoleOfAsync(userId, id, http.RequestAborted) is null)
             return Results.Problem(statusCode: 404, title: "Not found", detail: "Workspace was not found.", type: ProblemTypes.NotFound);
+        RememberWorkspace(http, id);
+        return Results.LocalRedirect(SafeReturnUrl(returnUrl));
+    }
+
+    /// <summary>The workspace the panel opens in this browser, until the person switches (a year).</summary>
+    private static void RememberWorkspace(HttpContext http, Guid id) =>
         http.Response.Cookies.Append(WorkspaceCookie, id.ToString(), new CookieOptions
         {
             HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = http.Request.IsHttps, MaxAge = TimeSpan.FromDays(365), Path = "/",
         });
-        return Results.LocalRedirect(SafeReturnUrl(returnUrl));
+
+    /// <summary>
+    /// After a sign-in: the panel opens the workspace this browser used last, when the person still
+    /// belongs to it; otherwise (a first sign-in here) the one of theirs with the most recent data,
+    /// so the demo's owner lands in the shop, not in the empty agency.
+    /// </summary>
+    private static async Task ChooseWorkspaceAsync(HttpContext http, Guid userId)
+    {
+        var mine = (await http.RequestServices.GetRequiredService<WorkspaceService>().ListForUserAsync(userId, http.RequestAborted))
+            .Where(w => w.Role != WorkspaceRole.Partner).Select(w => w.Id).ToList();
+        if (mine.Count == 0 || mine.Any(w => w.ToString() == http.Request.Cookies[WorkspaceCookie]))
+            return;
+        var busiest = mine.Count > 1 ? http.RequestServices.GetRequiredService<Pulse.Collect.Events.EventQueries>().Busiest(mine) : null;
+        RememberWorkspace(http, busiest ?? mine[0]);
     }
 
     private static async Task<IResult> Setup(
