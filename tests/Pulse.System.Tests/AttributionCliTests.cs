@@ -24,6 +24,24 @@ public sealed class AttributionCliTests
     }
 
     [Fact]
+    public async Task AttributionAnalyze_TakesACsvOfPaths_AndTheModelsNamed()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("pulse-attribution-").FullName, "paths.csv");
+        await File.WriteAllTextAsync(file, "path,conversions,value,nulls\ngoogle ads,2,200,1\nmailing,1,50,0\ngoogle ads > mailing,1,80,0\n");
+        var r = await PulseProcess.RunAsync("attribution", "analyze", "--input", file, "--models", "markov,first_click");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var models = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("models");
+        Assert.Equal(["markov", "first_click"], models.EnumerateObject().Select(m => m.Name));
+        Assert.Equal(1.6, models.GetProperty("markov").GetProperty("mailing").GetProperty("conversions").GetDouble(), 6);
+        Assert.Contains("over 3 journeys", r.Stderr, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(file, "path,conversions\ninstagram,lots\n");
+        var bad = await PulseProcess.RunAsync("attribution", "analyze", "--input", file);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("row 2.conversions", bad.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AttributionAnalyze_Exits2_NamingWhatIsWrongWithTheFile()
     {
         var dir = Directory.CreateTempSubdirectory("pulse-attribution-").FullName;

@@ -41,6 +41,13 @@ public sealed class AttributionPanelTests(PanelFixture fixture)
         await Assertions.Expect(page.GetByTestId("cell-mailing-markov")).ToBeVisibleAsync(Wait);
         Assert.Equal(0, await page.GetByTestId("cell-mailing-shapley").CountAsync());
 
+        // A CSV of paths, as attribution tools export them, works the same.
+        await page.Locator("[data-testid=journeys] textarea, textarea[data-testid=journeys]").First.FillAsync(
+            "path,conversions,value,nulls\ninstagram > email,3,300,5\ntiktok,1,40,9\n");
+        await page.GetByTestId("analyze").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("cell-email-last_click")).ToContainTextAsync("3", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByTestId("totals")).ToContainTextAsync("4 conversions worth 340");
+
         await page.Locator("[data-testid=journeys] textarea, textarea[data-testid=journeys]").First.FillAsync("""{"journeys": [{"path": [], "conversions": -1}]}""");
         await page.GetByTestId("analyze").ClickAsync();
         await Assertions.Expect(page.GetByTestId("error")).ToContainTextAsync("journeys[0].path", new() { Timeout = 20_000 });

@@ -12,35 +12,52 @@ internal static class AttributionCommands
     public static Command Attribution()
     {
         var cmd = new Command("attribution", "Attribution of conversions to channels, campaigns and creators under seven models.");
-        var input = new Option<FileInfo>("--input") { Description = "JSON file: {\"models\": [\"last_click\", …], \"journeys\": [{\"path\": [\"instagram\", \"email\"], \"conversions\": 1, \"value\": 100, \"nulls\": 0}, …]} (the API's body).", Required = true };
+        var input = new Option<FileInfo>("--input")
+        {
+            Description = "JSON file as the API takes it ({\"models\": [\"last_click\", …], \"journeys\": [{\"path\": [\"instagram\", \"email\"], \"conversions\": 1, \"value\": 100, \"nulls\": 0}, …]}), "
+                + "or a CSV of paths (path,conversions,value,nulls; touches separated by >).",
+            Required = true,
+        };
         var output = new Option<FileInfo?>("--output") { Description = "Write the answer's JSON here instead of standard output." };
-        var analyze = new Command("analyze", "Attribute the journeys of a file under each model it names, as POST /api/v1/attribution/analyze does; a summary goes to standard error.") { input, output };
+        var models = new Option<string?>("--models") { Description = "Comma-separated models (last_click, first_click, linear, time_decay, position_based, markov, shapley); default: the JSON file's, or all seven for a CSV." };
+        var analyze = new Command("analyze", "Attribute the journeys of a file under each model, as POST /api/v1/attribution/analyze does; a summary goes to standard error.") { input, output, models };
         analyze.SetAction(PulseCli.Guarded(async (parsed, ct) =>
         {
             var file = parsed.GetValue(input)!;
             if (!file.Exists)
                 throw new CliException($"{file.FullName} does not exist.", 2);
-            AnalyzeRequest? request;
-            await using (var stream = file.OpenRead())
+            var named = parsed.GetValue(models) is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList() : null;
+            var text = await File.ReadAllTextAsync(file.FullName, ct);
+            AnalyzeResult result;
+            int journeys;
+            if (text.TrimStart().StartsWith('{'))
             {
+                AnalyzeRequest? request;
                 try
                 {
-                    request = await JsonSerializer.DeserializeAsync(stream, InfluenceJsonContext.Default.AnalyzeRequest, ct);
+                    request = JsonSerializer.Deserialize(text, InfluenceJsonContext.Default.AnalyzeRequest);
                 }
                 catch (JsonException e)
                 {
                     throw new CliException($"{file.Name} is not an analysis request: {e.Message}", 2);
                 }
+                if (request is null)
+                    throw new CliException($"{file.Name} holds null, not an analysis request.", 2);
+                request = named is null ? request : request with { Models = named };
+                result = AnalyzeResult.Of(request);
+                journeys = request.Journeys!.Count;
             }
-            if (request is null)
-                throw new CliException($"{file.Name} holds null, not an analysis request.", 2);
-            var result = AnalyzeResult.Of(request);
+            else
+            {
+                using var reader = new StringReader(text);
+                (result, journeys) = JourneyCsv.Analyze(reader, named ?? AttributionModels.Names);
+            }
             var json = JsonSerializer.Serialize(result, new InfluenceJsonContext(new JsonSerializerOptions(InfluenceJsonContext.Default.Options) { WriteIndented = true }).AnalyzeResult);
             if (parsed.GetValue(output) is { } target)
                 await File.WriteAllTextAsync(target.FullName, json + "\n", ct);
             else
                 Console.Out.WriteLine(json);
-            CliOutput.Info($"{result.Totals.Conversions.ToString("0.##", CultureInfo.InvariantCulture)} conversions worth {result.Totals.Value.ToString("0.##", CultureInfo.InvariantCulture)} over {request.Journeys!.Count:N0} journeys.");
+            CliOutput.Info($"{result.Totals.Conversions.ToString("0.##", CultureInfo.InvariantCulture)} conversions worth {result.Totals.Value.ToString("0.##", CultureInfo.InvariantCulture)} over {journeys:N0} journeys.");
             var touches = result.Models.Values.SelectMany(m => m.Keys).Distinct(StringComparer.Ordinal)
                 .OrderByDescending(t => result.Models.Values.Sum(m => m.TryGetValue(t, out var c) ? c.Conversions : 0)).Take(15).ToList();
             CliOutput.Table(["touch", .. result.Models.Keys],
