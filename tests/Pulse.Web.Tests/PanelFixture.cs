@@ -37,6 +37,12 @@ public sealed class PanelFixture : IAsyncLifetime
             ["Security:AllowPrivateNetworkTargets"] = "true",
             ["Destinations:DemoSink"] = "true",
             ["Destinations:RefreshInterval"] = "00:00:00.200",
+            // The server's first seconds on two busy cores (JIT, the thread pool growing) once made
+            // the first deliveries to its own demo receiver time out at 10 s, and the circuit then
+            // stayed open for 30 s, as long as a test waits: deliveries here get more time, and a
+            // circuit that opens tries again after a second.
+            ["Destinations:RequestTimeout"] = "00:00:30",
+            ["Destinations:BreakDuration"] = "00:00:01",
         });
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
