@@ -75,8 +75,9 @@ public sealed class EventQueries
         var names = new List<string>(workspaces.Count);
         for (var i = 0; i < workspaces.Count; i++)
         {
-            names.Add("$w" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            EventStore.Add(cmd, "w" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), workspaces[i]);
+            var name = "w" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            names.Add("$" + name);
+            EventStore.Add(cmd, name, workspaces[i]);
         }
         cmd.CommandText = _store.Sql($"SELECT workspace_id, count(*) FROM (SELECT workspace_id FROM all_events WHERE workspace_id IN ({string.Join(", ", names)}) ORDER BY seq DESC LIMIT {BusiestWindow}) t GROUP BY workspace_id");
         var counts = new Dictionary<Guid, long>();

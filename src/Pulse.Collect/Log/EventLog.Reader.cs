@@ -46,15 +46,14 @@ public abstract partial class EventLog
             // What just arrived comes from memory where the log keeps it: the builder then follows the
             // commits, not the store's loader, which can be seconds behind under load.
             if (ReadRecentAll(afterSeq, max) is { } recent)
-                return new(recent.Events, new int[recent.Events.Count], recent.Head);
+                return new(recent.Events, null, recent.Head);
             // A range of positions, as destinations read: "the next max after" would make the store
             // filter and order the whole backlog above the position for every batch of a catch-up.
             var upTo = Math.Min(ReadableHead, afterSeq + Math.Max(max, 1));
             if (upTo <= afterSeq)
-                return new([], [], Math.Max(upTo, afterSeq));
+                return new([], null, Math.Max(upTo, afterSeq));
             ct.ThrowIfCancellationRequested();
-            var range = Select("seq > $after AND seq <= $upto ORDER BY seq", ("after", afterSeq), ("upto", upTo));
-            return new(range, new int[range.Count], upTo);
+            return new(Select("seq > $after AND seq <= $upto ORDER BY seq", ("after", afterSeq), ("upto", upTo)), null, upTo);
         }
         ct.ThrowIfCancellationRequested();
         using var c = _store.Open();
@@ -97,10 +96,10 @@ public abstract partial class EventLog
         "seq, workspace_id, source_id, message_id, type, event, user_id, anonymous_id, group_id, previous_id, ts, original_ts, sent_at, received_at, consent, " +
         "CASE WHEN " + NeedsRawSql + " THEN raw ELSE '' END";
 
-    private static LoggedEvent MapIdentity(DbDataReader r) =>
-        new(r.GetInt64(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetString(4), S(r, 5), S(r, 6), S(r, 7), S(r, 8), S(r, 9),
-            Utc(r.GetDateTime(10)), r.IsDBNull(11) ? null : Utc(r.GetDateTime(11)), r.IsDBNull(12) ? null : Utc(r.GetDateTime(12)), Utc(r.GetDateTime(13)),
-            new EventEnrichment(), S(r, 14), null, null, r.GetString(15));
+    // Immutable (a record of init-only values): one instance serves every event of the builder's read.
+    private static readonly EventEnrichment NoEnrichment = new();
+
+    private static LoggedEvent MapIdentity(DbDataReader r) => Event(r, NoEnrichment, S(r, 14), null, null, r.GetString(15));
 
     /// <summary>
     /// Every event after <paramref name="afterSeq"/> (at most <paramref name="max"/>) from the newest events
@@ -183,11 +182,14 @@ public abstract partial class EventLog
             Ip = S(r, 36),
             Country = S(r, 37),
         };
-        return new LoggedEvent(
-            r.GetInt64(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetString(4), S(r, 5), S(r, 6), S(r, 7), S(r, 8), S(r, 9),
-            Utc(r.GetDateTime(10)), r.IsDBNull(11) ? null : Utc(r.GetDateTime(11)), r.IsDBNull(12) ? null : Utc(r.GetDateTime(12)), Utc(r.GetDateTime(13)),
-            enrichment, S(r, 38), S(r, 39), S(r, 40), r.GetString(41));
+        return Event(r, enrichment, S(r, 38), S(r, 39), S(r, 40), r.GetString(41));
     }
+
+    /// <summary>An event from the first 14 columns both reads begin with (seq … received_at) and the rest as given.</summary>
+    private static LoggedEvent Event(DbDataReader r, EventEnrichment enrichment, string? consent, string? violations, string? planVersion, string raw) =>
+        new(r.GetInt64(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetString(4), S(r, 5), S(r, 6), S(r, 7), S(r, 8), S(r, 9),
+            Utc(r.GetDateTime(10)), r.IsDBNull(11) ? null : Utc(r.GetDateTime(11)), r.IsDBNull(12) ? null : Utc(r.GetDateTime(12)), Utc(r.GetDateTime(13)),
+            enrichment, consent, violations, planVersion, raw);
 
     private static string? S(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
@@ -196,17 +198,20 @@ public abstract partial class EventLog
 
 /// <summary>
 /// Events of the partitions a read asked for, in log order, with each one's partition
-/// (<see cref="Parts"/>, by index), and the head the read covers.
+/// (<see cref="Parts"/>, by index; null when there is one partition), and the head the read covers.
 /// </summary>
-public sealed record PartitionedEvents(IReadOnlyList<LoggedEvent> Events, int[] Parts, long Head)
+public sealed record PartitionedEvents(IReadOnlyList<LoggedEvent> Events, int[]? Parts, long Head)
 {
     /// <summary>The events of <paramref name="part"/> after <paramref name="afterSeq"/>, in log order.</summary>
-    public List<LoggedEvent> Of(int part, long afterSeq)
+    public IReadOnlyList<LoggedEvent> Of(int part, long afterSeq)
     {
+        // One partition read from its own position (embedded mode, every batch): the read itself, not a copy.
+        if (Parts is null && (Events.Count == 0 || Events[0].Seq > afterSeq))
+            return Events;
         var mine = new List<LoggedEvent>();
         for (var i = 0; i < Events.Count; i++)
         {
-            if (Parts[i] == part && Events[i].Seq > afterSeq)
+            if ((Parts is null ? 0 : Parts[i]) == part && Events[i].Seq > afterSeq)
                 mine.Add(Events[i]);
         }
         return mine;

@@ -60,8 +60,9 @@ internal static class MarkovModel
         var starts = start.Sum();
         if (totalConversions <= 0 || starts <= 0)
             return (credits, removal);
-        // Q: transition probabilities between touches; r: the chance to convert straight from each.
-        var q = Matrix<double>.Build.Dense(n, n);
+        // Q (the counted moves, each row divided by its leavings in place): transition probabilities
+        // between touches; r: the chance to convert straight from each.
+        var q = moves;
         var r = Vector<double>.Build.Dense(n);
         var s = Vector<double>.Build.Dense(n);
         for (var i = 0; i < n; i++)
@@ -71,7 +72,7 @@ internal static class MarkovModel
                 continue;
             r[i] = toConversion[i] / leaving[i];
             for (var c = 0; c < n; c++)
-                q[i, c] = moves[i, c] / leaving[i];
+                q[i, c] /= leaving[i];
         }
         var visits = (Matrix<double>.Build.DenseIdentity(n) - q).Inverse();
         var x = visits * r;

@@ -122,8 +122,7 @@ public static class BulkSave
                 for (var c = 0; c < columns.Count; c++)
                     arrays[c].SetValue(values[c] is { } v && converters[c] is { } conv ? conv.ConvertToProvider(v) : values[c], r);
             }
-            var sql = new StringBuilder("INSERT INTO ").Append(Quote(table)).Append(" (").AppendJoin(", ", columns.Select(p => Quote(p.GetColumnName(store)!)))
-                .Append(") SELECT * FROM unnest(");
+            var sql = Insert(table, columns, store).Append(" SELECT * FROM unnest(");
             for (var c = 0; c < columns.Count; c++)
             {
                 var p = cmd.CreateParameter();
@@ -152,6 +151,10 @@ public static class BulkSave
         return t.IsValueType && p.IsNullable ? typeof(Nullable<>).MakeGenericType(t) : t;
     }
 
+    /// <summary><c>INSERT INTO "table" ("column", …)</c>, for the rows to follow.</summary>
+    private static StringBuilder Insert(string table, List<IProperty> columns, StoreObjectIdentifier store) =>
+        new StringBuilder("INSERT INTO ").Append(Quote(table)).Append(" (").AppendJoin(", ", columns.Select(p => Quote(p.GetColumnName(store)!))).Append(')');
+
     private static void OnConflict(StringBuilder sql, IEntityType type, List<IProperty> columns, StoreObjectIdentifier store)
     {
         var keys = type.FindPrimaryKey()!.Properties;
@@ -163,7 +166,7 @@ public static class BulkSave
     private static string SingleRow(string table, IEntityType type, List<IProperty> columns, bool upsert, DbCommand cmd, DbParameter[] parameters)
     {
         var store = StoreObjectIdentifier.Table(table, type.GetSchema());
-        var sql = new StringBuilder("INSERT INTO ").Append(Quote(table)).Append(" (").AppendJoin(", ", columns.Select(p => Quote(p.GetColumnName(store)!))).Append(") VALUES (");
+        var sql = Insert(table, columns, store).Append(" VALUES (");
         for (var c = 0; c < columns.Count; c++)
         {
             var p = cmd.CreateParameter();

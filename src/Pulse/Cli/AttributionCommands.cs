@@ -28,30 +28,7 @@ internal static class AttributionCommands
                 throw new CliException($"{file.FullName} does not exist.", 2);
             var named = parsed.GetValue(models) is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList() : null;
             var text = await File.ReadAllTextAsync(file.FullName, ct);
-            AnalyzeResult result;
-            int journeys;
-            if (text.TrimStart().StartsWith('{'))
-            {
-                AnalyzeRequest? request;
-                try
-                {
-                    request = JsonSerializer.Deserialize(text, InfluenceJsonContext.Default.AnalyzeRequest);
-                }
-                catch (JsonException e)
-                {
-                    throw new CliException($"{file.Name} is not an analysis request: {e.Message}", 2);
-                }
-                if (request is null)
-                    throw new CliException($"{file.Name} holds null, not an analysis request.", 2);
-                request = named is null ? request : request with { Models = named };
-                result = AnalyzeResult.Of(request);
-                journeys = request.Journeys!.Count;
-            }
-            else
-            {
-                using var reader = new StringReader(text);
-                (result, journeys) = JourneyCsv.Analyze(reader, named ?? AttributionModels.Names);
-            }
+            var (result, journeys) = AttributionInput.Analyze(text, named);
             var json = JsonSerializer.Serialize(result, new InfluenceJsonContext(new JsonSerializerOptions(InfluenceJsonContext.Default.Options) { WriteIndented = true }).AnalyzeResult);
             if (parsed.GetValue(output) is { } target)
                 await File.WriteAllTextAsync(target.FullName, json + "\n", ct);

@@ -83,7 +83,7 @@ public sealed class ProfileBatchesTests(CollectFixture fixture) : IClassFixture<
 
         // Cluster mode's read (four partitions here, in either storage mode: the query is the store's).
         var all = await log.ReadPartitionsAsync(after, 1000, [0, 1, 2, 3], 4, default);
-        var ours = all.Events.Select((e, i) => (Event: e, Part: all.Parts[i])).Where(x => x.Event.WorkspaceId == t.WorkspaceId).ToList();
+        var ours = all.Events.Select((e, i) => (Event: e, Part: all.Parts![i])).Where(x => x.Event.WorkspaceId == t.WorkspaceId).ToList();
         Assert.Equal(["track", "identify", "track"], ours.Select(x => x.Event.Type));
         var part = Assert.Single(ours.Select(x => x.Part).Distinct());
         Assert.InRange(part, 0, 3);
@@ -99,7 +99,7 @@ public sealed class ProfileBatchesTests(CollectFixture fixture) : IClassFixture<
 
         var others = await log.ReadPartitionsAsync(after, 1000, Enumerable.Range(0, 4).Where(p => p != part).ToList(), 4, default);
         Assert.DoesNotContain(others.Events, e => e.WorkspaceId == t.WorkspaceId);
-        Assert.All(others.Parts, p => Assert.NotEqual(part, p));
+        Assert.All(others.Parts!, p => Assert.NotEqual(part, p));
         var mine = await log.ReadPartitionsAsync(after, 1000, [part], 4, default);
         Assert.Equal(ours.Select(x => x.Event.Seq), mine.Events.Where(e => e.WorkspaceId == t.WorkspaceId).Select(e => e.Seq));
         // As many as asked for: the next read starts after the last one given.
