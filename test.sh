@@ -63,10 +63,10 @@ dotnet test Pulse.slnx -c Release --no-build -nologo \
   -- RunConfiguration.TestSessionTimeout=1500000
 status=$?
 
-# Every storage-level test of the Platform, Collect and Destinations modules again, each test server in
+# Every storage-level test of the Platform, Collect, Destinations and Influence modules again, each test server in
 # cluster mode on a database of its own (tests of the embedded files alone carry Storage=embedded).
 log "running the storage-level tests again in cluster mode (PostgreSQL + Redis)"
-for project in tests/Pulse.Platform.Tests tests/Pulse.Collect.Tests tests/Pulse.Destinations.Tests; do
+for project in tests/Pulse.Platform.Tests tests/Pulse.Collect.Tests tests/Pulse.Destinations.Tests tests/Pulse.Influence.Tests; do
   PULSE_TEST_STORAGE=postgres dotnet test "$project" -c Release --no-build -nologo --filter "Storage!=embedded" \
     --logger "trx" --logger "console;verbosity=normal" --results-directory "$results/cluster" \
     -- RunConfiguration.TestSessionTimeout=1500000 || status=1

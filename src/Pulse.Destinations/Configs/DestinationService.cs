@@ -374,7 +374,7 @@ public sealed class DestinationService
     }
 
     /// <summary>Enough of a secret to recognise it, never enough to use it.</summary>
-    internal static string Mask(string secret) => secret.Length <= 8 ? "••••" : "••••" + secret[^4..];
+    internal static string Mask(string secret) => SecretMask.Of(secret);
 
     private static string Summary(Destination row) =>
         AuditSummary.Of(new { row.Type, row.Name, row.Enabled, config = JsonNode.Parse(row.Config), sources = JsonNode.Parse(row.Sources), events = row.Events is null ? null : JsonNode.Parse(row.Events) });

@@ -40,4 +40,10 @@ public enum Permission
     EventsManage,
     /// <summary>Run attribution models over journeys and read their results.</summary>
     AttributionRead,
+    /// <summary>See creators (payout details masked), their groups and notes, and everything the Influence module tracks for them.</summary>
+    InfluenceRead,
+    /// <summary>Add, change and import creators, groups and notes; create their links and codes.</summary>
+    InfluenceManage,
+    /// <summary>Set creators' payout details and (with commissions) approve and pay statements.</summary>
+    PayoutsManage,
 }

@@ -17,20 +17,24 @@ public static class Permissions
                 Permission.AuditRead, Permission.AuditExport,
                 Permission.SourcesRead, Permission.SourcesManage, Permission.EventsRead, Permission.EventsExport,
                 Permission.ProfilesRead, Permission.ProfilesManage, Permission.TrackingPlansManage,
-                Permission.AlertsRead, Permission.AlertsManage, Permission.DestinationsRead, Permission.DestinationsManage, Permission.EventsManage, Permission.AttributionRead),
+                Permission.AlertsRead, Permission.AlertsManage, Permission.DestinationsRead, Permission.DestinationsManage, Permission.EventsManage, Permission.AttributionRead,
+                Permission.InfluenceRead, Permission.InfluenceManage, Permission.PayoutsManage),
             [WorkspaceRole.Admin] = Set(
                 Permission.WorkspaceRead, Permission.WorkspaceManage, Permission.MembersRead,
                 Permission.MembersManage, Permission.ApiKeysRead, Permission.ApiKeysManage,
                 Permission.AuditRead, Permission.AuditExport,
                 Permission.SourcesRead, Permission.SourcesManage, Permission.EventsRead, Permission.EventsExport,
                 Permission.ProfilesRead, Permission.ProfilesManage, Permission.TrackingPlansManage,
-                Permission.AlertsRead, Permission.AlertsManage, Permission.DestinationsRead, Permission.DestinationsManage, Permission.EventsManage, Permission.AttributionRead),
+                Permission.AlertsRead, Permission.AlertsManage, Permission.DestinationsRead, Permission.DestinationsManage, Permission.EventsManage, Permission.AttributionRead,
+                Permission.InfluenceRead, Permission.InfluenceManage, Permission.PayoutsManage),
             [WorkspaceRole.Marketer] = Set(
                 Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead,
-                Permission.SourcesRead, Permission.EventsRead, Permission.ProfilesRead, Permission.AlertsRead, Permission.DestinationsRead, Permission.AttributionRead),
+                Permission.SourcesRead, Permission.EventsRead, Permission.ProfilesRead, Permission.AlertsRead, Permission.DestinationsRead, Permission.AttributionRead,
+                Permission.InfluenceRead, Permission.InfluenceManage),
             [WorkspaceRole.Analyst] = Set(
                 Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead,
-                Permission.SourcesRead, Permission.EventsRead, Permission.EventsExport, Permission.ProfilesRead, Permission.AlertsRead, Permission.DestinationsRead, Permission.AttributionRead),
+                Permission.SourcesRead, Permission.EventsRead, Permission.EventsExport, Permission.ProfilesRead, Permission.AlertsRead, Permission.DestinationsRead, Permission.AttributionRead,
+                Permission.InfluenceRead),
             [WorkspaceRole.Viewer] = Set(
                 Permission.WorkspaceRead, Permission.MembersRead, Permission.ApiKeysRead, Permission.SourcesRead, Permission.AlertsRead),
             [WorkspaceRole.Partner] = Set(Permission.PartnerPortal),

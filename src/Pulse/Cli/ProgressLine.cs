@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Pulse.Cli;
 
 /// <summary>Progress on standard error: a line every two seconds and one at the end.</summary>
-internal sealed class ProgressLine(string verb, long total) : IProgress<long>
+internal sealed class ProgressLine(string verb, long total, string unit = "events") : IProgress<long>
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TimeSpan _last = TimeSpan.Zero;
@@ -14,10 +14,10 @@ internal sealed class ProgressLine(string verb, long total) : IProgress<long>
             return;
         _last = _clock.Elapsed;
         Console.Error.WriteLine(total > 0
-            ? $"{verb} {value:N0} of {total:N0} events ({100.0 * value / total:F0}%)"
-            : $"{verb} {value:N0} events");
+            ? $"{verb} {value:N0} of {total:N0} {unit} ({100.0 * value / total:F0}%)"
+            : $"{verb} {value:N0} {unit}");
     }
 
     public void Done(long value) =>
-        Console.Error.WriteLine($"{verb} {value:N0} events in {_clock.Elapsed.TotalSeconds:F1} s");
+        Console.Error.WriteLine($"{verb} {value:N0} {unit} in {_clock.Elapsed.TotalSeconds:F1} s");
 }

@@ -71,6 +71,7 @@ internal static class PulseCli
         root.Subcommands.Add(BackupCommands.Restore());
         root.Subcommands.Add(ClusterCommands.ExportToCluster());
         root.Subcommands.Add(AttributionCommands.Attribution());
+        root.Subcommands.Add(CreatorCommands.Creator());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -1,0 +1,135 @@
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Pulse.Platform.Access;
+using Pulse.Platform.Http;
+using Pulse.Platform.Paging;
+
+namespace Pulse.Influence.Creators;
+
+public static class CreatorEndpoints
+{
+    /// <summary>An import's CSV is at most this large (20,000 rows of a wide sheet fit).</summary>
+    public const int MaxImportBytes = 10 * 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapCreators(this IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup("/creators").WithTags("Creators");
+        group.MapGet("/", List).RequirePermission(Permission.InfluenceRead)
+            .WithSummary("Creators of the workspace, paged; status=, tier= (nano|micro|mid|macro|mega|unknown), group=, category=, platform=, q= (name, e-mail or handle) filter.");
+        group.MapGet("/tiers", TierCounts).RequirePermission(Permission.InfluenceRead).WithSummary("How many creators of each tier the same filters leave.");
+        group.MapGet("/{id:guid}", Get).RequirePermission(Permission.InfluenceRead).WithSummary("One creator with its latest notes; the payout account masked.");
+        group.MapPost("/", Create).RequirePermission(Permission.InfluenceManage)
+            .WithSummary("Adds a creator: {name, email?, country?, status?, categories?, handles?: [{platform, handle, followers?}], groups?, contract?, payout? (PayoutsManage)}.");
+        group.MapPatch("/{id:guid}", Update).RequirePermission(Permission.InfluenceManage)
+            .WithSummary("Changes a creator; fields left out stay, lists given replace the old ones.");
+        group.MapDelete("/{id:guid}", Delete).RequirePermission(Permission.InfluenceManage).WithSummary("Deletes a creator with its handles, memberships and notes.");
+        group.MapPost("/{id:guid}/notes", AddNote).RequirePermission(Permission.InfluenceManage).WithSummary("Adds a note {text} to a creator.");
+        group.MapPost("/import", Import).RequirePermission(Permission.InfluenceManage)
+            .Accepts<string>("text/csv")
+            .WithSummary("Imports creators from a CSV body (text/csv, up to 10 MB, 20,000 rows; columns in docs/api.md); rows match existing creators by e-mail, else handle. "
+                + "Answers a report per row; refused rows are not saved, the rest are. dryRun=true saves nothing.");
+
+        var groups = api.MapGroup("/creator-groups").WithTags("Creators");
+        groups.MapGet("/", Groups).RequirePermission(Permission.InfluenceRead).WithSummary("The workspace's creator groups with how many creators each has.");
+        groups.MapPost("/", CreateGroup).RequirePermission(Permission.InfluenceManage).WithSummary("Creates a group {name, description?}.");
+        groups.MapPatch("/{id:guid}", UpdateGroup).RequirePermission(Permission.InfluenceManage).WithSummary("Renames a group or changes its description.");
+        groups.MapDelete("/{id:guid}", DeleteGroup).RequirePermission(Permission.InfluenceManage).WithSummary("Deletes a group; its creators stay.");
+        return api;
+    }
+
+    private static CreatorFilter Filter(string? status, string? tier, string? group, string? category, string? platform, string? q) =>
+        new(status, tier, group, category, platform, q);
+
+    private static async Task<Ok<Page<CreatorDto>>> List(string? status, string? tier, string? group, string? category, string? platform, string? q,
+        string? cursor, int? limit, HttpContext http, CreatorService creators, CancellationToken ct) =>
+        TypedResults.Ok(await creators.ListAsync(HttpActor.From(http), Filter(status, tier, group, category, platform, q), PageRequest.Create(cursor, limit), ct));
+
+    private static async Task<Ok<IReadOnlyDictionary<string, int>>> TierCounts(string? status, string? group, string? category, string? platform, string? q,
+        HttpContext http, CreatorService creators, CancellationToken ct) =>
+        TypedResults.Ok(await creators.TierCountsAsync(HttpActor.From(http), Filter(status, null, group, category, platform, q), ct));
+
+    private static async Task<Ok<CreatorDto>> Get(Guid id, HttpContext http, CreatorService creators, CancellationToken ct) =>
+        TypedResults.Ok(await creators.GetAsync(HttpActor.From(http), id, ct));
+
+    private static async Task<Created<CreatorDto>> Create(CreateCreatorRequest body, HttpContext http, CreatorService creators, CancellationToken ct)
+    {
+        var created = await creators.CreateAsync(HttpActor.From(http), body, ct);
+        return TypedResults.Created($"/api/v1/creators/{created.Id}", created);
+    }
+
+    private static async Task<Ok<CreatorDto>> Update(Guid id, UpdateCreatorRequest body, HttpContext http, CreatorService creators, CancellationToken ct) =>
+        TypedResults.Ok(await creators.UpdateAsync(HttpActor.From(http), id, body, ct));
+
+    private static async Task<NoContent> Delete(Guid id, HttpContext http, CreatorService creators, CancellationToken ct)
+    {
+        await creators.DeleteAsync(HttpActor.From(http), id, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Created<NoteDto>> AddNote(Guid id, AddNoteRequest body, HttpContext http, CreatorService creators, CancellationToken ct)
+    {
+        var note = await creators.AddNoteAsync(HttpActor.From(http), id, body, ct);
+        return TypedResults.Created($"/api/v1/creators/{id}", note);
+    }
+
+    private static async Task<Results<Ok<CreatorImportReport>, ProblemHttpResult>> Import(bool? dryRun, HttpContext http, CreatorService creators, CancellationToken ct)
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = MaxImportBytes;
+        var type = http.Request.ContentType ?? "";
+        if (!type.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) && !type.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))
+        {
+            return TypedResults.Problem(statusCode: 415, type: ProblemTypes.UnsupportedMediaType, title: "Unsupported media type",
+                detail: $"Send the CSV as the body with Content-Type: text/csv (not '{type}').");
+        }
+        if (http.Request.ContentLength > MaxImportBytes)
+            return TooLarge();
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxImportBytes)
+                return TooLarge();
+            buffer.Write(chunk, 0, read);
+        }
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new ValidationException("csv", "The CSV is not UTF-8 text; save it as CSV UTF-8.");
+        }
+        using var reader = new StringReader(text.TrimStart('\uFEFF'));
+        return TypedResults.Ok(await creators.ImportAsync(HttpActor.From(http), reader, dryRun ?? false, null, ct));
+    }
+
+    private static ProblemHttpResult TooLarge() =>
+        TypedResults.Problem(statusCode: 413, type: ProblemTypes.PayloadTooLarge, title: "Payload too large",
+            detail: $"An import is at most {MaxImportBytes / 1024 / 1024} MB; split the file.");
+
+    private static async Task<Ok<IReadOnlyList<CreatorGroupDto>>> Groups(HttpContext http, CreatorService creators, CancellationToken ct) =>
+        TypedResults.Ok(await creators.GroupsAsync(HttpActor.From(http), ct));
+
+    private static async Task<Created<CreatorGroupDto>> CreateGroup(CreatorGroupRequest body, HttpContext http, CreatorService creators, CancellationToken ct)
+    {
+        var created = await creators.CreateGroupAsync(HttpActor.From(http), body, ct);
+        return TypedResults.Created($"/api/v1/creator-groups/{created.Id}", created);
+    }
+
+    private static async Task<Ok<CreatorGroupDto>> UpdateGroup(Guid id, CreatorGroupRequest body, HttpContext http, CreatorService creators, CancellationToken ct) =>
+        TypedResults.Ok(await creators.UpdateGroupAsync(HttpActor.From(http), id, body, ct));
+
+    private static async Task<NoContent> DeleteGroup(Guid id, HttpContext http, CreatorService creators, CancellationToken ct)
+    {
+        await creators.DeleteGroupAsync(HttpActor.From(http), id, ct);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,122 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Pulse.Influence.Creators;
+using Pulse.Platform.Storage;
+
+namespace Pulse.Influence.Storage;
+
+/// <summary>
+/// The Influence module's tables in the metadata store (creators, their handles, groups and notes).
+/// It shares the Platform context's connection in a scope, so a change and its audit entry commit together.
+/// </summary>
+internal class InfluenceDbContext : DbContext
+{
+    public const string HistoryTable = "__influence_migrations";
+
+    public InfluenceDbContext(DbContextOptions<InfluenceDbContext> options)
+        : base(options)
+    {
+    }
+
+    protected InfluenceDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
+    public DbSet<Creator> Creators => Set<Creator>();
+    public DbSet<CreatorHandle> Handles => Set<CreatorHandle>();
+    public DbSet<CreatorGroup> Groups => Set<CreatorGroup>();
+    public DbSet<CreatorGroupMember> GroupMembers => Set<CreatorGroupMember>();
+    public DbSet<CreatorNote> Notes => Set<CreatorNote>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        b.Entity<Creator>(e =>
+        {
+            e.ToTable("creators");
+            e.HasKey(c => c.Id);
+            e.HasIndex(c => new { c.WorkspaceId, c.Id });
+            e.HasIndex(c => new { c.WorkspaceId, c.Email }).IsUnique();
+            e.HasIndex(c => new { c.WorkspaceId, c.Followers });
+            e.Property(c => c.Name).HasMaxLength(CreatorInput.MaxName);
+            e.Property(c => c.Email).HasMaxLength(254);
+            e.Property(c => c.Country).HasMaxLength(2);
+            e.Property(c => c.Status).HasConversion<string>().HasMaxLength(12);
+            e.Property(c => c.Categories).HasMaxLength(2000);
+            e.Property(c => c.ContractType).HasConversion<string>().HasMaxLength(12);
+            e.Property(c => c.ContractFee).HasPrecision(18, 4);
+            e.Property(c => c.ContractCurrency).HasMaxLength(3);
+            e.Property(c => c.ContractTerms).HasMaxLength(CreatorInput.MaxTerms);
+            e.Property(c => c.PayoutMethod).HasConversion<string>().HasMaxLength(14);
+            e.Property(c => c.PayoutSecret).HasMaxLength(4000);
+            e.Property(c => c.PayoutHint).HasMaxLength(12);
+            e.Property(c => c.CreatedBy).HasMaxLength(300);
+            e.HasMany(c => c.Handles).WithOne().HasForeignKey(h => h.CreatorId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<CreatorHandle>(e =>
+        {
+            e.ToTable("creator_handles");
+            e.HasKey(h => h.Id);
+            e.HasIndex(h => new { h.WorkspaceId, h.Platform, h.Handle }).IsUnique();
+            e.HasIndex(h => h.CreatorId);
+            e.Property(h => h.Platform).HasConversion<string>().HasMaxLength(12);
+            e.Property(h => h.Handle).HasMaxLength(100);
+        });
+        b.Entity<CreatorGroup>(e =>
+        {
+            e.ToTable("creator_groups");
+            e.HasKey(g => g.Id);
+            e.HasIndex(g => new { g.WorkspaceId, g.Name }).IsUnique();
+            e.Property(g => g.Name).HasMaxLength(100);
+            e.Property(g => g.Description).HasMaxLength(1000);
+        });
+        b.Entity<CreatorGroupMember>(e =>
+        {
+            e.ToTable("creator_group_members");
+            e.HasKey(m => new { m.GroupId, m.CreatorId });
+            e.HasIndex(m => m.CreatorId);
+            e.HasOne<CreatorGroup>().WithMany().HasForeignKey(m => m.GroupId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Creator>().WithMany().HasForeignKey(m => m.CreatorId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<CreatorNote>(e =>
+        {
+            e.ToTable("creator_notes");
+            e.HasKey(n => n.Id);
+            e.HasIndex(n => new { n.CreatorId, n.Id });
+            e.Property(n => n.Text).HasMaxLength(CreatorInput.MaxNote);
+            e.Property(n => n.Author).HasMaxLength(300);
+            e.HasOne<Creator>().WithMany().HasForeignKey(n => n.CreatorId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+}
+
+/// <summary>Cluster mode: the same model on PostgreSQL, with PostgreSQL's own migrations.</summary>
+internal sealed class PostgresInfluenceDbContext(DbContextOptions<PostgresInfluenceDbContext> options) : InfluenceDbContext(options)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        base.ConfigureConventions(configurationBuilder);
+        configurationBuilder.Properties<string>().HaveConversion<NulFreeStringConverter>();
+    }
+}
+
+/// <summary>Lets <c>dotnet ef migrations add</c> build the context without starting the host.</summary>
+internal sealed class DesignTimeInfluenceFactory : IDesignTimeDbContextFactory<InfluenceDbContext>
+{
+    public InfluenceDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<InfluenceDbContext>()
+            .UseSqlite("Data Source=design.db", o => o.MigrationsHistoryTable(InfluenceDbContext.HistoryTable)).Options);
+}
+
+/// <summary>The same for <see cref="PostgresInfluenceDbContext"/> (no server is contacted).</summary>
+internal sealed class DesignTimePostgresInfluenceFactory : IDesignTimeDbContextFactory<PostgresInfluenceDbContext>
+{
+    public PostgresInfluenceDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresInfluenceDbContext>()
+            .UseNpgsql("Host=localhost;Database=design", o => o.MigrationsHistoryTable(InfluenceDbContext.HistoryTable)).Options);
+}
