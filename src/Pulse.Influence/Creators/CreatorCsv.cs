@@ -17,7 +17,7 @@ internal sealed record CreatorCsvRow(int Line, CreatorFields Fields, List<string
 /// <c>contract_end</c> (YYYY-MM-DD), <c>fee</c>, <c>currency</c>, <c>terms</c>, and
 /// <c>payout_method</c>, <c>payout_account</c>, <c>payout_holder</c>.
 /// </summary>
-internal static class CreatorCsv
+public static class CreatorCsv
 {
     public const int MaxRows = 20_000;
 
@@ -46,7 +46,7 @@ internal static class CreatorCsv
         _ => field,
     };
 
-    public static List<CreatorCsvRow> Read(TextReader text, bool payoutAllowed)
+    internal static List<CreatorCsvRow> Read(TextReader text, bool payoutAllowed)
     {
         var options = CsvReaderOptions.Default with { TrackLineNumbers = true, TrimWhitespace = true };
         using var csv = CsvReader.Create(text, options, true);
