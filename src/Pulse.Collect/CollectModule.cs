@@ -34,6 +34,7 @@ public static class CollectModule
             services.AddSingleton<EventStore>(sp => new DuckDbEventStore(sp.GetRequiredService<DataDirectory>(), sp.GetRequiredService<IOptions<CollectOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<CollectMetrics>();
         services.AddSingleton(sp => new Events.EventQueries(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
+        services.AddSingleton(sp => new Events.TrackedCounts(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
         services.AddSingleton(sp => new Events.EventExporter(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
         services.AddModuleStore<ProfilesDbContext, PostgresProfilesDbContext>("Profiles", ProfilesDbContext.HistoryTable);
         // export-to-cluster: AddModuleStore exports each context's tables; the log and the profile builder's position are these.
@@ -100,6 +101,8 @@ public static class CollectModule
         services.AddSingleton<Events.LiveTail>();
         services.AddHostedService(sp => sp.GetRequiredService<Events.LiveTail>());
         services.AddSingleton<IngestPipeline>();
+        services.AddSingleton(sp => new ServerIngest(sp.GetRequiredService<IngestPipeline>()));
+        services.AddSingleton(sp => new ClientFacts(sp.GetRequiredService<UserAgentParser>(), sp.GetRequiredService<GeoLookup>()));
         services.AddSingleton<IDataSubjectStep>(sp => new EventsSubjectStep(sp.GetRequiredService<EventLog>()));
         services.AddSingleton(sp => new ProfileBatches(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ProfileGate>(), sp.GetRequiredService<TimeProvider>(),
             logger: sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ProfileBatches>>()));

@@ -4,7 +4,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.DataProtection;
 using Pulse.Influence.Attribution;
+using Microsoft.Extensions.Options;
+using Pulse.Collect.Events;
+using Pulse.Collect.Sources;
 using Pulse.Influence.Creators;
+using Pulse.Influence.Links;
+using Pulse.Platform.Cluster;
 using Pulse.Influence.Storage;
 using Pulse.Platform;
 using Pulse.Platform.Audit;
@@ -26,14 +31,30 @@ public static class InfluenceModule
         services.AddModuleStore<InfluenceDbContext, PostgresInfluenceDbContext>("Influence", InfluenceDbContext.HistoryTable);
         services.AddScoped(sp => new CreatorService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>()));
+        services.AddOptions<LinksOptions>().Bind(config.GetSection(LinksOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped(sp => new LinkService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
+            sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(),
+            sp.GetRequiredService<TrackedCounts>(), sp.GetRequiredService<ICacheSignals>())
+        {
+            BaseUrl = sp.GetRequiredService<IOptions<LinksOptions>>().Value.BaseUrl ?? "",
+        });
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, InfluenceJsonContext.Default));
         return services;
     }
+
+    /// <summary>The server's part: the redirect's route cache and the click recorder (not in CLI commands, which share the services).</summary>
+    public static IServiceCollection AddInfluenceRedirects(this IServiceCollection services) =>
+        services.AddSingleton(sp => new LinkRoutes(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ICacheSignals>()))
+            .AddSingleton<ClickRecorder>().AddHostedService(sp => sp.GetRequiredService<ClickRecorder>());
+
+    /// <summary>The short links' redirect (<c>/l/{slug}</c>, and <c>/{slug}</c> on link domains).</summary>
+    public static IEndpointRouteBuilder MapInfluenceRedirects(this IEndpointRouteBuilder app) => app.MapLinkRedirects();
 
     public static IEndpointRouteBuilder MapInfluenceApi(this IEndpointRouteBuilder api)
     {
         api.MapAttribution();
         api.MapCreators();
+        api.MapLinks();
         return api;
     }
 }
@@ -55,4 +76,9 @@ public static class InfluenceModule
 [JsonSerializable(typeof(CreatorGroupRequest))]
 [JsonSerializable(typeof(CreatorImportReport))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, int>))]
+[JsonSerializable(typeof(LinkDto))]
+[JsonSerializable(typeof(Page<LinkDto>))]
+[JsonSerializable(typeof(CreateLinkRequest))]
+[JsonSerializable(typeof(UpdateLinkRequest))]
+[JsonSerializable(typeof(LinkStatsDto))]
 public sealed partial class InfluenceJsonContext : JsonSerializerContext;

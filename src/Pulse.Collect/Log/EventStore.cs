@@ -38,6 +38,12 @@ internal abstract class EventStore : IDisposable
     /// <summary>An expression for the Unix milliseconds of a timestamp column.</summary>
     public abstract string EpochMs(string column);
 
+    /// <summary>An expression for the text at <c>$.{object}.{name}</c> of a JSON text column (null when absent); the names are plain (checked by the caller).</summary>
+    public abstract string JsonText(string column, string obj, string name);
+
+    /// <summary>An expression for the UTC day of a timestamp column as <c>yyyy-MM-dd</c>.</summary>
+    public abstract string DayText(string column);
+
     /// <summary>An expression numbering the partition (0 to <c>$parts</c> − 1) of a uuid column by a stable hash.</summary>
     public abstract string PartitionOf(string column);
 

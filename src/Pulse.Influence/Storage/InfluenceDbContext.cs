@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Pulse.Influence.Creators;
+using Pulse.Influence.Links;
 using Pulse.Platform.Storage;
 
 namespace Pulse.Influence.Storage;
@@ -28,6 +29,7 @@ internal class InfluenceDbContext : DbContext
     public DbSet<CreatorGroup> Groups => Set<CreatorGroup>();
     public DbSet<CreatorGroupMember> GroupMembers => Set<CreatorGroupMember>();
     public DbSet<CreatorNote> Notes => Set<CreatorNote>();
+    public DbSet<Link> Links => Set<Link>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -91,6 +93,31 @@ internal class InfluenceDbContext : DbContext
             e.Property(n => n.Text).HasMaxLength(CreatorInput.MaxNote);
             e.Property(n => n.Author).HasMaxLength(300);
             e.HasOne<Creator>().WithMany().HasForeignKey(n => n.CreatorId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<Link>(e =>
+        {
+            e.ToTable("links");
+            e.HasKey(l => l.Id);
+            e.HasIndex(l => l.Slug).IsUnique();
+            e.HasIndex(l => new { l.WorkspaceId, l.Id });
+            e.HasIndex(l => new { l.WorkspaceId, l.CreatorId });
+            e.Property(l => l.Slug).HasMaxLength(LinkInput.MaxSlug);
+            e.Property(l => l.Url).HasMaxLength(LinkInput.MaxUrl);
+            e.Property(l => l.Title).HasMaxLength(200);
+            e.Property(l => l.Campaign).HasMaxLength(200);
+            e.Property(l => l.Platform).HasMaxLength(40);
+            e.Property(l => l.Medium).HasMaxLength(20);
+            e.Property(l => l.Content).HasMaxLength(200);
+            e.Property(l => l.ExpiredUrl).HasMaxLength(LinkInput.MaxUrl);
+            e.Property(l => l.PasswordHash).HasMaxLength(200);
+            e.Property(l => l.IosUrl).HasMaxLength(LinkInput.MaxUrl);
+            e.Property(l => l.AndroidUrl).HasMaxLength(LinkInput.MaxUrl);
+            e.Property(l => l.GeoTargets).HasMaxLength(250_000);
+            e.Property(l => l.Variants).HasMaxLength(25_000);
+            e.Property(l => l.TrackParam).HasMaxLength(40);
+            e.Property(l => l.CreatedBy).HasMaxLength(300);
+            // A creator's links stay when the creator is deleted, unattributed.
+            e.HasOne<Creator>().WithMany().HasForeignKey(l => l.CreatorId).OnDelete(DeleteBehavior.SetNull);
         });
     }
 }

@@ -70,6 +70,7 @@ internal static class PulseHost
         builder.Services.AddPulseModules(config, data);
         builder.Services.AddPlatformWeb(config);
         builder.Services.AddDestinationsDelivery();
+        builder.Services.AddInfluenceRedirects();
         builder.Services.AddCollectWeb();
         builder.Services.AddApiConventions(config);
         builder.Services.AddPulseTelemetry(config);
@@ -119,6 +120,7 @@ internal static class PulseHost
 
         app.MapApiGroup().MapPlatformApi().MapCollectApi().MapDestinationsApi().MapInfluenceApi();
         app.MapCollectIngest();
+        app.MapInfluenceRedirects();
         app.MapDestinationsDemoSink();
         app.MapPulseWeb();
         return app;

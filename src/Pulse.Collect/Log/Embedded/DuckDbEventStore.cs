@@ -70,6 +70,10 @@ internal sealed class DuckDbEventStore : EventStore
 
     public override string EpochMs(string column) => $"epoch_ms({column})";
 
+    public override string JsonText(string column, string obj, string name) => $"json_extract_string({column}, '$.{obj}.{name}')";
+
+    public override string DayText(string column) => $"strftime({column}, '%Y-%m-%d')";
+
     public override string PartitionOf(string column) => $"CAST(hash({column}) % CAST($parts AS UBIGINT) AS INTEGER)";
 
     /// <summary>Opens (creating if needed) the log file and its tables, loading what segment files hold beyond it; idempotent.</summary>

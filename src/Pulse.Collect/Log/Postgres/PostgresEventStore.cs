@@ -33,6 +33,10 @@ internal sealed partial class PostgresEventStore(NpgsqlDataSource source) : Even
 
     public override string EpochMs(string column) => $"(extract(epoch from {column}) * 1000)::bigint";
 
+    public override string JsonText(string column, string obj, string name) => $"(({column})::jsonb #>> '{{{obj},{name}}}')";
+
+    public override string DayText(string column) => $"to_char({column}, 'YYYY-MM-DD')";
+
     public override string PartitionOf(string column) => $"((hashtextextended({column}::text, 0) % $parts + $parts) % $parts)";
 
     public override void Dispose()

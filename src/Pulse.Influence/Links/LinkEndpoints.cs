@@ -1,0 +1,92 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Pulse.Platform.Access;
+using Pulse.Platform.Http;
+using Pulse.Platform.Paging;
+using QRCoder;
+
+namespace Pulse.Influence.Links;
+
+public static class LinkEndpoints
+{
+    public static IEndpointRouteBuilder MapLinks(this IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup("/links").WithTags("Links");
+        group.MapGet("/", List).RequirePermission(Permission.InfluenceRead).WithSummary("Tracked links of the workspace with their clicks; creatorId=, campaign=, q= filter.");
+        group.MapGet("/{id:guid}", Get).RequirePermission(Permission.InfluenceRead).WithSummary("One link with its clicks (total, unique, bots).");
+        group.MapGet("/{id:guid}/stats", Stats).RequirePermission(Permission.InfluenceRead)
+            .WithSummary("A link's clicks per day, country, device, browser, OS, referrer and QR-or-link since from= (default 30 days).");
+        group.MapGet("/{id:guid}/qr", Qr).RequirePermission(Permission.InfluenceRead)
+            .WithSummary("The link as a QR code: format=png (default) or svg, size= pixels per module 1–40 (default 10); scans count as via=qr.");
+        group.MapPost("/", Create).RequirePermission(Permission.InfluenceManage)
+            .WithSummary("Creates a link {url, slug?, creatorId?, campaign?, platform?, medium?, redirect?, expiresAt?, password?, ios?, android?, geo?, variants?, trackParam?}.");
+        group.MapPatch("/{id:guid}", Update).RequirePermission(Permission.InfluenceManage).WithSummary("Changes a link; every node's redirect follows within a second.");
+        group.MapDelete("/{id:guid}", Delete).RequirePermission(Permission.InfluenceManage).WithSummary("Deletes a link (its clicks stay on the log).");
+        return api;
+    }
+
+    /// <summary>The service with the address links are shown with: <c>Links:BaseUrl</c>, else this request's.</summary>
+    private static LinkService Service(HttpContext http)
+    {
+        var service = http.RequestServices.GetRequiredService<LinkService>();
+        var configured = http.RequestServices.GetRequiredService<IOptions<LinksOptions>>().Value.BaseUrl;
+        service.BaseUrl = configured is { Length: > 0 } b ? b : $"{http.Request.Scheme}://{http.Request.Host}";
+        return service;
+    }
+
+    private static async Task<Ok<Page<LinkDto>>> List(Guid? creatorId, string? campaign, string? q, string? cursor, int? limit, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await Service(http).ListAsync(HttpActor.From(http), new LinkFilter(creatorId, campaign, q), PageRequest.Create(cursor, limit), ct));
+
+    private static async Task<Ok<LinkDto>> Get(Guid id, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await Service(http).GetAsync(HttpActor.From(http), id, ct));
+
+    private static async Task<Ok<LinkStatsDto>> Stats(Guid id, DateTimeOffset? from, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await Service(http).StatsAsync(HttpActor.From(http), id, from, ct));
+
+    private static async Task<Created<LinkDto>> Create(CreateLinkRequest body, HttpContext http, CancellationToken ct)
+    {
+        var created = await Service(http).CreateAsync(HttpActor.From(http), body, ct);
+        return TypedResults.Created($"/api/v1/links/{created.Id}", created);
+    }
+
+    private static async Task<Ok<LinkDto>> Update(Guid id, UpdateLinkRequest body, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await Service(http).UpdateAsync(HttpActor.From(http), id, body, ct));
+
+    private static async Task<NoContent> Delete(Guid id, HttpContext http, CancellationToken ct)
+    {
+        await Service(http).DeleteAsync(HttpActor.From(http), id, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> Qr(Guid id, string? format, int? size, HttpContext http, CancellationToken ct)
+    {
+        var f = (format ?? "png").Trim().ToLowerInvariant();
+        if (f is not ("png" or "svg"))
+            throw new ValidationException("format", "format is png or svg.");
+        if (size is < 1 or > 40)
+            throw new ValidationException("size", "size is 1 to 40 pixels per module.");
+        var link = await Service(http).GetAsync(HttpActor.From(http), id, ct);
+        var (bytes, type) = LinkQr.Render(link.ShortUrl, f, size ?? 10);
+        return Results.File(bytes, type, $"{link.Slug}.{f}");
+    }
+}
+
+/// <summary>QR codes of links (QRCoder, MIT): the short address with <c>?qr=1</c>, error correction M.</summary>
+public static class LinkQr
+{
+    public static (byte[] Bytes, string ContentType) Render(string shortUrl, string format, int pixelsPerModule)
+    {
+        using var generator = new QRCodeGenerator();
+        using var data = generator.CreateQrCode(shortUrl + "?" + RedirectEndpoints.QrParam + "=1", QRCodeGenerator.ECCLevel.M);
+        if (format == "svg")
+        {
+            var svg = new SvgQRCode(data).GetGraphic(pixelsPerModule);
+            return (System.Text.Encoding.UTF8.GetBytes(svg), "image/svg+xml");
+        }
+        return (new PngByteQRCode(data).GetGraphic(pixelsPerModule), "image/png");
+    }
+}
