@@ -12,6 +12,8 @@
 #   bench/run.sh cluster 30 32 # cluster mode: 1, 2 and 3 nodes on one PostgreSQL, embedded mode, and a plain COPY of the same rows
 #   bench/run.sh agents 10     # user-agent cache: hits, misses, misses/s and µs per parse on 1,000,000 lookups of a Zipf mix, beside the old cache
 #   bench/run.sh attribution 1000 # all seven attribution models over 1M conversions and ~10M touchpoints, beside a last-click SQL query
+#   bench/run.sh redirect 20 64  # tracked links: /l/{slug} with the click recorded, beside nginx's return 302, both under wrk
+#                              # (installs wrk and nginx with apt-get if missing), then checks every redirect's click is on the log
 #   bench/run.sh destinations 20 32  # forwarding from the log to a stub webhook: rate, drain, delay at half the ingest rate
 #                              # with consent in log order, and the rate where delay p99 reaches 1 s (--templated as above)
 set -euo pipefail

@@ -9,17 +9,20 @@ namespace Pulse.Bench;
 internal static class BenchHost
 {
     /// <summary>Pulse on a loopback port over a fresh data directory, limits raised so the load is not throttled.</summary>
-    public static async Task<WebApplication> StartPulseAsync()
+    public static async Task<WebApplication> StartPulseAsync(Dictionary<string, string?>? extra = null)
     {
         var dir = Directory.CreateTempSubdirectory("pulse-bench-").FullName;
-        var app = PulseHost.Build(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Storage:DataDirectory"] = dir,
             ["urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Error",
             ["Security:ApiRequestsPerSecond"] = "1000000",
             ["Security:ApiBurst"] = "1000000",
-        });
+        };
+        foreach (var (k, v) in extra ?? [])
+            settings[k] = v;
+        var app = PulseHost.Build(settings);
         await app.Services.GetRequiredService<Bootstrap>().PrepareAsync(default);
         await app.StartAsync();
         return app;

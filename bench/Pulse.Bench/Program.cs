@@ -46,6 +46,12 @@ if (mode == "attribution")
     AttributionLoad.Run((args.Length > 1 ? seconds : 1000) * 1000);
     return 0;
 }
+if (mode == "redirect")
+{
+    // redirect [seconds] [connections]: /l/{slug} with every click recorded, beside nginx's return 302, both driven by wrk.
+    await RedirectLoad.RunAsync(seconds, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64);
+    return 0;
+}
 if (mode == "agents")
 {
     // agents [lookups in 100,000s]: the user-agent cache's hits, misses and parse cost on a realistic mix, beside the old cache.
