@@ -13,7 +13,20 @@ public sealed class CreatorCliTests
         var add = await PulseProcess.RunAsync("creator", "add", "--data", data, "--workspace", "Shop", "--name", "Anna Kowalska",
             "--handle", "instagram:https://www.instagram.com/anna_fit/:120k", "--handle", "tiktok:@anna_fit", "--group", "Runners");
         Assert.True(add.ExitCode == 0, add.Stderr);
-        Assert.True(Guid.TryParse(add.Stdout.Trim(), out _), add.Stdout);
+        Assert.True(Guid.TryParse(add.Stdout.Trim(), out var anna), add.Stdout);
+
+        var link = await PulseProcess.RunAsync("link", "create", "--data", data, "--workspace", "Shop", "--url", "https://shop.example/sale", "--creator", anna.ToString(),
+            "--slug", "Anna-Spring", "--campaign", "spring");
+        Assert.True(link.ExitCode == 0, link.Stderr);
+        Assert.Equal("/l/anna-spring", link.Stdout.Trim());
+        Assert.Contains("utm_source=instagram&utm_medium=influencer&utm_campaign=spring&utm_content=anna_fit", link.Stderr, StringComparison.Ordinal);
+        var badLink = await PulseProcess.RunAsync("link", "create", "--data", data, "--workspace", "Shop", "--url", "javascript:alert(1)");
+        Assert.Equal(2, badLink.ExitCode);
+        Assert.Contains("url", badLink.Stderr, StringComparison.Ordinal);
+        var links = await PulseProcess.RunAsync("link", "list", "--data", data, "--workspace", "Shop");
+        Assert.True(links.ExitCode == 0, links.Stderr);
+        Assert.Contains("anna-spring", links.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Anna Kowalska", links.Stdout, StringComparison.Ordinal);
         Assert.Contains("(mid)", add.Stderr, StringComparison.Ordinal);
 
         var bad = await PulseProcess.RunAsync("creator", "add", "--data", data, "--workspace", "Shop", "--name", "X", "--handle", "instagram:anna fit");

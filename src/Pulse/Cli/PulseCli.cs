@@ -72,6 +72,7 @@ internal static class PulseCli
         root.Subcommands.Add(ClusterCommands.ExportToCluster());
         root.Subcommands.Add(AttributionCommands.Attribution());
         root.Subcommands.Add(CreatorCommands.Creator());
+        root.Subcommands.Add(LinkCommands.Link());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
