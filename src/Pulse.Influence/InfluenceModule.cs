@@ -7,6 +7,8 @@ using Pulse.Influence.Attribution;
 using Microsoft.Extensions.Options;
 using Pulse.Collect.Events;
 using Pulse.Collect.Sources;
+using Pulse.Influence.Codes;
+using Pulse.Influence.Conversions;
 using Pulse.Influence.Creators;
 using Pulse.Influence.Links;
 using Pulse.Platform.Cluster;
@@ -38,6 +40,10 @@ public static class InfluenceModule
         {
             BaseUrl = sp.GetRequiredService<IOptions<LinksOptions>>().Value.BaseUrl ?? "",
         });
+        services.AddScoped(sp => new CodeService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
+            sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddScoped(sp => new ConversionService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<TrackedCounts>(), sp.GetRequiredService<IOptions<LinksOptions>>()));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, InfluenceJsonContext.Default));
         return services;
     }
@@ -55,6 +61,7 @@ public static class InfluenceModule
         api.MapAttribution();
         api.MapCreators();
         api.MapLinks();
+        api.MapConversions();
         return api;
     }
 }
@@ -81,4 +88,12 @@ public static class InfluenceModule
 [JsonSerializable(typeof(CreateLinkRequest))]
 [JsonSerializable(typeof(UpdateLinkRequest))]
 [JsonSerializable(typeof(LinkStatsDto))]
+[JsonSerializable(typeof(CodeDto))]
+[JsonSerializable(typeof(Page<CodeDto>))]
+[JsonSerializable(typeof(CreateCodeRequest))]
+[JsonSerializable(typeof(UpdateCodeRequest))]
+[JsonSerializable(typeof(ConversionRequest))]
+[JsonSerializable(typeof(ConversionDto))]
+[JsonSerializable(typeof(Page<ConversionDto>))]
+[JsonSerializable(typeof(RefundRequest))]
 public sealed partial class InfluenceJsonContext : JsonSerializerContext;

@@ -16,6 +16,9 @@ public sealed class LinksOptions
     /// <summary>How long the click-id cookie lasts: the attribution window for clicks (days).</summary>
     [Range(1, 3650)] public int ClickWindowDays { get; set; } = 90;
 
+    /// <summary>Whether a sale's discount code credits its creator even when the buyer came through another creator's link.</summary>
+    public bool CodeBeatsClick { get; set; } = true;
+
     /// <summary>How many clicks may wait in memory for the log before redirects wait for room (never dropped).</summary>
     [Range(1000, 10_000_000)] public int ClickQueue { get; set; } = 200_000;
 }

@@ -2,6 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Pulse.Influence.Creators;
 using Pulse.Influence.Links;
+using Pulse.Influence.Codes;
+using Pulse.Influence.Conversions;
 using Pulse.Platform.Storage;
 
 namespace Pulse.Influence.Storage;
@@ -30,6 +32,9 @@ internal class InfluenceDbContext : DbContext
     public DbSet<CreatorGroupMember> GroupMembers => Set<CreatorGroupMember>();
     public DbSet<CreatorNote> Notes => Set<CreatorNote>();
     public DbSet<Link> Links => Set<Link>();
+    public DbSet<DiscountCode> Codes => Set<DiscountCode>();
+    public DbSet<Conversion> Conversions => Set<Conversion>();
+    public DbSet<ConversionAdjustment> Adjustments => Set<ConversionAdjustment>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -118,6 +123,50 @@ internal class InfluenceDbContext : DbContext
             e.Property(l => l.CreatedBy).HasMaxLength(300);
             // A creator's links stay when the creator is deleted, unattributed.
             e.HasOne<Creator>().WithMany().HasForeignKey(l => l.CreatorId).OnDelete(DeleteBehavior.SetNull);
+        });
+        b.Entity<DiscountCode>(e =>
+        {
+            e.ToTable("discount_codes");
+            e.HasKey(c => c.Id);
+            e.HasIndex(c => new { c.WorkspaceId, c.Code }).IsUnique();
+            e.HasIndex(c => new { c.WorkspaceId, c.CreatorId });
+            e.Property(c => c.Code).HasMaxLength(50);
+            e.Property(c => c.Campaign).HasMaxLength(200);
+            e.Property(c => c.Discount).HasMaxLength(100);
+            e.Property(c => c.CreatedBy).HasMaxLength(300);
+            e.HasOne<Creator>().WithMany().HasForeignKey(c => c.CreatorId).OnDelete(DeleteBehavior.SetNull);
+        });
+        b.Entity<Conversion>(e =>
+        {
+            e.ToTable("conversions");
+            e.HasKey(c => c.Id);
+            e.HasIndex(c => new { c.WorkspaceId, c.OrderId }).IsUnique();
+            e.HasIndex(c => new { c.WorkspaceId, c.CreatorId });
+            e.HasIndex(c => new { c.WorkspaceId, c.Code });
+            e.Property(c => c.Type).HasMaxLength(10);
+            e.Property(c => c.OrderId).HasMaxLength(200);
+            e.Property(c => c.CustomerId).HasMaxLength(200);
+            e.Property(c => c.Email).HasMaxLength(254);
+            e.Property(c => c.Amount).HasPrecision(18, 4);
+            e.Property(c => c.Refunded).HasPrecision(18, 4);
+            e.Property(c => c.Currency).HasMaxLength(3);
+            e.Property(c => c.Items).HasMaxLength(500_000);
+            e.Property(c => c.Code).HasMaxLength(50);
+            e.Property(c => c.ClickId).HasMaxLength(32);
+            e.Property(c => c.Status).HasMaxLength(20);
+            e.Property(c => c.AttributedBy).HasMaxLength(10);
+            e.Property(c => c.Origin).HasMaxLength(20);
+        });
+        b.Entity<ConversionAdjustment>(e =>
+        {
+            e.ToTable("conversion_adjustments");
+            e.HasKey(a => a.Id);
+            e.HasIndex(a => new { a.ConversionId, a.ExternalId }).IsUnique();
+            e.Property(a => a.ExternalId).HasMaxLength(200);
+            e.Property(a => a.Kind).HasMaxLength(10);
+            e.Property(a => a.Amount).HasPrecision(18, 4);
+            e.Property(a => a.Reason).HasMaxLength(500);
+            e.HasOne<Conversion>().WithMany().HasForeignKey(a => a.ConversionId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }
