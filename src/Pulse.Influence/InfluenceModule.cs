@@ -11,6 +11,7 @@ using Pulse.Influence.Codes;
 using Pulse.Influence.Conversions;
 using Pulse.Influence.Creators;
 using Pulse.Influence.Links;
+using Pulse.Influence.Shops;
 using Pulse.Platform.Cluster;
 using Pulse.Influence.Storage;
 using Pulse.Platform;
@@ -44,6 +45,8 @@ public static class InfluenceModule
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped(sp => new ConversionService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<TrackedCounts>(), sp.GetRequiredService<IOptions<LinksOptions>>()));
+        services.AddScoped(sp => new ShopService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
+            sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>()));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, InfluenceJsonContext.Default));
         return services;
     }
@@ -53,8 +56,8 @@ public static class InfluenceModule
         services.AddSingleton(sp => new LinkRoutes(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ICacheSignals>()))
             .AddSingleton<ClickRecorder>().AddHostedService(sp => sp.GetRequiredService<ClickRecorder>());
 
-    /// <summary>The short links' redirect (<c>/l/{slug}</c>, and <c>/{slug}</c> on link domains).</summary>
-    public static IEndpointRouteBuilder MapInfluenceRedirects(this IEndpointRouteBuilder app) => app.MapLinkRedirects();
+    /// <summary>The short links' redirect (<c>/l/{slug}</c>, and <c>/{slug}</c> on link domains) and the shops' signed webhooks (<c>/hooks/{platform}/{id}</c>).</summary>
+    public static IEndpointRouteBuilder MapInfluenceRedirects(this IEndpointRouteBuilder app) => app.MapLinkRedirects().MapShopWebhooks();
 
     public static IEndpointRouteBuilder MapInfluenceApi(this IEndpointRouteBuilder api)
     {
@@ -62,6 +65,7 @@ public static class InfluenceModule
         api.MapCreators();
         api.MapLinks();
         api.MapConversions();
+        api.MapShops();
         return api;
     }
 }
@@ -96,4 +100,8 @@ public static class InfluenceModule
 [JsonSerializable(typeof(ConversionDto))]
 [JsonSerializable(typeof(Page<ConversionDto>))]
 [JsonSerializable(typeof(RefundRequest))]
+[JsonSerializable(typeof(ShopDto))]
+[JsonSerializable(typeof(IReadOnlyList<ShopDto>))]
+[JsonSerializable(typeof(CreateShopRequest))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class InfluenceJsonContext : JsonSerializerContext;

@@ -4,6 +4,7 @@ using Pulse.Influence.Creators;
 using Pulse.Influence.Links;
 using Pulse.Influence.Codes;
 using Pulse.Influence.Conversions;
+using Pulse.Influence.Shops;
 using Pulse.Platform.Storage;
 
 namespace Pulse.Influence.Storage;
@@ -35,6 +36,7 @@ internal class InfluenceDbContext : DbContext
     public DbSet<DiscountCode> Codes => Set<DiscountCode>();
     public DbSet<Conversion> Conversions => Set<Conversion>();
     public DbSet<ConversionAdjustment> Adjustments => Set<ConversionAdjustment>();
+    public DbSet<ShopConnection> Shops => Set<ShopConnection>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -167,6 +169,16 @@ internal class InfluenceDbContext : DbContext
             e.Property(a => a.Amount).HasPrecision(18, 4);
             e.Property(a => a.Reason).HasMaxLength(500);
             e.HasOne<Conversion>().WithMany().HasForeignKey(a => a.ConversionId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<ShopConnection>(e =>
+        {
+            e.ToTable("shop_connections");
+            e.HasKey(s => s.Id);
+            e.HasIndex(s => s.WorkspaceId);
+            e.Property(s => s.Platform).HasMaxLength(20);
+            e.Property(s => s.Name).HasMaxLength(100);
+            e.Property(s => s.Secret).HasMaxLength(2000);
+            e.Property(s => s.SecretHint).HasMaxLength(12);
         });
     }
 }
