@@ -51,10 +51,11 @@ public static class InfluenceModule
         return services;
     }
 
-    /// <summary>The server's part: the redirect's route cache and the click recorder (not in CLI commands, which share the services).</summary>
+    /// <summary>The server's part: the redirect's route cache, the click recorder and the reader of Order Completed events (not in CLI commands, which share the services).</summary>
     public static IServiceCollection AddInfluenceRedirects(this IServiceCollection services) =>
         services.AddSingleton(sp => new LinkRoutes(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ICacheSignals>()))
-            .AddSingleton<ClickRecorder>().AddHostedService(sp => sp.GetRequiredService<ClickRecorder>());
+            .AddSingleton<ClickRecorder>().AddHostedService(sp => sp.GetRequiredService<ClickRecorder>())
+            .AddSingleton<OrderEvents>().AddHostedService(sp => sp.GetRequiredService<OrderEvents>());
 
     /// <summary>The short links' redirect (<c>/l/{slug}</c>, and <c>/{slug}</c> on link domains) and the shops' signed webhooks (<c>/hooks/{platform}/{id}</c>).</summary>
     public static IEndpointRouteBuilder MapInfluenceRedirects(this IEndpointRouteBuilder app) => app.MapLinkRedirects().MapShopWebhooks();

@@ -66,7 +66,7 @@ public static class DemoEvents
                 var visitor = rng.NextDouble() < 0.3 ? rng.Next(1, 20_000) : rng.Next(20_000, 400_000);
                 var hour = Hour(rng);
                 var at = date.AddHours(hour).AddSeconds(rng.Next(3600));
-                foreach (var json in Session(rng, visitor, signedUp, day >= 78 && day <= 82))
+                foreach (var json in Session(rng, visitor, signedUp, day >= 78 && day <= 82, $"{day:00}{s:0000}"))
                 {
                     var (text, offsetSeconds, fromApp) = json;
                     var when = at.AddSeconds(offsetSeconds);
@@ -96,7 +96,7 @@ public static class DemoEvents
         return r < 0.15 ? rng.Next(6, 11) : r < 0.35 ? rng.Next(11, 14) : r < 0.5 ? rng.Next(14, 18) : r < 0.9 ? rng.Next(18, 23) : rng.Next(0, 6);
     }
 
-    private static IEnumerable<(string Json, int Offset, bool App)> Session(Random rng, int visitor, Dictionary<int, string> signedUp, bool blackFriday)
+    private static IEnumerable<(string Json, int Offset, bool App)> Session(Random rng, int visitor, Dictionary<int, string> signedUp, bool blackFriday, string session)
     {
         var anon = "anon-" + visitor.ToString("x6", CultureInfo.InvariantCulture);
         signedUp.TryGetValue(visitor, out var user);
@@ -205,7 +205,7 @@ public static class DemoEvents
         offset += 90;
         var discount = coupon is not null ? Math.Round(price * 0.1, 2) : 0;
         var order = new StringBuilder();
-        order.Append(CultureInfo.InvariantCulture, $"{{\"type\":\"track\",\"messageId\":\"{Id()}\",{Ids()},\"event\":\"Order Completed\",\"properties\":{{\"order_id\":\"ORD-{visitor}-{offset}\",\"revenue\":{(price - discount).ToString(CultureInfo.InvariantCulture)},\"discount\":{discount.ToString(CultureInfo.InvariantCulture)},\"currency\":\"PLN\"");
+        order.Append(CultureInfo.InvariantCulture, $"{{\"type\":\"track\",\"messageId\":\"{Id()}\",{Ids()},\"event\":\"Order Completed\",\"properties\":{{\"order_id\":\"ORD-{session}-{visitor}\",\"revenue\":{(price - discount).ToString(CultureInfo.InvariantCulture)},\"discount\":{discount.ToString(CultureInfo.InvariantCulture)},\"currency\":\"PLN\"");
         if (coupon is not null)
             order.Append(CultureInfo.InvariantCulture, $",\"coupon\":\"{coupon}\"");
         order.Append(CultureInfo.InvariantCulture, $",\"products\":[{{\"name\":\"{product}\",\"price\":{price.ToString(CultureInfo.InvariantCulture)},\"quantity\":1}}]}},{Context("/checkout/thank-you")}}}");

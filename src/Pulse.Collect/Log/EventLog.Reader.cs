@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Data.Common;
 using System.Text.Json;
 using Pulse.Collect.Events;
@@ -11,6 +12,28 @@ public abstract partial class EventLog
     {
         ct.ThrowIfCancellationRequested();
         return Task.FromResult(Select("seq > $after ORDER BY seq LIMIT $max", ("after", afterSeq), ("max", max)));
+    }
+
+    /// <summary>
+    /// Track events named <paramref name="names"/> (any workspace) among the next <paramref name="max"/>
+    /// positions after <paramref name="afterSeq"/>, in log order, with the head the read covers: no other
+    /// event of those names lies up to it, so a consumer of just those events moves its checkpoint there.
+    /// </summary>
+    public Task<(IReadOnlyList<LoggedEvent> Events, long Head)> ReadNamedAsync(long afterSeq, int max, IReadOnlyList<string> names, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var upTo = Math.Min(ReadableHead, afterSeq + Math.Max(max, 1));
+        if (upTo <= afterSeq || names.Count == 0)
+            return Task.FromResult<(IReadOnlyList<LoggedEvent>, long)>(([], Math.Max(afterSeq, upTo)));
+        var values = new List<(string, object)> { ("after", afterSeq), ("upto", upTo) };
+        var list = new List<string>();
+        for (var i = 0; i < names.Count; i++)
+        {
+            list.Add("$n" + i.ToString(CultureInfo.InvariantCulture));
+            values.Add(("n" + i.ToString(CultureInfo.InvariantCulture), names[i]));
+        }
+        var events = Select($"seq > $after AND seq <= $upto AND type = 'track' AND event IN ({string.Join(", ", list)}) ORDER BY seq", [.. values]);
+        return Task.FromResult((events, upTo));
     }
 
     /// <summary>Every column of the events that <paramref name="where"/> (with its ordering) selects.</summary>

@@ -51,6 +51,7 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
             var agency = await workspaces.CreateAsync(AgencyName, owner.Id, Actor.Cli(Guid.Empty), ct);
             await members.AddAsync(Actor.Cli(agency.Id), ViewerEmail, nameof(WorkspaceRole.Analyst), null, null, ct);
             await SeedEventsAsync(sp, asOwner, ct);
+            await SeedInfluenceAsync(sp, asOwner, ct);
         }
         else
         {
@@ -122,6 +123,41 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
         await sources.CreateAsync(owner, new CreateSourceRequest("Order backend", RateLimitPerSecond: 5000), ct);
         if (sessionsPerDay > 0)
             await DemoEvents.SeedAsync(sp, owner.WorkspaceId, web.Id, app.Id, seed, sp.GetRequiredService<TimeProvider>().GetUtcNow(), sessionsPerDay, progress, ct);
+    }
+
+    /// <summary>
+    /// The five creators whose visits and coupon codes the demo traffic carries (utm_source=anna_fit,
+    /// coupon ANNA10 …), with their accounts, groups, a link each and their codes: the demo's
+    /// Order Completed events then become conversions credited to them by code.
+    /// </summary>
+    private static async Task SeedInfluenceAsync(IServiceProvider sp, Actor owner, CancellationToken ct)
+    {
+        var creators = sp.GetRequiredService<Pulse.Influence.Creators.CreatorService>();
+        var links = sp.GetRequiredService<Pulse.Influence.Links.LinkService>();
+        var codes = sp.GetRequiredService<Pulse.Influence.Codes.CodeService>();
+        await creators.CreateGroupAsync(owner, new Pulse.Influence.Creators.CreatorGroupRequest("Always-on ambassadors", "Creators with a standing monthly contract"), ct);
+        await creators.CreateGroupAsync(owner, new Pulse.Influence.Creators.CreatorGroupRequest("Black Friday 2026", "The November push"), ct);
+        (string Name, string Email, string Handle, string Platform, long Followers, string? Second, long SecondFollowers, string[] Categories, string Contract, string[] Groups)[] people =
+        [
+            ("Anna Kowalska", "anna@fit.example", "anna_fit", "instagram", 48_200, "anna_fit", 9_100, ["fitness", "nutrition"], "hybrid", ["Always-on ambassadors", "Black Friday 2026"]),
+            ("Kuba Nowak", "kuba@runs.example", "kuba_runs", "tiktok", 126_000, "kuba.runs", 20_400, ["running", "sport"], "affiliate", ["Always-on ambassadors"]),
+            ("Ola Wiśniewska", "ola@style.example", "ola_style", "instagram", 310_000, null, 0, ["fashion", "lifestyle"], "flat_fee", ["Black Friday 2026"]),
+            ("Mike Johnson", "mike@sneaks.example", "mike_sneaks", "youtube", 820_000, "mike_sneaks", 95_000, ["sneakers", "streetwear"], "hybrid", ["Black Friday 2026"]),
+            ("Zosia Lewandowska", "zosia@travel.example", "zosia_travel", "instagram", 8_200, null, 0, ["travel", "outdoor"], "gifted", []),
+        ];
+        foreach (var p in people)
+        {
+            List<Pulse.Influence.Creators.HandleInput> handles = [new(p.Platform, p.Handle, p.Followers)];
+            if (p.Second is { } second)
+                handles.Add(new(p.Platform == "tiktok" ? "instagram" : "tiktok", second, p.SecondFollowers));
+            var creator = await creators.CreateAsync(owner, new Pulse.Influence.Creators.CreateCreatorRequest(p.Name, p.Email, "PL", "active", p.Categories, handles, p.Groups,
+                new Pulse.Influence.Creators.ContractDto(p.Contract, new DateOnly(2026, 1, 1), new DateOnly(2026, 12, 31), p.Contract is "flat_fee" or "hybrid" ? 2_000m : null,
+                    p.Contract is "flat_fee" or "hybrid" ? "PLN" : null, p.Contract == "gifted" ? "Product only, one post a month" : "Two posts and four stories a month"),
+                null), ct);
+            await links.CreateAsync(owner, new Pulse.Influence.Links.CreateLinkRequest("https://demo-shop.example/", p.Handle.Replace('_', '-'), creator.Id, "always-on"), ct);
+            await links.CreateAsync(owner, new Pulse.Influence.Links.CreateLinkRequest("https://demo-shop.example/black-friday", p.Handle.Replace('_', '-') + "-bf", creator.Id, "black-friday"), ct);
+            await codes.CreateAsync(owner, new Pulse.Influence.Codes.CreateCodeRequest(p.Handle.ToUpperInvariant().Split('_')[0] + "10", creator.Id, "always-on", Discount: "10%"), ct);
+        }
     }
 
     private async Task SeedTeamAsync(MemberService members, Actor owner, CancellationToken ct)
