@@ -93,6 +93,8 @@ public static class InfluenceModule
 [JsonSerializable(typeof(CreateLinkRequest))]
 [JsonSerializable(typeof(UpdateLinkRequest))]
 [JsonSerializable(typeof(LinkStatsDto))]
+[JsonSerializable(typeof(BulkLinkRequest))]
+[JsonSerializable(typeof(BulkLinkResult))]
 [JsonSerializable(typeof(CodeDto))]
 [JsonSerializable(typeof(Page<CodeDto>))]
 [JsonSerializable(typeof(CreateCodeRequest))]

@@ -98,3 +98,11 @@ public sealed record LinkStatsDto(
     long Clicks, long UniqueClicks, long BotClicks,
     IReadOnlyList<ClickCountDto> Days, IReadOnlyList<ClickCountDto> Countries, IReadOnlyList<ClickCountDto> Devices,
     IReadOnlyList<ClickCountDto> Browsers, IReadOnlyList<ClickCountDto> Os, IReadOnlyList<ClickCountDto> Referrers, IReadOnlyList<ClickCountDto> Via);
+
+/// <summary>One destination, one link per creator and platform.</summary>
+/// <param name="CreatorIds">These creators; or <paramref name="Group"/>'s members (a group's name or id).</param>
+/// <param name="Platforms">A link per platform named (utm_source); by default one per platform the creator has an account on.</param>
+public sealed record BulkLinkRequest(string? Url, IReadOnlyList<Guid>? CreatorIds = null, string? Group = null, IReadOnlyList<string>? Platforms = null,
+    string? Campaign = null, string? Medium = null, bool? Utm = null);
+
+public sealed record BulkLinkResult(int Created, IReadOnlyList<LinkDto> Links);

@@ -24,6 +24,8 @@ public static class LinkEndpoints
             .WithSummary("The link as a QR code: format=png (default) or svg, size= pixels per module 1–40 (default 10); scans count as via=qr.");
         group.MapPost("/", Create).RequirePermission(Permission.InfluenceManage)
             .WithSummary("Creates a link {url, slug?, creatorId?, campaign?, platform?, medium?, redirect?, expiresAt?, password?, ios?, android?, geo?, variants?, trackParam?}.");
+        group.MapPost("/bulk", Bulk).RequirePermission(Permission.InfluenceManage)
+            .WithSummary("One URL → a link per creator and platform {url, creatorIds? | group?, platforms?, campaign?, medium?, utm?}; at most 1,000 links; all or nothing.");
         group.MapPatch("/{id:guid}", Update).RequirePermission(Permission.InfluenceManage).WithSummary("Changes a link; every node's redirect follows within a second.");
         group.MapDelete("/{id:guid}", Delete).RequirePermission(Permission.InfluenceManage).WithSummary("Deletes a link (its clicks stay on the log).");
         return api;
@@ -51,6 +53,12 @@ public static class LinkEndpoints
     {
         var created = await Service(http).CreateAsync(HttpActor.From(http), body, ct);
         return TypedResults.Created($"/api/v1/links/{created.Id}", created);
+    }
+
+    private static async Task<Created<BulkLinkResult>> Bulk(BulkLinkRequest body, HttpContext http, CancellationToken ct)
+    {
+        var result = await Service(http).CreateBulkAsync(HttpActor.From(http), body, ct);
+        return TypedResults.Created("/api/v1/links", result);
     }
 
     private static async Task<Ok<LinkDto>> Update(Guid id, UpdateLinkRequest body, HttpContext http, CancellationToken ct) =>
