@@ -19,7 +19,7 @@ public sealed record CreatorFilter(string? Status = null, string? Tier = null, s
 /// ASP.NET Core Data Protection and only ever shown masked; setting them needs
 /// <see cref="Permission.PayoutsManage"/>. Every change is audited, the account left out.
 /// </summary>
-public sealed class CreatorService
+public sealed partial class CreatorService
 {
     private const string CursorKind = "creators";
     internal const string PayoutPurpose = "Pulse.Influence.Payout.v1";
@@ -148,188 +148,6 @@ public sealed class CreatorService
             return (new NoteDto(note.Id, note.Text, note.Author, note.CreatedAt),
                 (IReadOnlyList<AuditRecord>)[new AuditRecord("creator.note_added", "creator", creator.Id.ToString(), null, AuditSummary.Of(new { note = note.Id }))]);
         }, ct);
-    }
-
-    public async Task<IReadOnlyList<CreatorGroupDto>> GroupsAsync(Actor actor, CancellationToken ct)
-    {
-        actor.Demand(Permission.InfluenceRead);
-        var groups = await _db.Groups.AsNoTracking().Where(g => g.WorkspaceId == actor.WorkspaceId).OrderBy(g => g.Name).ToListAsync(ct);
-        var ids = groups.Select(g => g.Id).ToList();
-        var counts = await _db.GroupMembers.Where(m => ids.Contains(m.GroupId)).GroupBy(m => m.GroupId)
-            .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
-        return groups.Select(g => new CreatorGroupDto(g.Id, g.Name, g.Description, counts.GetValueOrDefault(g.Id), g.CreatedAt)).ToList();
-    }
-
-    public async Task<CreatorGroupDto> CreateGroupAsync(Actor actor, CreatorGroupRequest request, CancellationToken ct)
-    {
-        actor.Demand(Permission.InfluenceManage);
-        var (name, description) = CheckGroup(request, requireName: true);
-        return await _audit.WriteAsync(_platform, _db, actor, async c =>
-        {
-            if (await _db.Groups.AnyAsync(g => g.WorkspaceId == actor.WorkspaceId && g.Name.ToLower() == name!.ToLower(), c))
-                throw new ConflictException($"The workspace already has a creator group named '{name}'.");
-            var row = new CreatorGroup { Id = Guid.CreateVersion7(_time.GetUtcNow()), WorkspaceId = actor.WorkspaceId, Name = name!, Description = description, CreatedAt = _time.GetUtcNow() };
-            _db.Groups.Add(row);
-            return (new CreatorGroupDto(row.Id, row.Name, row.Description, 0, row.CreatedAt),
-                (IReadOnlyList<AuditRecord>)[new AuditRecord("creator_group.created", "creator_group", row.Id.ToString(), null, AuditSummary.Of(new { row.Name, row.Description }))]);
-        }, ct);
-    }
-
-    public async Task<CreatorGroupDto> UpdateGroupAsync(Actor actor, Guid id, CreatorGroupRequest request, CancellationToken ct)
-    {
-        actor.Demand(Permission.InfluenceManage);
-        var (name, description) = CheckGroup(request, requireName: false);
-        return await _audit.WriteAsync(_platform, _db, actor, async c =>
-        {
-            var row = await _db.Groups.FirstOrDefaultAsync(g => g.Id == id && g.WorkspaceId == actor.WorkspaceId, c) ?? throw new NotFoundException("The creator group");
-            var before = AuditSummary.Of(new { row.Name, row.Description });
-            if (name is not null && name != row.Name)
-            {
-                if (await _db.Groups.AnyAsync(g => g.WorkspaceId == actor.WorkspaceId && g.Name.ToLower() == name.ToLower() && g.Id != id, c))
-                    throw new ConflictException($"The workspace already has a creator group named '{name}'.");
-                row.Name = name;
-            }
-            if (request.Description is not null)
-                row.Description = description;
-            var count = await _db.GroupMembers.CountAsync(m => m.GroupId == id, c);
-            return (new CreatorGroupDto(row.Id, row.Name, row.Description, count, row.CreatedAt),
-                (IReadOnlyList<AuditRecord>)[new AuditRecord("creator_group.updated", "creator_group", row.Id.ToString(), before, AuditSummary.Of(new { row.Name, row.Description }))]);
-        }, ct);
-    }
-
-    /// <summary>Deletes a group; its creators stay.</summary>
-    public async Task DeleteGroupAsync(Actor actor, Guid id, CancellationToken ct)
-    {
-        actor.Demand(Permission.InfluenceManage);
-        await _audit.WriteAsync(_platform, _db, actor, async c =>
-        {
-            var row = await _db.Groups.FirstOrDefaultAsync(g => g.Id == id && g.WorkspaceId == actor.WorkspaceId, c) ?? throw new NotFoundException("The creator group");
-            _db.GroupMembers.RemoveRange(await _db.GroupMembers.Where(m => m.GroupId == id).ToListAsync(c));
-            _db.Groups.Remove(row);
-            return (true, (IReadOnlyList<AuditRecord>)[new AuditRecord("creator_group.deleted", "creator_group", id.ToString(), AuditSummary.Of(new { row.Name }), null)]);
-        }, ct);
-    }
-
-    /// <summary>
-    /// Imports creators from a CSV (see <see cref="CreatorCsv"/>). Each row matches an existing
-    /// creator by e-mail, else by one of its handles, and updates it; otherwise it creates one.
-    /// Valid rows are saved together, refused rows are reported with every problem named by its
-    /// column and nothing of them is saved. <paramref name="dryRun"/> checks and reports without saving.
-    /// </summary>
-    public async Task<CreatorImportReport> ImportAsync(Actor actor, TextReader csv, bool dryRun, IProgress<long>? progress, CancellationToken ct)
-    {
-        actor.Demand(Permission.InfluenceManage);
-        var rows = CreatorCsv.Read(csv, Permissions.Allows(actor.Role, Permission.PayoutsManage));
-        var results = new List<ImportRowDto>(rows.Count);
-        var groupsCreated = new List<string>();
-        var write = async (CancellationToken c) =>
-        {
-            var existing = await _db.Creators.Include(x => x.Handles).Where(x => x.WorkspaceId == actor.WorkspaceId).ToListAsync(c);
-            var byEmail = existing.Where(x => x.Email is not null).ToDictionary(x => x.Email!, StringComparer.Ordinal);
-            var byHandle = existing.SelectMany(x => x.Handles.Select(h => (Key: (h.Platform, h.Handle), Creator: x))).ToDictionary(x => x.Key, x => x.Creator);
-            var groups = await _db.Groups.Where(g => g.WorkspaceId == actor.WorkspaceId).ToDictionaryAsync(g => g.Name, StringComparer.OrdinalIgnoreCase, c);
-            var groupIds = groups.Values.Select(g => g.Id).ToList();
-            var members = await _db.GroupMembers.Where(m => groupIds.Contains(m.GroupId)).ToListAsync(c);
-            var touched = new HashSet<Guid>();
-            var records = new List<AuditRecord>();
-            var done = 0;
-            foreach (var row in rows)
-            {
-                c.ThrowIfCancellationRequested();
-                progress?.Report(++done);
-                if (row.Errors.Count > 0)
-                {
-                    results.Add(new ImportRowDto(row.Line, "failed", row.Fields.Name, null, row.Errors));
-                    continue;
-                }
-                var f = row.Fields;
-                Creator? match = f.Email is { Length: > 0 } email && byEmail.TryGetValue(email, out var m1) ? m1 : null;
-                match ??= f.Handles?.Select(h => byHandle.GetValueOrDefault((h.Platform, h.Handle))).FirstOrDefault(x => x is not null);
-                var problems = new List<string>();
-                foreach (var h in f.Handles ?? [])
-                {
-                    if (byHandle.TryGetValue((h.Platform, h.Handle), out var owner) && owner != match)
-                        problems.Add($"{Handles.Name(h.Platform)}: @{h.Handle} belongs to creator '{owner.Name}'");
-                }
-                if (f.Email is { Length: > 0 } e2 && byEmail.TryGetValue(e2, out var emailOwner) && emailOwner != match)
-                    problems.Add($"email: {e2} belongs to creator '{emailOwner.Name}'");
-                if (match is not null && touched.Contains(match.Id))
-                    problems.Add($"creator '{match.Name}' was already changed by an earlier row of this file");
-                if (problems.Count > 0)
-                {
-                    results.Add(new ImportRowDto(row.Line, "failed", f.Name, match?.Id, problems));
-                    continue;
-                }
-                Creator target;
-                string outcome;
-                string? before = null;
-                if (match is null)
-                {
-                    target = NewRow(actor, f);
-                    if (!dryRun)
-                        _db.Creators.Add(target);
-                    existing.Add(target);
-                    outcome = "created";
-                }
-                else
-                {
-                    target = match;
-                    before = Summary(target);
-                    foreach (var h in target.Handles)
-                        byHandle.Remove((h.Platform, h.Handle));
-                    if (target.Email is not null)
-                        byEmail.Remove(target.Email);
-                    Apply(target, f, replaceLists: false);
-                    outcome = "updated";
-                }
-                touched.Add(target.Id);
-                if (target.Email is not null)
-                    byEmail[target.Email] = target;
-                foreach (var h in target.Handles)
-                    byHandle[(h.Platform, h.Handle)] = target;
-                foreach (var name in f.Groups ?? [])
-                {
-                    if (!groups.TryGetValue(name, out var group))
-                    {
-                        group = new CreatorGroup { Id = Guid.CreateVersion7(_time.GetUtcNow()), WorkspaceId = actor.WorkspaceId, Name = name, CreatedAt = _time.GetUtcNow() };
-                        groups[name] = group;
-                        groupsCreated.Add(name);
-                        if (!dryRun)
-                            _db.Groups.Add(group);
-                    }
-                    if (!members.Any(x => x.GroupId == group.Id && x.CreatorId == target.Id))
-                    {
-                        var member = new CreatorGroupMember { GroupId = group.Id, CreatorId = target.Id };
-                        members.Add(member);
-                        if (!dryRun)
-                            _db.GroupMembers.Add(member);
-                    }
-                }
-                if (row.Note is { } note && !dryRun)
-                {
-                    var now = _time.GetUtcNow();
-                    _db.Notes.Add(new CreatorNote { Id = Guid.CreateVersion7(now), CreatorId = target.Id, Text = note, Author = actor.Name, CreatedAt = now });
-                }
-                results.Add(new ImportRowDto(row.Line, outcome, target.Name, target.Id, []));
-                records.Add(new AuditRecord(outcome == "created" ? "creator.created" : "creator.updated", "creator", target.Id.ToString(), before, Summary(target)));
-            }
-            var report = new CreatorImportReport(rows.Count, results.Count(r => r.Outcome == "created"), results.Count(r => r.Outcome == "updated"),
-                results.Count(r => r.Outcome == "failed"), dryRun, groupsCreated, results);
-            records.Add(new AuditRecord("creator.imported", "creator", null, null, AuditSummary.Of(new { report.Rows, report.Created, report.Updated, report.Failed, report.GroupsCreated })));
-            return (report, (IReadOnlyList<AuditRecord>)records);
-        };
-        if (dryRun)
-        {
-            try
-            {
-                return (await write(ct)).report;
-            }
-            finally
-            {
-                _db.ChangeTracker.Clear();
-            }
-        }
-        return await _audit.WriteAsync(_platform, _db, actor, write, ct);
     }
 
     private Creator NewRow(Actor actor, CreatorFields f)
@@ -549,20 +367,6 @@ public sealed class CreatorService
         row.PayoutSecret is null ? null : JsonSerializer.Deserialize(_protector.Unprotect(row.PayoutSecret), InfluenceStoreJson.Default.PayoutSecret);
 
     private static List<string> Categories(Creator r) => JsonSerializer.Deserialize(r.Categories, InfluenceStoreJson.Default.ListString) ?? [];
-
-    private static (string? Name, string? Description) CheckGroup(CreatorGroupRequest request, bool requireName)
-    {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var name = request.Name?.Trim();
-        if (name is null ? requireName : name.Length is 0 or > 100 || name.Any(char.IsControl))
-            errors["name"] = ["A group's name is 1 to 100 characters."];
-        var description = request.Description?.Trim();
-        if (description is { Length: > 1000 })
-            errors["description"] = ["A description is at most 1000 characters."];
-        if (errors.Count > 0)
-            throw new ValidationException(errors);
-        return (name, string.IsNullOrEmpty(description) ? null : description);
-    }
 
     /// <summary>What the audit trail records of a creator: everything but the payout account (only its method and masked form).</summary>
     private static string Summary(Creator r) => AuditSummary.Of(new

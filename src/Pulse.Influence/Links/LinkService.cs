@@ -22,7 +22,7 @@ public sealed record LinkFilter(Guid? CreatorId = null, string? Campaign = null,
 /// change is audited and announced so each node's redirect cache drops the old link at once.
 /// Clicks are the <c>Link Clicked</c> events on the log, counted there.
 /// </summary>
-public sealed class LinkService
+public sealed partial class LinkService
 {
     public const string ClickEvent = "Link Clicked";
     public const string SourceName = "Tracked links";
@@ -55,21 +55,7 @@ public sealed class LinkService
     {
         actor.Demand(Permission.InfluenceManage);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var row = new Link
-        {
-            Id = Guid.CreateVersion7(_time.GetUtcNow()),
-            WorkspaceId = actor.WorkspaceId,
-            Slug = "",
-            Url = "",
-            Medium = "influencer",
-            Utm = true,
-            RedirectStatus = 302,
-            Enabled = true,
-            TrackParam = "ref",
-            CreatedAt = _time.GetUtcNow(),
-            CreatedBy = actor.Name,
-            UpdatedAt = _time.GetUtcNow(),
-        };
+        var row = NewLink(actor, "");
         Apply(row, ToUpdate(request), errors, creating: true);
         var creator = await CreatorAsync(actor, row.CreatorId, errors, ct);
         if (errors.Count > 0)
@@ -95,86 +81,6 @@ public sealed class LinkService
         }, ct);
         _signals.Announce(CacheTopic);
         return dto;
-    }
-
-    /// <summary>At most this many links per bulk request.</summary>
-    public const int MaxBulk = 1000;
-
-    /// <summary>One URL → a link per creator and platform, in one audited transaction; nothing is made when any part is wrong.</summary>
-    public async Task<BulkLinkResult> CreateBulkAsync(Actor actor, BulkLinkRequest request, CancellationToken ct)
-    {
-        actor.Demand(Permission.InfluenceManage);
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var (url, urlError) = LinkInput.CheckUrl(request.Url);
-        if (urlError is not null)
-            errors["url"] = [urlError];
-        if ((request.CreatorIds is null or { Count: 0 }) == string.IsNullOrWhiteSpace(request.Group))
-            errors["creatorIds"] = ["Name the creators (creatorIds) or a group (group), one of the two."];
-        if (request.CreatorIds is { Count: > MaxBulk })
-            errors["creatorIds"] = [$"At most {MaxBulk} creators per request."];
-        var platforms = new List<string>();
-        foreach (var p in request.Platforms ?? [])
-        {
-            var v = p?.Trim().ToLowerInvariant() ?? "";
-            if (Handles.ParsePlatform(v) is { } sp)
-                platforms.Add(Handles.Name(sp));
-            else if (LinkInput.IsPlainName(v))
-                platforms.Add(v);
-            else
-                errors["platforms"] = [$"'{p}' is not a platform name."];
-        }
-        if (errors.Count > 0)
-            throw new ValidationException(errors);
-        List<Guid> ids;
-        if (request.CreatorIds is { Count: > 0 } given)
-            ids = given.Distinct().ToList();
-        else
-        {
-            var name = request.Group!.Trim();
-            var groups = await _db.Groups.AsNoTracking().Where(g => g.WorkspaceId == actor.WorkspaceId).ToListAsync(ct);
-            var group = groups.FirstOrDefault(g => string.Equals(g.Name, name, StringComparison.OrdinalIgnoreCase) || g.Id.ToString() == name.ToLowerInvariant())
-                ?? throw new ValidationException("group", $"No creator group '{name}'.");
-            ids = await _db.GroupMembers.Where(m => m.GroupId == group.Id).Select(m => m.CreatorId).ToListAsync(ct);
-        }
-        var creators = await _db.Creators.AsNoTracking().Include(c => c.Handles).Where(c => c.WorkspaceId == actor.WorkspaceId && ids.Contains(c.Id)).ToListAsync(ct);
-        var unknown = ids.Where(id => creators.All(c => c.Id != id)).ToList();
-        if (unknown.Count > 0)
-            throw new ValidationException("creatorIds", $"No creator {string.Join(", ", unknown.Take(5))} in this workspace.");
-        var plan = creators.SelectMany(c => (platforms.Count > 0 ? platforms : c.Handles.OrderBy(h => h.Platform).Select(h => Handles.Name(h.Platform)).DefaultIfEmpty(null!).ToList())
-            .Select(p => (Creator: c, Platform: (string?)p))).ToList();
-        if (plan.Count > MaxBulk)
-            throw new ValidationException("platforms", $"That makes {plan.Count:N0} links; at most {MaxBulk:N0} per request.");
-        var source = await LinkSourceAsync(actor.WorkspaceId, ct);
-        var now = _time.GetUtcNow();
-        var rows = new List<(Link Row, Creator Creator)>();
-        var taken = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (creator, platform) in plan)
-        {
-            var row = new Link
-            {
-                Id = Guid.CreateVersion7(now), WorkspaceId = actor.WorkspaceId, Slug = "", Url = url!, Medium = "influencer", Utm = request.Utm ?? true,
-                RedirectStatus = 302, Enabled = true, TrackParam = "ref", SourceId = source, CreatedAt = now, CreatedBy = actor.Name, UpdatedAt = now,
-                CreatorId = creator.Id, Platform = platform, Campaign = request.Campaign?.Trim() is { Length: > 0 and <= 200 } c ? c : null,
-            };
-            if (request.Medium?.Trim().ToLowerInvariant() is "influencer" or "affiliate")
-                row.Medium = request.Medium.Trim().ToLowerInvariant();
-            Defaults(row, creator);
-            if (platform is not null && creator.Handles.FirstOrDefault(h => Handles.Name(h.Platform) == platform) is { } handle)
-                row.Content = handle.Handle;
-            do
-                row.Slug = LinkInput.NewSlug();
-            while (!taken.Add(row.Slug) || await _db.Links.AnyAsync(l => l.Slug == row.Slug, ct));
-            rows.Add((row, creator));
-        }
-        var result = await _audit.WriteAsync(_platform, _db, actor, c =>
-        {
-            _db.Links.AddRange(rows.Select(r => r.Row));
-            var dtos = rows.Select(r => ToDto(r.Row, r.Creator.Name, null)).ToList();
-            return Task.FromResult((new BulkLinkResult(dtos.Count, dtos),
-                (IReadOnlyList<AuditRecord>)rows.Select(r => new AuditRecord("link.created", "link", r.Row.Id.ToString(), null, Summary(r.Row))).ToList()));
-        }, ct);
-        _signals.Announce(CacheTopic);
-        return result;
     }
 
     public async Task<LinkDto> UpdateAsync(Actor actor, Guid id, UpdateLinkRequest request, CancellationToken ct)
@@ -332,162 +238,19 @@ public sealed class LinkService
             row.Medium = "affiliate";
     }
 
+    /// <summary>A link with the defaults every new one starts from: UTM on, 302, enabled, <c>ref</c> as the tracking parameter, medium influencer.</summary>
+    private Link NewLink(Actor actor, string url)
+    {
+        var now = _time.GetUtcNow();
+        return new Link
+        {
+            Id = Guid.CreateVersion7(now), WorkspaceId = actor.WorkspaceId, Slug = "", Url = url, Medium = "influencer", Utm = true, RedirectStatus = 302,
+            Enabled = true, TrackParam = "ref", CreatedAt = now, CreatedBy = actor.Name, UpdatedAt = now,
+        };
+    }
+
     private static UpdateLinkRequest ToUpdate(CreateLinkRequest r) => new(r.Url, r.Slug, r.CreatorId, r.Campaign, r.Title, r.Platform, r.Medium, r.Content, r.Utm,
         r.Redirect, r.Enabled, r.ExpiresAt, r.ExpiredUrl, r.Password, r.Ios, r.Android, r.Geo, r.Variants, r.TrackParam);
-
-    private void Apply(Link row, UpdateLinkRequest r, Dictionary<string, string[]> errors, bool creating)
-    {
-        if (r.Url is not null || creating)
-        {
-            var (url, e) = LinkInput.CheckUrl(r.Url);
-            if (e is not null)
-                errors["url"] = [e];
-            else
-                row.Url = url!;
-        }
-        if (r.Slug is not null)
-        {
-            var (slug, e) = LinkInput.CheckSlug(r.Slug);
-            if (e is not null)
-                errors["slug"] = [e];
-            else
-                row.Slug = slug!;
-        }
-        if (r.CreatorId is { } creator)
-            row.CreatorId = creator == Guid.Empty ? null : creator;
-        row.Campaign = Text(r.Campaign, row.Campaign, "campaign", 200, errors);
-        row.Title = Text(r.Title, row.Title, "title", 200, errors);
-        row.Content = Text(r.Content, row.Content, "content", 200, errors);
-        if (r.Platform is not null)
-        {
-            var p = r.Platform.Trim().ToLowerInvariant();
-            if (p.Length == 0)
-                row.Platform = null;
-            else if (Handles.ParsePlatform(p) is { } sp)
-                row.Platform = Handles.Name(sp);
-            else if (LinkInput.IsPlainName(p))
-                row.Platform = p;
-            else
-                errors["platform"] = [$"'{r.Platform}' is not a platform name (instagram, tiktok, youtube, newsletter …: letters, digits, '-' and '_')."];
-        }
-        if (r.Medium is not null)
-        {
-            var m = r.Medium.Trim().ToLowerInvariant();
-            if (m is "influencer" or "affiliate")
-                row.Medium = m;
-            else
-                errors["medium"] = ["utm_medium is influencer or affiliate."];
-        }
-        if (r.Utm is { } utm)
-            row.Utm = utm;
-        if (r.Redirect is { } status)
-        {
-            if (status is 301 or 302)
-                row.RedirectStatus = status;
-            else
-                errors["redirect"] = ["A link redirects with 302 (default) or 301."];
-        }
-        if (r.Enabled is { } enabled)
-            row.Enabled = enabled;
-        if (r.ExpiresAt is { } expires)
-        {
-            if (creating && expires <= _time.GetUtcNow())
-                errors["expiresAt"] = ["The expiry is in the past."];
-            row.ExpiresAt = expires;
-        }
-        row.ExpiredUrl = OptionalUrl(r.ExpiredUrl, row.ExpiredUrl, "expiredUrl", errors, appSchemes: false);
-        row.IosUrl = OptionalUrl(r.Ios, row.IosUrl, "ios", errors, appSchemes: true);
-        row.AndroidUrl = OptionalUrl(r.Android, row.AndroidUrl, "android", errors, appSchemes: true);
-        if (r.Password is not null)
-        {
-            if (r.Password.Length == 0)
-                row.PasswordHash = null;
-            else if (r.Password.Length is < 4 or > 200)
-                errors["password"] = ["A link's password is 4 to 200 characters."];
-            else
-                row.PasswordHash = Hasher.HashPassword(row, r.Password);
-        }
-        if (r.Geo is not null)
-        {
-            if (r.Geo.Count > LinkInput.MaxGeo)
-                errors["geo"] = [$"At most {LinkInput.MaxGeo} countries."];
-            var geo = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (code, url) in r.Geo)
-            {
-                if (LinkInput.CheckCountry(code) is not { } cc)
-                {
-                    errors[$"geo.{code}"] = [$"'{code}' is not an ISO 3166-1 alpha-2 country code."];
-                    continue;
-                }
-                var (u, e) = LinkInput.CheckUrl(url);
-                if (e is not null)
-                    errors[$"geo.{cc}"] = [e];
-                else
-                    geo[cc] = u!;
-            }
-            row.GeoTargets = geo.Count == 0 ? null : JsonSerializer.Serialize(geo, LinksStoreJson.Default.DictionaryStringString);
-        }
-        if (r.Variants is not null)
-        {
-            if (r.Variants.Count > LinkInput.MaxVariants)
-                errors["variants"] = [$"At most {LinkInput.MaxVariants} variants."];
-            var list = new List<VariantDto>();
-            for (var i = 0; i < r.Variants.Count; i++)
-            {
-                var (u, e) = LinkInput.CheckUrl(r.Variants[i]?.Url);
-                if (e is not null)
-                    errors[$"variants[{i}].url"] = [e];
-                var w = r.Variants[i]?.Weight ?? 1;
-                if (w is < 1 or > 1000)
-                    errors[$"variants[{i}].weight"] = ["A weight is 1 to 1000."];
-                if (e is null)
-                    list.Add(new VariantDto(u, w));
-            }
-            if (list.Count == 1)
-                errors["variants"] = ["An A/B split needs two destinations or more."];
-            row.Variants = list.Count == 0 ? null : JsonSerializer.Serialize(list, LinksStoreJson.Default.ListVariantDto);
-        }
-        if (r.TrackParam is not null)
-        {
-            var t = r.TrackParam.Trim();
-            if (!LinkInput.IsPlainName(t) || t.StartsWith("utm_", StringComparison.Ordinal) || t == "pclid")
-                errors["trackParam"] = ["The tracking parameter is a plain name (letters, digits, '-', '_'), not utm_… or pclid."];
-            else
-                row.TrackParam = t;
-        }
-    }
-
-    private static string? Text(string? given, string? current, string field, int max, Dictionary<string, string[]> errors)
-    {
-        if (given is null)
-            return current;
-        var v = given.Trim();
-        if (v.Length > max || v.Any(char.IsControl))
-        {
-            errors[field] = [$"{field} is at most {max} characters without control characters."];
-            return current;
-        }
-        return v.Length == 0 ? null : v;
-    }
-
-    private static readonly string[] RefusedSchemes = ["javascript", "data", "vbscript", "file", "about", "blob"];
-
-    private static string? OptionalUrl(string? given, string? current, string field, Dictionary<string, string[]> errors, bool appSchemes)
-    {
-        if (given is null)
-            return current;
-        if (given.Trim().Length == 0)
-            return null;
-        var (url, e) = LinkInput.CheckUrl(given);
-        if (e is null)
-            return url;
-        // Deep links may use the app's own scheme (myshop://product/42); never script or data schemes.
-        if (appSchemes && Uri.TryCreate(given.Trim(), UriKind.Absolute, out var uri) && !RefusedSchemes.Contains(uri.Scheme)
-            && uri.Scheme.Length >= 2 && given.Length <= LinkInput.MaxUrl && !given.Any(char.IsControl))
-            return uri.OriginalString;
-        errors[field] = [appSchemes ? e.Replace("Only http and https addresses are allowed", "Only http, https or an app's own scheme are allowed", StringComparison.Ordinal) : e];
-        return current;
-    }
 
     private static IEnumerable<(string, string?)> Utm(Link row) => UrlParams.Utm(row.Platform, row.Medium, row.Campaign, row.Content);
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Pulse.Tests.Shared;
@@ -8,8 +7,9 @@ namespace Pulse.System.Tests.Influence;
 
 /// <summary>
 /// The redirect does not wait for the log, so a <c>kill -9</c> may lose the clicks answered since
-/// the last commit, and no others: every click answered more than a second before the kill (many
-/// commit intervals on a busy machine) is on the log after the restart, each once.
+/// the last commit, and no others: every click but the last 2,000 answered before the kill (five
+/// of the recorder's batches) is on the log afterwards, each once. Positions in the order of the
+/// answers stand in for time, so the test reads no clock.
 /// </summary>
 public sealed class LinkCrashTests
 {
@@ -22,7 +22,8 @@ public sealed class LinkCrashTests
         Assert.True(link.ExitCode == 0, link.Stderr);
 
         var (server, address, log) = await PulseProcess.ServeAsync(data);
-        var answered = new ConcurrentBag<(string ClickId, long At)>();
+        var answered = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        long order = 0;
         using var stop = new CancellationTokenSource();
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
         var workers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
@@ -33,7 +34,7 @@ public sealed class LinkCrashTests
                 {
                     using var res = await http.GetAsync("/l/crash-test");
                     if (res.StatusCode == HttpStatusCode.Redirect && res.Headers.Location?.OriginalString is { } location)
-                        answered.Add((location[(location.IndexOf("pclid=", StringComparison.Ordinal) + 6)..], Stopwatch.GetTimestamp()));
+                        answered[location[(location.IndexOf("pclid=", StringComparison.Ordinal) + 6)..]] = Interlocked.Increment(ref order);
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
@@ -42,11 +43,8 @@ public sealed class LinkCrashTests
             }
         })).ToArray();
 
-        // At least three seconds of clicks (so most of them are well before the kill) and 3,000 of them.
-        var started = Stopwatch.GetTimestamp();
-        await Eventually.UntilAsync(() => answered.Count >= 3_000 && Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(2),
-            () => $"3,000 redirects over 3 s before the kill ({answered.Count} so far): {log}", pollMilliseconds: 50);
-        var killedAt = Stopwatch.GetTimestamp();
+        await Eventually.UntilAsync(() => answered.Count >= 8_000, TimeSpan.FromMinutes(2), () => $"8,000 redirects before the kill ({answered.Count} so far): {log}", pollMilliseconds: 50);
+        var killedAt = Interlocked.Read(ref order);
         server.Kill(entireProcessTree: true);
         await server.WaitForExitAsync();
         await stop.CancelAsync();
@@ -62,14 +60,13 @@ public sealed class LinkCrashTests
             if (e.GetProperty("event").GetString() == "Link Clicked")
                 stored[e.GetProperty("messageId").GetString()!] = stored.GetValueOrDefault(e.GetProperty("messageId").GetString()!) + 1;
         }
-        var second = Stopwatch.Frequency;
-        var early = answered.Where(a => killedAt - a.At > second).ToList();
-        var lostEarly = early.Count(a => !stored.ContainsKey(a.ClickId));
-        var lostLate = answered.Count(a => killedAt - a.At <= second && !stored.ContainsKey(a.ClickId));
-        Assert.True(early.Count > 0, "no redirect was answered more than a second before the kill");
-        Assert.True(lostEarly == 0, $"{lostEarly} of {early.Count} clicks answered more than a second before the kill are missing");
+        const long lastCommits = 2_000;
+        var early = answered.Where(a => a.Value <= killedAt - lastCommits).ToList();
+        var lostEarly = early.Count(a => !stored.ContainsKey(a.Key));
+        var lostLate = answered.Count(a => a.Value > killedAt - lastCommits && !stored.ContainsKey(a.Key));
+        Assert.True(lostEarly == 0, $"{lostEarly} of the {early.Count} clicks answered before the last {lastCommits} are missing");
         Assert.All(stored, s => Assert.Equal(1, s.Value));
-        // What the last second lost is the bound the docs state; it is printed, not asserted (it depends on timing).
-        Console.WriteLine($"kill -9 after {answered.Count} redirects: {stored.Count} clicks on the log, {lostLate} of the last second's lost");
+        // How many of the last ones were lost depends on where the kill fell; it is printed, not asserted.
+        Console.WriteLine($"kill -9 after {answered.Count} redirects: {stored.Count} clicks on the log, {lostLate} of the last {lastCommits} lost");
     }
 }
