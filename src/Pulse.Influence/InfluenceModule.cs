@@ -45,6 +45,8 @@ public static class InfluenceModule
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped(sp => new ConversionService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<TrackedCounts>(), sp.GetRequiredService<IOptions<LinksOptions>>()));
+        services.AddScoped(sp => new AttributionReport(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<Touchpoints>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<LinksOptions>>()));
         services.AddScoped(sp => new ShopService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>()));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, InfluenceJsonContext.Default));
@@ -77,6 +79,7 @@ public static class InfluenceModule
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(AnalyzeRequest))]
 [JsonSerializable(typeof(AnalyzeResult))]
+[JsonSerializable(typeof(AttributionReportDto))]
 [JsonSerializable(typeof(CreatorDto))]
 [JsonSerializable(typeof(Page<CreatorDto>))]
 [JsonSerializable(typeof(CreateCreatorRequest))]

@@ -10,6 +10,14 @@ public sealed record AnalyzeResult(IReadOnlyDictionary<string, IReadOnlyDictiona
     {
         var (models, journeys, settings) = request.Validate();
         var credited = Attributor.Attribute(journeys, models, settings);
+        var totals = new Credit(journeys.Sum(j => j.Conversions), journeys.Sum(j => j.Value));
+        return new AnalyzeResult(Ordered(credited, models), CreditDto.From(totals));
+    }
+
+    /// <summary>The credits per model's wire name, each model's touches most credited first.</summary>
+    internal static IReadOnlyDictionary<string, IReadOnlyDictionary<string, CreditDto>> Ordered(
+        IReadOnlyDictionary<AttributionModel, IReadOnlyDictionary<string, Credit>> credited, IEnumerable<AttributionModel> models)
+    {
         var result = new Dictionary<string, IReadOnlyDictionary<string, CreditDto>>(StringComparer.Ordinal);
         foreach (var model in models)
         {
@@ -17,7 +25,6 @@ public sealed record AnalyzeResult(IReadOnlyDictionary<string, IReadOnlyDictiona
                 .OrderByDescending(c => c.Value.Conversions).ThenByDescending(c => c.Value.Value).ThenBy(c => c.Key, StringComparer.Ordinal)
                 .ToDictionary(c => c.Key, c => CreditDto.From(c.Value), StringComparer.Ordinal);
         }
-        var totals = new Credit(journeys.Sum(j => j.Conversions), journeys.Sum(j => j.Value));
-        return new AnalyzeResult(result, CreditDto.From(totals));
+        return result;
     }
 }

@@ -17,6 +17,12 @@ internal sealed class Conversion
     public string? Items { get; set; }
     public string? Code { get; set; }
     public string? ClickId { get; set; }
+    /// <summary>The visitor's anonymous id in Collect, when known.</summary>
+    public string? AnonymousId { get; set; }
+    /// <summary>ISO 3166-1 alpha-2, upper case.</summary>
+    public string? Country { get; set; }
+    /// <summary>For fraud checks only; never shown to partners.</summary>
+    public string? Ip { get; set; }
     /// <summary>completed, partially_refunded, refunded or cancelled.</summary>
     public required string Status { get; set; }
     public decimal Refunded { get; set; }

@@ -7,6 +7,9 @@ public sealed record ItemDto(string? Sku, string? Name, string? Category, int? Q
 /// <param name="Amount">What the customer paid, in <paramref name="Currency"/> (ISO 4217); 0 for a lead without value.</param>
 /// <param name="Code">The discount code used, if any: it credits the code's creator, even without a click.</param>
 /// <param name="ClickId">The <c>pclid</c> the shop kept from the link's landing URL or the <c>pulse_click</c> cookie.</param>
+/// <param name="AnonymousId">The visitor's anonymous id in Collect (the tag's <c>ajs_anonymous_id</c>), so attribution finds their journey without a customer id.</param>
+/// <param name="Country">Where the customer is (ISO 3166-1 alpha-2), for commission conditions.</param>
+/// <param name="Ip">The customer's IP address, for fraud checks (self-referral); never shown to partners.</param>
 public sealed record ConversionRequest(
     string? OrderId,
     decimal? Amount,
@@ -17,7 +20,10 @@ public sealed record ConversionRequest(
     IReadOnlyList<ItemDto>? Items = null,
     string? Code = null,
     string? ClickId = null,
-    DateTimeOffset? OccurredAt = null);
+    DateTimeOffset? OccurredAt = null,
+    string? AnonymousId = null,
+    string? Country = null,
+    string? Ip = null);
 
 public sealed record ConversionDto(
     Guid Id, string Type, string OrderId, string? CustomerId, decimal Amount, string Currency, decimal Refunded, decimal Net, string Status,

@@ -80,6 +80,15 @@ public sealed class ConversionService
             else if ((it.Category?.Length ?? 0) > 200 || (it.Name?.Length ?? 0) > 500 || (it.Sku?.Length ?? 0) > 200)
                 errors[$"items[{i}]"] = ["An item's sku and category are at most 200 characters, its name 500."];
         }
+        var anonymousId = r.AnonymousId?.Trim();
+        if (anonymousId is { Length: > 200 } || anonymousId is not null && anonymousId.Any(char.IsControl))
+            errors["anonymousId"] = ["anonymousId is at most 200 characters without control characters."];
+        var country = r.Country?.Trim().ToUpperInvariant();
+        if (country is { Length: > 0 } && (country.Length != 2 || !country.All(char.IsAsciiLetterUpper)))
+            errors["country"] = [$"'{r.Country}' is not an ISO 3166-1 alpha-2 country code (PL, DE, US …)."];
+        var ip = r.Ip?.Trim();
+        if (ip is { Length: > 0 } && !System.Net.IPAddress.TryParse(ip, out _))
+            errors["ip"] = [$"'{r.Ip}' is not an IPv4 or IPv6 address."];
         var occurred = r.OccurredAt ?? _time.GetUtcNow();
         if (occurred > _time.GetUtcNow().AddDays(1))
             errors["occurredAt"] = ["occurredAt is in the future."];
@@ -103,6 +112,9 @@ public sealed class ConversionService
             Items = r.Items is { Count: > 0 } ? JsonSerializer.Serialize(r.Items.ToList(), ConversionsStoreJson.Default.ListItemDto) : null,
             Code = code,
             ClickId = clickId is { Length: > 0 } ? clickId : null,
+            AnonymousId = anonymousId is { Length: > 0 } ? anonymousId : null,
+            Country = country is { Length: > 0 } ? country : null,
+            Ip = ip is { Length: > 0 } ? ip : null,
             Status = "completed",
             Origin = origin,
             OccurredAt = occurred,

@@ -96,7 +96,7 @@ internal sealed class OrderEvents(EventLog log, IServiceScopeFactory scopes, ISi
                 && context.TryGetProperty("traits", out var traits) && traits.ValueKind == JsonValueKind.Object)
                 email = Text(traits, "email");
             request = new ConversionRequest(orderId, amount, Text(p, "currency"), "sale", e.UserId, email, items,
-                Text(p, "coupon"), Text(p, "pclid") ?? Text(p, "click_id"), e.Timestamp);
+                Text(p, "coupon"), Text(p, "pclid") ?? Text(p, "click_id"), e.Timestamp, e.AnonymousId, e.Enrichment.Country, e.Enrichment.Ip);
         }
         catch (JsonException)
         {

@@ -141,6 +141,8 @@ internal sealed class ClickRecorder : BackgroundService
                     w.WriteString("creatorId", creator.ToString());
                 if (c.Link.Campaign is { } campaign)
                     w.WriteString("campaign", campaign);
+                if (c.Link.Platform is { } platform)
+                    w.WriteString("platform", platform);
                 w.WriteString("via", c.Via);
                 if (c.Ref is { } r)
                     w.WriteString("ref", r);

@@ -20,4 +20,6 @@ internal sealed record LinkRoute(
     string TrackParam,
     Guid? CreatorId,
     string? Campaign,
+    /// <summary>The platform the link is posted on (its utm_source), recorded with each click as the touch's channel.</summary>
+    string? Platform,
     string WriteKey);

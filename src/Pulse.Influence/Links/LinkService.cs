@@ -186,7 +186,7 @@ public sealed partial class LinkService
         return new LinkRoute(row.Id, row.WorkspaceId, row.Slug, row.Enabled && source.Enabled, row.RedirectStatus, row.ExpiresAt, row.ExpiredUrl, row.PasswordHash,
             With(row.Url), row.IosUrl is null ? null : With(row.IosUrl), row.AndroidUrl is null ? null : With(row.AndroidUrl),
             geo?.ToDictionary(g => g.Key, g => With(g.Value)).ToFrozenDictionary(StringComparer.Ordinal),
-            variants?.Select(v => (With(v.Url!), v.Weight ?? 1)).ToList(), row.TrackParam, row.CreatorId, row.Campaign, source.WriteKey);
+            variants?.Select(v => (With(v.Url!), v.Weight ?? 1)).ToList(), row.TrackParam, row.CreatorId, row.Campaign, row.Platform, source.WriteKey);
     }
 
     internal static bool PasswordMatches(LinkRoute route, string? password) =>

@@ -155,6 +155,10 @@ internal class InfluenceDbContext : DbContext
             e.Property(c => c.Items).HasMaxLength(500_000);
             e.Property(c => c.Code).HasMaxLength(50);
             e.Property(c => c.ClickId).HasMaxLength(32);
+            e.Property(c => c.AnonymousId).HasMaxLength(200);
+            e.Property(c => c.Country).HasMaxLength(2);
+            e.Property(c => c.Ip).HasMaxLength(45);
+            e.HasIndex(c => new { c.WorkspaceId, c.OccurredAt });
             e.Property(c => c.Status).HasMaxLength(20);
             e.Property(c => c.AttributedBy).HasMaxLength(10);
             e.Property(c => c.Origin).HasMaxLength(20);

@@ -87,6 +87,10 @@ namespace Pulse.Influence.Storage.Migrations
                         .HasPrecision(18, 4)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AnonymousId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("AttributedBy")
                         .HasMaxLength(10)
                         .HasColumnType("TEXT");
@@ -97,6 +101,10 @@ namespace Pulse.Influence.Storage.Migrations
 
                     b.Property<string>("Code")
                         .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Country")
+                        .HasMaxLength(2)
                         .HasColumnType("TEXT");
 
                     b.Property<long>("CreatedAt")
@@ -116,6 +124,10 @@ namespace Pulse.Influence.Storage.Migrations
 
                     b.Property<string>("Email")
                         .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Ip")
+                        .HasMaxLength(45)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Items")
@@ -160,6 +172,8 @@ namespace Pulse.Influence.Storage.Migrations
                     b.HasIndex("WorkspaceId", "Code");
 
                     b.HasIndex("WorkspaceId", "CreatorId");
+
+                    b.HasIndex("WorkspaceId", "OccurredAt");
 
                     b.HasIndex("WorkspaceId", "OrderId")
                         .IsUnique();

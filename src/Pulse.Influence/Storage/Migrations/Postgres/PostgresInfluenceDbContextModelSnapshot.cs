@@ -92,6 +92,10 @@ namespace Pulse.Influence.Storage.Migrations.Postgres
                         .HasPrecision(18, 4)
                         .HasColumnType("numeric(18,4)");
 
+                    b.Property<string>("AnonymousId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("AttributedBy")
                         .HasMaxLength(10)
                         .HasColumnType("character varying(10)");
@@ -103,6 +107,10 @@ namespace Pulse.Influence.Storage.Migrations.Postgres
                     b.Property<string>("Code")
                         .HasMaxLength(50)
                         .HasColumnType("character varying(50)");
+
+                    b.Property<string>("Country")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
@@ -122,6 +130,10 @@ namespace Pulse.Influence.Storage.Migrations.Postgres
                     b.Property<string>("Email")
                         .HasMaxLength(254)
                         .HasColumnType("character varying(254)");
+
+                    b.Property<string>("Ip")
+                        .HasMaxLength(45)
+                        .HasColumnType("character varying(45)");
 
                     b.Property<string>("Items")
                         .HasMaxLength(500000)
@@ -165,6 +177,8 @@ namespace Pulse.Influence.Storage.Migrations.Postgres
                     b.HasIndex("WorkspaceId", "Code");
 
                     b.HasIndex("WorkspaceId", "CreatorId");
+
+                    b.HasIndex("WorkspaceId", "OccurredAt");
 
                     b.HasIndex("WorkspaceId", "OrderId")
                         .IsUnique();
