@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Pulse.Collect.Events;
 using Pulse.Collect.Sources;
 using Pulse.Influence.Codes;
+using Pulse.Influence.Commissions;
 using Pulse.Influence.Conversions;
 using Pulse.Influence.Creators;
 using Pulse.Influence.Links;
@@ -47,6 +48,8 @@ public static class InfluenceModule
             sp.GetRequiredService<TrackedCounts>(), sp.GetRequiredService<IOptions<LinksOptions>>()));
         services.AddScoped(sp => new AttributionReport(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<Touchpoints>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<LinksOptions>>()));
+        services.AddScoped(sp => new Commissions.CommissionService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
+            sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>()));
         services.AddScoped(sp => new ShopService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>()));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, InfluenceJsonContext.Default));
@@ -69,6 +72,7 @@ public static class InfluenceModule
         api.MapLinks();
         api.MapConversions();
         api.MapShops();
+        api.MapCommissions();
         return api;
     }
 }
@@ -110,4 +114,16 @@ public static class InfluenceModule
 [JsonSerializable(typeof(IReadOnlyList<ShopDto>))]
 [JsonSerializable(typeof(CreateShopRequest))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(ProgramRequest))]
+[JsonSerializable(typeof(ProgramDto))]
+[JsonSerializable(typeof(IReadOnlyList<ProgramDto>))]
+[JsonSerializable(typeof(CommissionDto))]
+[JsonSerializable(typeof(Page<CommissionDto>))]
+[JsonSerializable(typeof(CommissionActionRequest))]
+[JsonSerializable(typeof(CommissionActionResult))]
+[JsonSerializable(typeof(ManualCommissionRequest))]
+[JsonSerializable(typeof(PayoutRequest))]
+[JsonSerializable(typeof(PayoutRecordDto))]
+[JsonSerializable(typeof(IReadOnlyList<PayoutRecordDto>))]
+[JsonSerializable(typeof(StatementDto))]
 public sealed partial class InfluenceJsonContext : JsonSerializerContext;

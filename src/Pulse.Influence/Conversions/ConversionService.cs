@@ -25,6 +25,7 @@ public sealed class ConversionService
     private readonly TimeProvider _time;
     private readonly TrackedCounts _clicks;
     private readonly LinksOptions _options;
+    private readonly Commissions.CommissionEngine _commissions;
 
     internal ConversionService(InfluenceDbContext db, TimeProvider time, TrackedCounts clicks, IOptions<LinksOptions> options)
     {
@@ -32,6 +33,7 @@ public sealed class ConversionService
         _time = time;
         _clicks = clicks;
         _options = options.Value;
+        _commissions = new Commissions.CommissionEngine(db, time);
     }
 
     /// <summary>Records the conversion; <c>Created</c> is false when the same order was recorded before (an idempotent repeat).</summary>
@@ -122,6 +124,7 @@ public sealed class ConversionService
         };
         await CreditAsync(row, ct);
         _db.Conversions.Add(row);
+        await _commissions.OnConversionAsync(row, ct);
         try
         {
             await _db.SaveChangesAsync(ct);
@@ -164,6 +167,7 @@ public sealed class ConversionService
         });
         row.Refunded += amount;
         row.Status = cancel ? "cancelled" : row.Refunded >= row.Amount ? "refunded" : "partially_refunded";
+        await _commissions.OnRefundAsync(row, ct);
         await _db.SaveChangesAsync(ct);
         return ToDto(row);
     }

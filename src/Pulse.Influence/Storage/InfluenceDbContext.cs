@@ -37,6 +37,10 @@ internal class InfluenceDbContext : DbContext
     public DbSet<Conversion> Conversions => Set<Conversion>();
     public DbSet<ConversionAdjustment> Adjustments => Set<ConversionAdjustment>();
     public DbSet<ShopConnection> Shops => Set<ShopConnection>();
+    internal DbSet<Commissions.AffiliateProgram> Programs => Set<Commissions.AffiliateProgram>();
+    internal DbSet<Commissions.ProgramMember> ProgramMembers => Set<Commissions.ProgramMember>();
+    internal DbSet<Commissions.Commission> Commissions => Set<Commissions.Commission>();
+    internal DbSet<Commissions.Payout> Payouts => Set<Commissions.Payout>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -162,6 +166,48 @@ internal class InfluenceDbContext : DbContext
             e.Property(c => c.Status).HasMaxLength(20);
             e.Property(c => c.AttributedBy).HasMaxLength(10);
             e.Property(c => c.Origin).HasMaxLength(20);
+        });
+        b.Entity<Commissions.AffiliateProgram>(e =>
+        {
+            e.ToTable("programs");
+            e.HasKey(p => p.Id);
+            e.HasIndex(p => new { p.WorkspaceId, p.Name }).IsUnique();
+            e.Property(p => p.Name).HasMaxLength(200);
+            e.Property(p => p.Currency).HasMaxLength(3);
+            e.Property(p => p.Rules).HasMaxLength(100_000);
+            e.Property(p => p.CreatedBy).HasMaxLength(200);
+        });
+        b.Entity<Commissions.ProgramMember>(e =>
+        {
+            e.ToTable("program_members");
+            e.HasKey(m => new { m.ProgramId, m.CreatorId });
+            e.HasIndex(m => m.CreatorId);
+        });
+        b.Entity<Commissions.Commission>(e =>
+        {
+            e.ToTable("commissions");
+            e.HasKey(k => k.Id);
+            e.HasIndex(k => new { k.WorkspaceId, k.CreatorId, k.State });
+            e.HasIndex(k => k.ConversionId);
+            e.HasIndex(k => k.PayoutId);
+            e.Property(k => k.Kind).HasMaxLength(10);
+            e.Property(k => k.RateType).HasMaxLength(10);
+            e.Property(k => k.Rate).HasPrecision(18, 4);
+            e.Property(k => k.Base).HasPrecision(18, 4);
+            e.Property(k => k.Amount).HasPrecision(18, 4);
+            e.Property(k => k.Currency).HasMaxLength(3);
+            e.Property(k => k.State).HasMaxLength(10);
+            e.Property(k => k.Note).HasMaxLength(500);
+        });
+        b.Entity<Commissions.Payout>(e =>
+        {
+            e.ToTable("payouts");
+            e.HasKey(p => p.Id);
+            e.HasIndex(p => new { p.WorkspaceId, p.CreatorId });
+            e.Property(p => p.Amount).HasPrecision(18, 4);
+            e.Property(p => p.Currency).HasMaxLength(3);
+            e.Property(p => p.Reference).HasMaxLength(200);
+            e.Property(p => p.CreatedBy).HasMaxLength(200);
         });
         b.Entity<ConversionAdjustment>(e =>
         {
