@@ -35,6 +35,7 @@ public static class InfluenceModule
         services.AddModuleStore<InfluenceDbContext, PostgresInfluenceDbContext>("Influence", InfluenceDbContext.HistoryTable);
         services.AddScoped(sp => new CreatorService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>()));
+        services.AddOptions<CommissionsOptions>().Bind(config.GetSection(CommissionsOptions.Section));
         services.AddOptions<LinksOptions>().Bind(config.GetSection(LinksOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped(sp => new LinkService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(),
@@ -56,11 +57,12 @@ public static class InfluenceModule
         return services;
     }
 
-    /// <summary>The server's part: the redirect's route cache, the click recorder and the reader of Order Completed events (not in CLI commands, which share the services).</summary>
+    /// <summary>The server's part: the redirect's route cache, the click recorder, the reader of Order Completed events and the approval of commissions past their hold (not in CLI commands, which share the services).</summary>
     public static IServiceCollection AddInfluenceRedirects(this IServiceCollection services) =>
         services.AddSingleton(sp => new LinkRoutes(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ICacheSignals>()))
             .AddSingleton<ClickRecorder>().AddHostedService(sp => sp.GetRequiredService<ClickRecorder>())
-            .AddSingleton<OrderEvents>().AddHostedService(sp => sp.GetRequiredService<OrderEvents>());
+            .AddSingleton<OrderEvents>().AddHostedService(sp => sp.GetRequiredService<OrderEvents>())
+            .AddHostedService<CommissionApprover>();
 
     /// <summary>The short links' redirect (<c>/l/{slug}</c>, and <c>/{slug}</c> on link domains) and the shops' signed webhooks (<c>/hooks/{platform}/{id}</c>).</summary>
     public static IEndpointRouteBuilder MapInfluenceRedirects(this IEndpointRouteBuilder app) => app.MapLinkRedirects().MapShopWebhooks();

@@ -46,6 +46,8 @@ public sealed class TestServer : IAsyncDisposable
             ["Security:ApiRequestsPerSecond"] = "100000",
             ["Security:ApiBurst"] = "100000",
             ["Security:LoginAttemptsPerMinute"] = "1000",
+            // Tests approve commissions themselves (or call the approver); a run every 10 minutes would race them.
+            ["Commissions:AutoApprove"] = "false",
         };
         // The second pass of ./test.sh runs every storage-level test in cluster mode, each server on
         // a database of its own, migrated as `pulse migrate` would.

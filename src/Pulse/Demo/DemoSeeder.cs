@@ -145,6 +145,7 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
             ("Mike Johnson", "mike@sneaks.example", "mike_sneaks", "youtube", 820_000, "mike_sneaks", 95_000, ["sneakers", "streetwear"], "hybrid", ["Black Friday 2026"]),
             ("Zosia Lewandowska", "zosia@travel.example", "zosia_travel", "instagram", 8_200, null, 0, ["travel", "outdoor"], "gifted", []),
         ];
+        var created = new List<(Guid Id, string Handle)>();
         foreach (var p in people)
         {
             List<Pulse.Influence.Creators.HandleInput> handles = [new(p.Platform, p.Handle, p.Followers)];
@@ -154,9 +155,20 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
                 new Pulse.Influence.Creators.ContractDto(p.Contract, new DateOnly(2026, 1, 1), new DateOnly(2026, 12, 31), p.Contract is "flat_fee" or "hybrid" ? 2_000m : null,
                     p.Contract is "flat_fee" or "hybrid" ? "PLN" : null, p.Contract == "gifted" ? "Product only, one post a month" : "Two posts and four stories a month"),
                 null), ct);
-            await links.CreateAsync(owner, new Pulse.Influence.Links.CreateLinkRequest("https://demo-shop.example/", p.Handle.Replace('_', '-'), creator.Id, "always-on"), ct);
-            await links.CreateAsync(owner, new Pulse.Influence.Links.CreateLinkRequest("https://demo-shop.example/black-friday", p.Handle.Replace('_', '-') + "-bf", creator.Id, "black-friday"), ct);
-            await codes.CreateAsync(owner, new Pulse.Influence.Codes.CreateCodeRequest(p.Handle.ToUpperInvariant().Split('_')[0] + "10", creator.Id, "always-on", Discount: "10%"), ct);
+            created.Add((creator.Id, p.Handle));
+        }
+        // The program exists before the codes, so every demo order the codes credit earns its commission.
+        await sp.GetRequiredService<Pulse.Influence.Commissions.CommissionService>().CreateProgramAsync(owner, new Pulse.Influence.Commissions.ProgramRequest(
+            "Ambassadors", "PLN",
+            [
+                new("sale", "percent", 10, Tiers: [new(150, 12)]),
+                new("lead", "flat", 5),
+            ], 14, created.Select(c => c.Id).ToList()), ct);
+        foreach (var (id, handle) in created)
+        {
+            await links.CreateAsync(owner, new Pulse.Influence.Links.CreateLinkRequest("https://demo-shop.example/", handle.Replace('_', '-'), id, "always-on"), ct);
+            await links.CreateAsync(owner, new Pulse.Influence.Links.CreateLinkRequest("https://demo-shop.example/black-friday", handle.Replace('_', '-') + "-bf", id, "black-friday"), ct);
+            await codes.CreateAsync(owner, new Pulse.Influence.Codes.CreateCodeRequest(handle.ToUpperInvariant().Split('_')[0] + "10", id, "always-on", Discount: "10%"), ct);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Pulse.Platform.Access;
 using Pulse.Platform.Tests;
 using Pulse.Tests.Shared;
@@ -121,6 +122,23 @@ public sealed class CommissionApiTests(ServerFixture fixture) : IClassFixture<Se
         var audit = (await Ok(HttpMethod.Get, "/api/v1/audit?targetType=payout", key)).GetProperty("items").EnumerateArray().Select(a => a.GetProperty("action").GetString()).ToList();
         Assert.Equal(2, audit.Count(a => a == "payout.created"));
         Assert.Contains("payout.exported", audit);
+    }
+
+    [Fact]
+    public async Task TheApprover_ApprovesOnlyCommissionsPastTheirHold_AndLeavesHeldOnesToAPerson()
+    {
+        var (key, creator, _, ws) = await ProgramAsync(new object[] { new { on = "sale", type = "flat", value = 25 } });
+        await SaleAsync(key, "A-1", 100m, 40);
+        await SaleAsync(key, "A-2", 100m, 35);
+        await SaleAsync(key, "A-3", 100m, 1);
+        var held = (await CommissionsAsync(key, creator))[1].GetProperty("id").GetGuid();
+        await Ok(HttpMethod.Post, "/api/v1/commissions/actions", key, new { ids = new[] { held }, action = "hold", note = "checking the customer" });
+        var approver = Server.App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Pulse.Influence.Commissions.CommissionApprover>().Single();
+        await approver.RunAsync(CancellationToken.None);
+        Assert.Equal(["approved", "on_hold", "pending"], (await CommissionsAsync(key, creator)).Select(c => c.GetProperty("state").GetString()));
+        var audit = (await Ok(HttpMethod.Get, "/api/v1/audit?action=commission.approve", key)).GetProperty("items");
+        Assert.Equal("commission-approval", Assert.Single(audit.EnumerateArray()).GetProperty("actorId").GetString());
+        _ = ws;
     }
 
     [Fact]

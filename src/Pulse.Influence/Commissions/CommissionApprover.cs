@@ -1,0 +1,78 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pulse.Influence.Storage;
+using Pulse.Platform.Access;
+using Pulse.Platform.Cluster;
+
+namespace Pulse.Influence.Commissions;
+
+/// <summary><c>Commissions</c> settings.</summary>
+public sealed class CommissionsOptions
+{
+    public const string Section = "Commissions";
+
+    /// <summary>Approve pending commissions on their own once their holding period is over (as Rewardful and Tapfiliate do); off: a person approves them.</summary>
+    public bool AutoApprove { get; set; } = true;
+}
+
+/// <summary>
+/// Approves, every few minutes on one node, the pending commissions whose holding period is over
+/// (a flagged one is on hold, so it waits for a person), audited as the system.
+/// </summary>
+internal sealed class CommissionApprover(IServiceScopeFactory scopes, ISingletonJobs jobs, IOptions<CommissionsOptions> options, TimeProvider time,
+    ILogger<CommissionApprover> logger) : BackgroundService
+{
+    public const string Job = "influence.commission-approval";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.AutoApprove)
+            return;
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1), time);
+        do
+        {
+            try
+            {
+                await jobs.RunIfDueAsync(Job, TimeSpan.FromMinutes(10), RunAsync, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(2408, e, "Approving due commissions failed; trying again in a minute");
+            }
+        } while (await NextTickAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken ct)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    internal async Task RunAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<InfluenceDbContext>();
+        var now = time.GetUtcNow();
+        var workspaces = await db.Commissions.AsNoTracking().Where(k => k.State == CommissionStates.Pending && k.AvailableAt <= now).Select(k => k.WorkspaceId).Distinct().ToListAsync(ct);
+        foreach (var ws in workspaces)
+        {
+            var actor = new Actor(ActorKinds.System, "commission-approval", "system:commission-approval", ws, WorkspaceRole.Owner);
+            var done = await scope.ServiceProvider.GetRequiredService<CommissionService>().ApproveDueAsync(actor, ct);
+            if (done.Changed > 0)
+                logger.LogInformation(2409, "Approved {Count} commissions of workspace {Workspace} past their holding period", done.Changed, ws);
+        }
+    }
+}
