@@ -70,12 +70,13 @@ internal sealed class Payout
     public required string CreatedBy { get; set; }
 }
 
-internal static class CommissionStates
+/// <summary>The states a commission passes through.</summary>
+public static class CommissionStates
 {
     public const string Pending = "pending";
     public const string OnHold = "on_hold";
     public const string Approved = "approved";
     public const string Paid = "paid";
     public const string Cancelled = "cancelled";
-    public static readonly string[] All = [Pending, OnHold, Approved, Paid, Cancelled];
+    public static IReadOnlyList<string> All { get; } = [Pending, OnHold, Approved, Paid, Cancelled];
 }
