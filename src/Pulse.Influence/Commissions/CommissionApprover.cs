@@ -19,7 +19,7 @@ public sealed class CommissionsOptions
 }
 
 /// <summary>
-/// Approves, every few minutes on one node, the pending commissions whose holding period is over
+/// Approves, every minute on one node, the pending commissions whose holding period is over
 /// (a flagged one is on hold, so it waits for a person), audited as the system.
 /// </summary>
 internal sealed class CommissionApprover(IServiceScopeFactory scopes, ISingletonJobs jobs, IOptions<CommissionsOptions> options, TimeProvider time,
@@ -36,7 +36,7 @@ internal sealed class CommissionApprover(IServiceScopeFactory scopes, ISingleton
         {
             try
             {
-                await jobs.RunIfDueAsync(Job, TimeSpan.FromMinutes(10), RunAsync, stoppingToken);
+                await jobs.RunIfDueAsync(Job, TimeSpan.FromMinutes(1), RunAsync, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

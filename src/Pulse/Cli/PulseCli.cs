@@ -73,6 +73,7 @@ internal static class PulseCli
         root.Subcommands.Add(AttributionCommands.Attribution());
         root.Subcommands.Add(CreatorCommands.Creator());
         root.Subcommands.Add(LinkCommands.Link());
+        root.Subcommands.Add(CommissionCommands.Commission());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
