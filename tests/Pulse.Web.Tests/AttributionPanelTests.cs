@@ -10,6 +10,34 @@ public sealed class AttributionPanelTests(PanelFixture fixture)
     private static readonly LocatorAssertionsToBeVisibleOptions Wait = new() { Timeout = 20_000 };
 
     [Fact]
+    public async Task Marketer_AttributesTheWorkspacesRecordedConversions()
+    {
+        var ws = await fixture.WorkspaceAsync("Attribution");
+        var key = (await fixture.Server.CreateKeyAsync(ws.Id, WorkspaceRole.Admin)).Key;
+        async Task Post(string path, object body)
+        {
+            var res = await fixture.Server.SendAsync(HttpMethod.Post, path, key, body);
+            Assert.True(res.IsSuccessStatusCode, await res.Content.ReadAsStringAsync());
+        }
+        var created = await fixture.Server.SendAsync(HttpMethod.Post, "/api/v1/creators", key, new { name = "Anna Fit" });
+        var anna = (await Pulse.Platform.Tests.TestServer.JsonAsync(created)).GetProperty("id").GetGuid();
+        await Post("/api/v1/codes", new { code = "ANNA10", creatorId = anna });
+        await Post("/api/v1/conversions", new { orderId = "PA-1", amount = 120m, currency = "PLN", code = "ANNA10" });
+        await Post("/api/v1/conversions", new { orderId = "PA-2", amount = 80m, currency = "PLN", customerId = "walk-in" });
+        var email = $"marketer-{Guid.NewGuid():N}@example.com";
+        await ws.AddMemberAsync(email, WorkspaceRole.Marketer, "Mia Marketer");
+        var page = await fixture.SignInAsync(email);
+        await page.GotoAsync("/attribution");
+        await page.GetByTestId("report").ClickAsync();
+        // The code's sale is its channel's (no visit of Anna's came first); the walk-in is direct.
+        await Assertions.Expect(page.GetByTestId("cell-code-last_click")).ToContainTextAsync("1", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByTestId("cell-(direct)-markov")).ToContainTextAsync("1");
+        await Assertions.Expect(page.GetByTestId("totals")).ToContainTextAsync("2 conversions worth 200");
+        await Assertions.Expect(page.GetByTestId("report-summary")).ToContainTextAsync("2 journeys in PLN");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Marketer_ComparesTheModels_InAChartAndATable()
     {
         var ws = await fixture.WorkspaceAsync("Attribution");
