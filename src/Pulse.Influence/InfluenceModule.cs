@@ -11,6 +11,7 @@ using Pulse.Influence.Codes;
 using Pulse.Influence.Commissions;
 using Pulse.Influence.Conversions;
 using Pulse.Influence.Creators;
+using Pulse.Influence.Fraud;
 using Pulse.Influence.Links;
 using Pulse.Influence.Shops;
 using Pulse.Platform.Cluster;
@@ -51,6 +52,8 @@ public static class InfluenceModule
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<LinksOptions>>()));
         services.AddScoped(sp => new Commissions.CommissionService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>()));
+        services.AddScoped(sp => new Fraud.FraudService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
+            sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped(sp => new ShopService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>()));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, InfluenceJsonContext.Default));
@@ -75,6 +78,7 @@ public static class InfluenceModule
         api.MapConversions();
         api.MapShops();
         api.MapCommissions();
+        api.MapFraud();
         return api;
     }
 }
@@ -128,4 +132,7 @@ public static class InfluenceModule
 [JsonSerializable(typeof(PayoutRecordDto))]
 [JsonSerializable(typeof(IReadOnlyList<PayoutRecordDto>))]
 [JsonSerializable(typeof(StatementDto))]
+[JsonSerializable(typeof(FraudFlagDto))]
+[JsonSerializable(typeof(IReadOnlyList<FraudFlagDto>))]
+[JsonSerializable(typeof(ResolveFlagRequest))]
 public sealed partial class InfluenceJsonContext : JsonSerializerContext;

@@ -20,8 +20,6 @@ internal sealed class CommissionEngine(InfluenceDbContext db, TimeProvider time)
         var programs = await db.ProgramMembers.AsNoTracking().Where(m => m.CreatorId == creator)
             .Join(db.Programs.AsNoTracking().Where(p => p.WorkspaceId == c.WorkspaceId && p.Enabled), m => m.ProgramId, p => p.Id, (m, p) => p)
             .ToListAsync(ct);
-        if (programs.Count == 0)
-            return;
         var firstAt = c.OccurredAt;
         var customer = c.CustomerId ?? c.Email ?? c.AnonymousId;
         if (customer is not null)
@@ -39,6 +37,16 @@ internal sealed class CommissionEngine(InfluenceDbContext db, TimeProvider time)
         var items = c.Items is null ? null : JsonSerializer.Deserialize(c.Items, ConversionsStoreJson.Default.ListItemDto);
         var facts = new ConversionFacts(c.Type, c.Amount - c.Refunded, c.Currency, c.Country, items, c.OccurredAt, firstAt, sales);
         var now = time.GetUtcNow();
+        // A flag holds what the conversion earns until a person resolves it.
+        var flags = await Fraud.FraudRules.CheckAsync(db, c, creator, ct);
+        foreach (var (rule, score, evidence) in flags)
+        {
+            db.FraudFlags.Add(new Fraud.FraudFlag
+            {
+                Id = Guid.CreateVersion7(now), WorkspaceId = c.WorkspaceId, CreatorId = creator, ConversionId = c.Id, Rule = rule, Score = score, Evidence = evidence,
+                State = "open", CreatedAt = now,
+            });
+        }
         foreach (var p in programs)
         {
             var rules = JsonSerializer.Deserialize(p.Rules, CommissionsStoreJson.Default.ListCommissionRuleDto) ?? [];
@@ -48,7 +56,8 @@ internal sealed class CommissionEngine(InfluenceDbContext db, TimeProvider time)
             {
                 Id = Guid.CreateVersion7(now), WorkspaceId = c.WorkspaceId, ProgramId = p.Id, CreatorId = creator, ConversionId = c.Id, Kind = c.Type,
                 RateType = earned.RateType, Rate = earned.Rate, Base = earned.Base, Amount = earned.Amount, Currency = earned.Currency,
-                State = CommissionStates.Pending, EarnedAt = c.OccurredAt, AvailableAt = c.OccurredAt.AddDays(p.HoldDays), UpdatedAt = now,
+                State = flags.Count > 0 ? CommissionStates.OnHold : CommissionStates.Pending, EarnedAt = c.OccurredAt,
+                Note = flags.Count > 0 ? "held: " + string.Join(", ", flags.Select(f => f.Rule)) : null, AvailableAt = c.OccurredAt.AddDays(p.HoldDays), UpdatedAt = now,
             });
         }
     }

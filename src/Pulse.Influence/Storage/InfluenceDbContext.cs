@@ -41,6 +41,7 @@ internal class InfluenceDbContext : DbContext
     internal DbSet<Commissions.ProgramMember> ProgramMembers => Set<Commissions.ProgramMember>();
     internal DbSet<Commissions.Commission> Commissions => Set<Commissions.Commission>();
     internal DbSet<Commissions.Payout> Payouts => Set<Commissions.Payout>();
+    internal DbSet<Fraud.FraudFlag> FraudFlags => Set<Fraud.FraudFlag>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -208,6 +209,17 @@ internal class InfluenceDbContext : DbContext
             e.Property(p => p.Currency).HasMaxLength(3);
             e.Property(p => p.Reference).HasMaxLength(200);
             e.Property(p => p.CreatedBy).HasMaxLength(200);
+        });
+        b.Entity<Fraud.FraudFlag>(e =>
+        {
+            e.ToTable("fraud_flags");
+            e.HasKey(f => f.Id);
+            e.HasIndex(f => new { f.WorkspaceId, f.State });
+            e.HasIndex(f => f.ConversionId);
+            e.Property(f => f.Rule).HasMaxLength(50);
+            e.Property(f => f.Evidence).HasMaxLength(2000);
+            e.Property(f => f.State).HasMaxLength(10);
+            e.Property(f => f.ResolvedBy).HasMaxLength(200);
         });
         b.Entity<ConversionAdjustment>(e =>
         {
