@@ -23,12 +23,14 @@ public sealed class CommissionsPanelTests(PanelFixture fixture)
             Assert.True(res.IsSuccessStatusCode, json.ToString());
             return json;
         }
-        var anna = (await Post("/api/v1/creators", new { name = "Anna Fit" })).GetProperty("id").GetGuid();
+        var anna = (await Post("/api/v1/creators", new { name = "Anna Fit", email = "anna@fit.example" })).GetProperty("id").GetGuid();
         await Post("/api/v1/codes", new { code = "ANNA10", creatorId = anna });
         await Post("/api/v1/programs", new { name = "Ambassadors", currency = "PLN", holdDays = 30, rules = new[] { new { on = "sale", type = "percent", value = 10 } }, creatorIds = new[] { anna } });
         foreach (var (order, amount, days) in new[] { ("O-1", 300m, 45), ("O-2", 200m, 1) })
             await Post("/api/v1/conversions", new { orderId = order, amount, currency = "PLN", code = "ANNA10", occurredAt = TimeProvider.System.GetUtcNow().AddDays(-days).ToString("O", CultureInfo.InvariantCulture) });
 
+        // A self-referral: held until someone decides.
+        await Post("/api/v1/conversions", new { orderId = "O-3", amount = 100m, currency = "PLN", code = "ANNA10", email = "anna@fit.example" });
         var adminEmail = $"admin-{Guid.NewGuid():N}@example.com";
         await ws.AddMemberAsync(adminEmail, WorkspaceRole.Admin, "Adam Admin");
         var page = await fixture.SignInAsync(adminEmail);
@@ -37,6 +39,11 @@ public sealed class CommissionsPanelTests(PanelFixture fixture)
         await Assertions.Expect(page.GetByTestId("commission-totals")).ToContainTextAsync("Pending: 50.00 PLN", new() { Timeout = 20_000 });
         Assert.True(await page.Locator("[data-testid=commissions-chart] svg rect, [data-testid=commissions-chart] svg path").CountAsync() >= 1);
         await Assertions.Expect(page.GetByTestId("programs")).ToContainTextAsync("sale: 10%");
+        await Assertions.Expect(page.GetByTestId("fraud-flag")).ToContainTextAsync("creator's own address");
+        await Assertions.Expect(page.GetByTestId("commission-totals")).ToContainTextAsync("On hold: 10.00 PLN");
+        await page.GetByTestId("flag-reject").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("notice")).ToContainTextAsync("Flag on O-3 rejected", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByTestId("fraud-flag")).ToHaveCountAsync(0);
         await page.GetByTestId("approve-due").ClickAsync();
         await Assertions.Expect(page.GetByTestId("notice")).ToContainTextAsync("Approved 1 commissions", new() { Timeout = 20_000 });
         await Assertions.Expect(page.GetByTestId("commission-totals")).ToContainTextAsync("Approved: 30.00 PLN");

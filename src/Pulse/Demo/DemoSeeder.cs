@@ -170,6 +170,9 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
             await links.CreateAsync(owner, new Pulse.Influence.Links.CreateLinkRequest("https://demo-shop.example/black-friday", handle.Replace('_', '-') + "-bf", id, "black-friday"), ct);
             await codes.CreateAsync(owner, new Pulse.Influence.Codes.CreateCodeRequest(handle.ToUpperInvariant().Split('_')[0] + "10", id, "always-on", Discount: "10%"), ct);
         }
+        // A fraud case to resolve: Anna orders with her own code from her own mailbox (a +tag does not hide it).
+        await sp.GetRequiredService<Pulse.Influence.Conversions.ConversionService>().RecordAsync(owner, new Pulse.Influence.Conversions.ConversionRequest(
+            "SELF-0001", 349.00m, "PLN", "sale", "cust-anna", "anna+orders@fit.example", Code: "ANNA10", Ip: "203.0.113.45", Country: "PL"), "api", ct);
     }
 
     private async Task SeedTeamAsync(MemberService members, Actor owner, CancellationToken ct)
