@@ -72,14 +72,8 @@ public sealed class EventQueries
             return null;
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
-        var names = new List<string>(workspaces.Count);
-        for (var i = 0; i < workspaces.Count; i++)
-        {
-            var name = "w" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            names.Add("$" + name);
-            EventStore.Add(cmd, name, workspaces[i]);
-        }
-        cmd.CommandText = _store.Sql($"SELECT workspace_id, count(*) FROM (SELECT workspace_id FROM all_events WHERE workspace_id IN ({string.Join(", ", names)}) ORDER BY seq DESC LIMIT {BusiestWindow}) t GROUP BY workspace_id");
+        var names = EventStore.AddList(cmd, "w", workspaces);
+        cmd.CommandText = _store.Sql($"SELECT workspace_id, count(*) FROM (SELECT workspace_id FROM all_events WHERE workspace_id IN ({names}) ORDER BY seq DESC LIMIT {BusiestWindow}) t GROUP BY workspace_id");
         var counts = new Dictionary<Guid, long>();
         using (var reader = cmd.ExecuteReader())
         {

@@ -91,15 +91,10 @@ public sealed class Touchpoints
         foreach (var chunk in clickIds.Distinct(StringComparer.Ordinal).Chunk(Chunk))
         {
             using var cmd = c.CreateCommand();
-            var names = new List<string>(chunk.Length);
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                names.Add("$c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                EventStore.Add(cmd, "c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), chunk[i]);
-            }
+            var names = EventStore.AddList(cmd, "c", chunk);
             // The click's own message id is its click id (one click, one event), so the lookup needs no JSON.
             cmd.CommandText = _store.Sql($"SELECT message_id, anonymous_id FROM {EventStore.AllEvents} WHERE workspace_id = $ws AND event = $own "
-                + $"AND anonymous_id IS NOT NULL AND message_id IN ({string.Join(", ", names)})");
+                + $"AND anonymous_id IS NOT NULL AND message_id IN ({names})");
             EventStore.Add(cmd, "ws", workspace);
             EventStore.Add(cmd, "own", ownEvent);
             using var r = await cmd.ExecuteReaderAsync(ct);

@@ -49,17 +49,10 @@ public sealed class TrackedCounts
             await _log.CaughtUpAsync(TimeSpan.FromSeconds(2), ct);
         using var c = _store.Open();
         using var cmd = c.CreateCommand();
-        var names = new List<string>();
-        var i = 0;
-        foreach (var v in values)
-        {
-            var n = "v" + (i++).ToString(CultureInfo.InvariantCulture);
-            names.Add("$" + n);
-            EventStore.Add(cmd, n, v);
-        }
+        var names = EventStore.AddList(cmd, "v", values);
         var prop = _store.JsonText("raw", "properties", property);
         cmd.CommandText = _store.Sql($"SELECT k, count(*), count(DISTINCT anonymous_id), count(*) FILTER (WHERE is_bot) FROM (SELECT {prop} AS k, anonymous_id, is_bot FROM all_events "
-            + $"WHERE workspace_id = $ws AND event = $event) t WHERE k IN ({string.Join(", ", names)}) GROUP BY k");
+            + $"WHERE workspace_id = $ws AND event = $event) t WHERE k IN ({names}) GROUP BY k");
         EventStore.Add(cmd, "ws", workspace);
         EventStore.Add(cmd, "event", eventName);
         var result = new Dictionary<string, TrackedCount>(StringComparer.Ordinal);

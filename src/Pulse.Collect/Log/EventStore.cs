@@ -66,6 +66,19 @@ internal abstract class EventStore : IDisposable
         cmd.Parameters.Add(p);
     }
 
+    /// <summary>Adds one parameter per value (<c>$prefix0</c>, <c>$prefix1</c> …) and answers them joined for an <c>IN (…)</c> list.</summary>
+    public static string AddList<T>(DbCommand cmd, string prefix, IEnumerable<T> values)
+    {
+        var names = new List<string>();
+        foreach (var v in values)
+        {
+            var name = prefix + names.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Add(cmd, name, v);
+            names.Add("$" + name);
+        }
+        return string.Join(", ", names);
+    }
+
     public static void Execute(DbConnection c, string sql)
     {
         using var cmd = c.CreateCommand();

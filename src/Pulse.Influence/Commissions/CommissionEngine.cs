@@ -27,9 +27,9 @@ internal sealed class CommissionEngine(InfluenceDbContext db, TimeProvider time)
             var earlier = await db.Conversions.AsNoTracking()
                 .Where(x => x.WorkspaceId == c.WorkspaceId && x.CreatorId == creator && x.Id != c.Id && x.Status != "cancelled"
                             && (x.CustomerId == customer || x.Email == customer || x.AnonymousId == customer) && x.OccurredAt < c.OccurredAt)
-                .Select(x => x.OccurredAt).ToListAsync(ct);
-            if (earlier.Count > 0)
-                firstAt = earlier.Min();
+                .OrderBy(x => x.OccurredAt).Select(x => (DateTimeOffset?)x.OccurredAt).FirstOrDefaultAsync(ct);
+            if (earlier is { } first)
+                firstAt = first;
         }
         var monthStart = new DateTimeOffset(c.OccurredAt.Year, c.OccurredAt.Month, 1, 0, 0, 0, TimeSpan.Zero);
         var sales = await db.Conversions.AsNoTracking().CountAsync(x => x.WorkspaceId == c.WorkspaceId && x.CreatorId == creator && x.Type == "sale"

@@ -157,7 +157,8 @@ public sealed partial class CommissionService
             var rows = await _db.Commissions.Where(k => k.WorkspaceId == actor.WorkspaceId && ids.Contains(k.Id)).ToListAsync(c);
             var now = _time.GetUtcNow();
             var records = new List<AuditRecord>();
-            var skipped = ids.Where(id => rows.All(k => k.Id != id)).ToList();
+            var found = rows.Select(k => k.Id).ToHashSet();
+            var skipped = ids.Where(id => !found.Contains(id)).ToList();
             foreach (var k in rows)
             {
                 var next = (action, k.State) switch
@@ -220,7 +221,6 @@ public sealed partial class CommissionService
         return await _audit.WriteAsync(_platform, _db, actor, async c =>
         {
             _db.Commissions.Add(row);
-            await Task.CompletedTask;
             return ((await ToDtosAsync([row], c))[0], (IReadOnlyList<AuditRecord>)[new AuditRecord("commission.manual", "commission", row.Id.ToString(), null,
                 AuditSummary.Of(new { row.Amount, row.Currency, creator = row.CreatorId, program = row.ProgramId, row.Note }))]);
         }, ct);
