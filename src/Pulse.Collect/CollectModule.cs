@@ -36,6 +36,7 @@ public static class CollectModule
         services.AddSingleton(sp => new Events.EventQueries(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
         services.AddSingleton(sp => new Events.TrackedCounts(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
         services.AddScoped(sp => new Events.Touchpoints(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>(), sp.GetRequiredService<ProfilesDbContext>()));
+        services.AddSingleton(sp => new Events.EventFacts(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>(), sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddSingleton(sp => new Events.EventExporter(sp.GetRequiredService<EventStore>(), sp.GetService<EventLog>()));
         services.AddModuleStore<ProfilesDbContext, PostgresProfilesDbContext>("Profiles", ProfilesDbContext.HistoryTable);
         // export-to-cluster: AddModuleStore exports each context's tables; the log and the profile builder's position are these.

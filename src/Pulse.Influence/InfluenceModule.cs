@@ -47,7 +47,7 @@ public static class InfluenceModule
         services.AddScoped(sp => new CodeService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped(sp => new ConversionService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<TrackedCounts>(), sp.GetRequiredService<IOptions<LinksOptions>>()));
+            sp.GetRequiredService<TrackedCounts>(), sp.GetRequiredService<EventFacts>(), sp.GetRequiredService<IOptions<LinksOptions>>()));
         services.AddScoped(sp => new AttributionReport(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<Touchpoints>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<LinksOptions>>()));
         services.AddScoped(sp => new Commissions.CommissionService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),

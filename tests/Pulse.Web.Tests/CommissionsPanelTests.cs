@@ -60,6 +60,11 @@ public sealed class CommissionsPanelTests(PanelFixture fixture)
         await Assertions.Expect(analyst.GetByTestId("commission-totals")).ToContainTextAsync("Paid: 30.00 PLN", new() { Timeout = 20_000 });
         Assert.Equal(0, await analyst.GetByTestId("pay").CountAsync());
         Assert.Equal(0, await analyst.GetByTestId("hold").CountAsync());
+        // The creator's own page keeps the flag's history with its evidence.
+        await analyst.GotoAsync($"/creators?id={anna}");
+        await Assertions.Expect(analyst.GetByTestId("creator-flag")).ToContainTextAsync("self referral email", new() { Timeout = 20_000 });
+        await Assertions.Expect(analyst.GetByTestId("creator-flag")).ToContainTextAsync("rejected");
+        await Assertions.Expect(analyst.GetByTestId("creator-flag")).ToContainTextAsync("O-3");
         await analyst.Context.CloseAsync();
 
         var viewer = await fixture.SignInAsync(ws.ViewerEmail);

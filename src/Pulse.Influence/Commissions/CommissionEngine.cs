@@ -11,7 +11,7 @@ namespace Pulse.Influence.Commissions;
 /// flat amount is cancelled when nothing is), after payout a negative claw-back is added, which the
 /// next payout nets. It changes the caller's context, so the conversion and its commissions commit together.
 /// </summary>
-internal sealed class CommissionEngine(InfluenceDbContext db, TimeProvider time)
+internal sealed class CommissionEngine(InfluenceDbContext db, TimeProvider time, Pulse.Collect.Events.EventFacts? events, int clickWindowDays)
 {
     public async Task OnConversionAsync(Conversion c, CancellationToken ct)
     {
@@ -38,7 +38,7 @@ internal sealed class CommissionEngine(InfluenceDbContext db, TimeProvider time)
         var facts = new ConversionFacts(c.Type, c.Amount - c.Refunded, c.Currency, c.Country, items, c.OccurredAt, firstAt, sales);
         var now = time.GetUtcNow();
         // A flag holds what the conversion earns until a person resolves it.
-        var flags = await Fraud.FraudRules.CheckAsync(db, c, creator, ct);
+        var flags = await Fraud.FraudRules.CheckAsync(db, events, c, creator, clickWindowDays, ct);
         foreach (var (rule, score, evidence) in flags)
         {
             db.FraudFlags.Add(new Fraud.FraudFlag
@@ -47,6 +47,9 @@ internal sealed class CommissionEngine(InfluenceDbContext db, TimeProvider time)
                 State = "open", CreatedAt = now,
             });
         }
+        // So does an open flag on the creator (a duplicate account) for everything they earn.
+        var held = flags.Select(f => f.Rule).ToList();
+        held.AddRange(await db.FraudFlags.AsNoTracking().Where(f => f.CreatorId == creator && f.ConversionId == null && f.State == "open").Select(f => f.Rule).ToListAsync(ct));
         foreach (var p in programs)
         {
             var rules = JsonSerializer.Deserialize(p.Rules, CommissionsStoreJson.Default.ListCommissionRuleDto) ?? [];
@@ -56,8 +59,8 @@ internal sealed class CommissionEngine(InfluenceDbContext db, TimeProvider time)
             {
                 Id = Guid.CreateVersion7(now), WorkspaceId = c.WorkspaceId, ProgramId = p.Id, CreatorId = creator, ConversionId = c.Id, Kind = c.Type,
                 RateType = earned.RateType, Rate = earned.Rate, Base = earned.Base, Amount = earned.Amount, Currency = earned.Currency,
-                State = flags.Count > 0 ? CommissionStates.OnHold : CommissionStates.Pending, EarnedAt = c.OccurredAt,
-                Note = flags.Count > 0 ? "held: " + string.Join(", ", flags.Select(f => f.Rule)) : null, AvailableAt = c.OccurredAt.AddDays(p.HoldDays), UpdatedAt = now,
+                State = held.Count > 0 ? CommissionStates.OnHold : CommissionStates.Pending, EarnedAt = c.OccurredAt,
+                Note = held.Count > 0 ? "held: " + string.Join(", ", held.Distinct()) : null, AvailableAt = c.OccurredAt.AddDays(p.HoldDays), UpdatedAt = now,
             });
         }
     }

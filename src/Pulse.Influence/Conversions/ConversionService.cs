@@ -27,13 +27,13 @@ public sealed class ConversionService
     private readonly LinksOptions _options;
     private readonly Commissions.CommissionEngine _commissions;
 
-    internal ConversionService(InfluenceDbContext db, TimeProvider time, TrackedCounts clicks, IOptions<LinksOptions> options)
+    internal ConversionService(InfluenceDbContext db, TimeProvider time, TrackedCounts clicks, EventFacts events, IOptions<LinksOptions> options)
     {
         _db = db;
         _time = time;
         _clicks = clicks;
         _options = options.Value;
-        _commissions = new Commissions.CommissionEngine(db, time);
+        _commissions = new Commissions.CommissionEngine(db, time, events, options.Value.ClickWindowDays);
     }
 
     /// <summary>Records the conversion; <c>Created</c> is false when the same order was recorded before (an idempotent repeat).</summary>

@@ -115,6 +115,8 @@ public sealed partial class CreatorService
                 results.Add(new ImportRowDto(row.Line, outcome, target.Name, target.Id, []));
                 records.Add(new AuditRecord(outcome == "created" ? "creator.created" : "creator.updated", "creator", target.Id.ToString(), before, Summary(target)));
             }
+            if (!dryRun)
+                await Fraud.DuplicateCreators.CheckAsync(_db, existing.Where(x => touched.Contains(x.Id)).ToList(), RevealPayout, _time.GetUtcNow(), c);
             var report = new CreatorImportReport(rows.Count, results.Count(r => r.Outcome == "created"), results.Count(r => r.Outcome == "updated"),
                 results.Count(r => r.Outcome == "failed"), dryRun, groupsCreated, results);
             records.Add(new AuditRecord("creator.imported", "creator", null, null, AuditSummary.Of(new { report.Rows, report.Created, report.Updated, report.Failed, report.GroupsCreated })));

@@ -54,6 +54,7 @@ public sealed partial class CreatorService
             await CheckUniqueAsync(actor.WorkspaceId, row.Id, fields, c);
             _db.Creators.Add(row);
             SetGroups(row.Id, groups, existing: []);
+            await Fraud.DuplicateCreators.CheckAsync(_db, [row], RevealPayout, _time.GetUtcNow(), c);
             return (await ToDtoAsync(row, withNotes: false, c),
                 (IReadOnlyList<AuditRecord>)[new AuditRecord("creator.created", "creator", row.Id.ToString(), null, Summary(row))]);
         }, ct);
@@ -77,6 +78,7 @@ public sealed partial class CreatorService
             Apply(row, fields, replaceLists: true);
             if (groups is not null)
                 SetGroups(row.Id, groups, await _db.GroupMembers.Where(m => m.CreatorId == row.Id).ToListAsync(c));
+            await Fraud.DuplicateCreators.CheckAsync(_db, [row], RevealPayout, _time.GetUtcNow(), c);
             return (await ToDtoAsync(row, withNotes: false, c),
                 (IReadOnlyList<AuditRecord>)[new AuditRecord("creator.updated", "creator", row.Id.ToString(), before, Summary(row))]);
         }, ct);
@@ -363,8 +365,9 @@ public sealed partial class CreatorService
         r.CreatedAt, r.UpdatedAt, null);
 
     /// <summary>The payout account and holder in clear, for the statement and payout export (never for display).</summary>
-    internal PayoutSecret? RevealPayout(Creator row) =>
-        row.PayoutSecret is null ? null : JsonSerializer.Deserialize(_protector.Unprotect(row.PayoutSecret), InfluenceStoreJson.Default.PayoutSecret);
+    internal PayoutSecret? RevealPayout(Creator row) => row.PayoutSecret is null ? null : RevealPayout(row.PayoutSecret);
+
+    private PayoutSecret? RevealPayout(string secret) => JsonSerializer.Deserialize(_protector.Unprotect(secret), InfluenceStoreJson.Default.PayoutSecret);
 
     private static List<string> Categories(Creator r) => JsonSerializer.Deserialize(r.Categories, InfluenceStoreJson.Default.ListString) ?? [];
 

@@ -57,7 +57,8 @@ internal static class FraudRules
         return local + "@" + domain;
     }
 
-    public static async Task<List<(string Rule, int Score, string Evidence)>> CheckAsync(InfluenceDbContext db, Conversion c, Guid creatorId, CancellationToken ct)
+    public static async Task<List<(string Rule, int Score, string Evidence)>> CheckAsync(InfluenceDbContext db, Pulse.Collect.Events.EventFacts? events,
+        Conversion c, Guid creatorId, int clickWindowDays, CancellationToken ct)
     {
         var found = new List<(string, int, string)>();
         if (c.Email is { } email)
@@ -87,6 +88,8 @@ internal static class FraudRules
             if (lastHour >= SpikeMinimum && lastHour > 5 * usual)
                 found.Add((CouponSpike, 50, $"The code {code} was used {lastHour} times in the last hour against {usual:0.##} an hour over the week before: it may have leaked to a coupon site."));
         }
+        if (events is not null)
+            await ClickRules.CheckAsync(events, db, c, creatorId, clickWindowDays, found, ct);
         return found;
     }
 

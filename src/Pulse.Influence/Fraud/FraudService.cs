@@ -55,15 +55,20 @@ public sealed class FraudService
             var now = _time.GetUtcNow();
             (flag.State, flag.ResolvedBy, flag.ResolvedAt) = (action == "approve" ? "approved" : action == "reject" ? "rejected" : "banned", actor.Name, now);
             var records = new List<AuditRecord> { new("fraud." + action, "fraud_flag", flag.Id.ToString(), "open", AuditSummary.Of(new { flag.Rule, flag.Score, creator = flag.CreatorId, note = r.Note })) };
-            // Other open flags of the same conversion still hold it when approving.
-            var othersOpen = flag.ConversionId is { } cid && await _db.FraudFlags.AnyAsync(f => f.ConversionId == cid && f.Id != flag.Id && f.State == "open", c);
-            if (flag.ConversionId is { } conversion && (action != "approve" || !othersOpen))
+            // What the flag holds: its conversion's commissions, or for a flag on the creator (a duplicate account) all of theirs on hold.
+            // Approving releases only what no other open flag still holds.
+            var creatorFlags = await _db.FraudFlags.Where(f => f.CreatorId == flag.CreatorId && f.ConversionId == null && f.State == "open" && f.Id != flag.Id).AnyAsync(c);
+            var held = flag.ConversionId is { } conversion
+                ? await _db.Commissions.Where(k => k.ConversionId == conversion && k.State == CommissionStates.OnHold).ToListAsync(c)
+                : await _db.Commissions.Where(k => k.CreatorId == flag.CreatorId && k.State == CommissionStates.OnHold).ToListAsync(c);
+            var stillOpen = (await _db.FraudFlags.Where(f => f.CreatorId == flag.CreatorId && f.ConversionId != null && f.State == "open" && f.Id != flag.Id)
+                .Select(f => f.ConversionId!.Value).ToListAsync(c)).ToHashSet();
+            foreach (var k in held)
             {
-                foreach (var k in await _db.Commissions.Where(k => k.ConversionId == conversion && k.State == CommissionStates.OnHold).ToListAsync(c))
-                {
-                    (k.State, k.UpdatedAt) = (action == "approve" ? CommissionStates.Pending : CommissionStates.Cancelled, now);
-                    k.Note = $"{flag.Rule}: {flag.State} by {actor.Name}" + (r.Note is { Length: > 0 } n ? " – " + n : "");
-                }
+                if (action == "approve" && (creatorFlags || k.ConversionId is { } kc && stillOpen.Contains(kc)))
+                    continue;
+                (k.State, k.UpdatedAt) = (action == "approve" ? CommissionStates.Pending : CommissionStates.Cancelled, now);
+                k.Note = $"{flag.Rule}: {flag.State} by {actor.Name}" + (r.Note is { Length: > 0 } n ? " – " + n : "");
             }
             if (action == "ban")
             {
