@@ -56,6 +56,11 @@ public static class InfluenceModule
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped(sp => new ShopService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>()));
+        services.AddScoped(sp => new Partners.PartnerAccessService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
+            sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Pulse.Platform.People.MemberService>(),
+            sp.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Pulse.Platform.People.PulseUser>>(), sp.GetRequiredService<Pulse.Platform.Workspaces.WorkspaceService>()));
+        services.AddScoped(sp => new Partners.PartnerService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<LinkService>(),
+            sp.GetRequiredService<CodeService>(), sp.GetRequiredService<Commissions.CommissionService>(), sp.GetRequiredService<TrackedCounts>(), sp.GetRequiredService<TimeProvider>()));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, InfluenceJsonContext.Default));
         return services;
     }
@@ -87,6 +92,9 @@ public static class InfluenceModule
     System.Text.Json.JsonSerializerDefaults.Web,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(Partners.PartnerInviteDto))]
+[JsonSerializable(typeof(Partners.PartnerAccessDto))]
+[JsonSerializable(typeof(Partners.PartnerAccessRequest))]
 [JsonSerializable(typeof(AnalyzeRequest))]
 [JsonSerializable(typeof(AnalyzeResult))]
 [JsonSerializable(typeof(AttributionReportDto))]

@@ -25,6 +25,7 @@ public static class PulseWeb
     public static IEndpointRouteBuilder MapPulseWeb(this WebApplication app)
     {
         app.MapAccount();
+        app.MapPartnerPortal();
         // Our own Content-Security-Policy already forbids framing; Blazor would add a second header.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;

@@ -148,6 +148,16 @@ public sealed class CodeService
             errors["creatorId"] = [$"No creator {id} in this workspace."];
     }
 
+    /// <summary>The codes of one creator with their uses, for the partner portal.</summary>
+    internal async Task<IReadOnlyList<CodeDto>> ForCreatorAsync(Guid workspace, Guid creatorId, CancellationToken ct)
+    {
+        var rows = await _db.Codes.AsNoTracking().Where(c => c.WorkspaceId == workspace && c.CreatorId == creatorId).OrderBy(c => c.Code).Take(1000).ToListAsync(ct);
+        var result = new List<CodeDto>(rows.Count);
+        foreach (var r in rows)
+            result.Add(await ToDtoAsync(r, ct));
+        return result;
+    }
+
     private async Task<CodeDto> ToDtoAsync(DiscountCode r, CancellationToken ct)
     {
         var uses = await _db.Conversions.AsNoTracking().Where(c => c.WorkspaceId == r.WorkspaceId && c.Code == r.Code && c.Status != "cancelled")

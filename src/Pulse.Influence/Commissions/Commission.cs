@@ -10,6 +10,8 @@ internal sealed class AffiliateProgram
     public required string Currency { get; set; }
     /// <summary>The refund window: a commission waits this many days on pending before it can be approved.</summary>
     public int HoldDays { get; set; }
+    /// <summary>Space-separated host names partners may link to from the portal (a host also covers its subdomains); none: partners use the links they are given.</summary>
+    public string? LandingDomains { get; set; }
     /// <summary>JSON array of <see cref="CommissionRuleDto"/>, checked.</summary>
     public required string Rules { get; set; }
     public bool Enabled { get; set; }

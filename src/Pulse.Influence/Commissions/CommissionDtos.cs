@@ -21,11 +21,12 @@ public sealed record CommissionRuleDto(
 public sealed record CommissionTierDto(int? MinSales, decimal? Value);
 
 /// <param name="HoldDays">The refund window (default 30): commissions wait this long before approval.</param>
+/// <param name="LandingDomains">Hosts the program's partners may link to when they make links in the partner portal (each covers its subdomains); <c>[]</c> clears.</param>
 public sealed record ProgramRequest(string? Name, string? Currency, IReadOnlyList<CommissionRuleDto>? Rules, int? HoldDays = null,
-    IReadOnlyList<Guid>? CreatorIds = null, bool? Enabled = null);
+    IReadOnlyList<Guid>? CreatorIds = null, bool? Enabled = null, IReadOnlyList<string>? LandingDomains = null);
 
 public sealed record ProgramDto(Guid Id, string Name, string Currency, int HoldDays, IReadOnlyList<CommissionRuleDto> Rules, bool Enabled,
-    IReadOnlyList<Guid> CreatorIds, DateTimeOffset CreatedAt);
+    IReadOnlyList<Guid> CreatorIds, DateTimeOffset CreatedAt, IReadOnlyList<string> LandingDomains);
 
 public sealed record CommissionDto(Guid Id, Guid ProgramId, Guid CreatorId, string? CreatorName, Guid? ConversionId, string? OrderId, string Kind, string RateType,
     decimal Rate, decimal Base, decimal Amount, string Currency, string State, DateTimeOffset EarnedAt, DateTimeOffset AvailableAt, Guid? PayoutId, string? Note);

@@ -106,6 +106,12 @@ public sealed partial class CommissionService
     public async Task<StatementDto> StatementAsync(Actor actor, Guid creatorId, string month, string? currency, CancellationToken ct)
     {
         actor.Demand(Permission.InfluenceRead);
+        return await StatementCoreAsync(actor, creatorId, month, currency, ct);
+    }
+
+    /// <summary>The statement without the permission check, for the partner portal (which asks only for the partner's own creator).</summary>
+    internal async Task<StatementDto> StatementCoreAsync(Actor actor, Guid creatorId, string month, string? currency, CancellationToken ct)
+    {
         if (!DateTimeOffset.TryParseExact(month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var start))
             throw new ValidationException("month", $"'{month}' is not a month (yyyy-MM).");
         start = new DateTimeOffset(start.UtcDateTime, TimeSpan.Zero);
@@ -181,7 +187,7 @@ public sealed partial class CommissionService
         return b.ToString();
     }
 
-    private async Task<List<PayoutRecordDto>> PayoutDtosAsync(List<Payout> rows, CancellationToken ct)
+    internal async Task<List<PayoutRecordDto>> PayoutDtosAsync(List<Payout> rows, CancellationToken ct)
     {
         var ids = rows.Select(p => p.CreatorId).Distinct().ToList();
         var names = await _db.Creators.AsNoTracking().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, ct);

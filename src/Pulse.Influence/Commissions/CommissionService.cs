@@ -104,6 +104,8 @@ public sealed partial class CommissionService
         }
         if (r.Enabled is { } enabled)
             row.Enabled = enabled;
+        if (r.LandingDomains is { } domains)
+            row.LandingDomains = Partners.LandingDomains.Check(domains, errors);
         var members = (r.CreatorIds ?? []).Distinct().ToList();
         if (members.Count > 10_000)
             errors["creatorIds"] = ["At most 10,000 creators per program."];
@@ -238,8 +240,8 @@ public sealed partial class CommissionService
     }
 
     private static ProgramDto ToDto(AffiliateProgram p, List<Guid> members) =>
-        new(p.Id, p.Name, p.Currency, p.HoldDays, JsonSerializer.Deserialize(p.Rules, CommissionsStoreJson.Default.ListCommissionRuleDto) ?? [], p.Enabled, members, p.CreatedAt);
+        new(p.Id, p.Name, p.Currency, p.HoldDays, JsonSerializer.Deserialize(p.Rules, CommissionsStoreJson.Default.ListCommissionRuleDto) ?? [], p.Enabled, members, p.CreatedAt, Partners.LandingDomains.Split(p.LandingDomains));
 
     private static string Summary(AffiliateProgram p, List<Guid> members) =>
-        AuditSummary.Of(new { p.Name, p.Currency, p.HoldDays, p.Enabled, rules = p.Rules, creators = members.Count });
+        AuditSummary.Of(new { p.Name, p.Currency, p.HoldDays, p.Enabled, rules = p.Rules, creators = members.Count, landingDomains = p.LandingDomains });
 }

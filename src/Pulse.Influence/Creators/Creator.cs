@@ -27,6 +27,8 @@ internal sealed class Creator
     public string? PayoutSecret { get; set; }
     /// <summary>The account's last four characters, kept apart so lists show it masked without decrypting.</summary>
     public string? PayoutHint { get; set; }
+    /// <summary>The person who signs in to the partner portal as this creator (a Partner member of the workspace).</summary>
+    public Guid? UserId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public required string CreatedBy { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

@@ -19,7 +19,9 @@ public sealed record CreatorDto(
     PayoutDto? Payout,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    IReadOnlyList<NoteDto>? Notes);
+    IReadOnlyList<NoteDto>? Notes,
+    /// <summary>The partner-portal account the creator signs in with (null: not invited yet, or not joined).</summary>
+    Guid? PortalUserId = null);
 
 public sealed record HandleDto(string Platform, string Handle, long? Followers, string Url);
 

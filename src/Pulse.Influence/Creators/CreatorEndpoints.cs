@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Pulse.Platform.Access;
 using Pulse.Platform.Http;
 using Pulse.Platform.Paging;
@@ -29,6 +30,10 @@ public static class CreatorEndpoints
             .WithSummary("Changes a creator; fields left out stay, lists given replace the old ones.");
         group.MapDelete("/{id:guid}", Delete).RequirePermission(Permission.InfluenceManage).WithSummary("Deletes a creator with its handles, memberships and notes.");
         group.MapPost("/{id:guid}/notes", AddNote).RequirePermission(Permission.InfluenceManage).WithSummary("Adds a note {text} to a creator.");
+        group.MapPost("/{id:guid}/invite", Invite).RequirePermission(Permission.InfluenceManage)
+            .WithSummary("Makes a one-time invitation link to the partner portal for the creator's e-mail (valid 7 days; earlier unused links stop working). Send it to the creator.");
+        group.MapPost("/{id:guid}/portal-access", GrantPortal).RequirePermission(Permission.MembersManage)
+            .WithSummary("Makes the creator's partner account at once {password?}; without a password a temporary one is returned once.");
         group.MapPost("/import", Import).RequirePermission(Permission.InfluenceManage)
             .Accepts<string>("text/csv")
             .WithSummary("Imports creators from a CSV body (text/csv, up to 10 MB, 20,000 rows; columns in docs/api.md); rows match existing creators by e-mail, else handle. "
@@ -132,4 +137,14 @@ public static class CreatorEndpoints
         await creators.DeleteGroupAsync(HttpActor.From(http), id, ct);
         return TypedResults.NoContent();
     }
+
+    private static async Task<Ok<Partners.PartnerInviteDto>> Invite(Guid id, HttpContext http, Partners.PartnerAccessService access, CancellationToken ct)
+    {
+        var configured = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Links.LinksOptions>>().Value.BaseUrl;
+        var baseUrl = configured is { Length: > 0 } b ? b : $"{http.Request.Scheme}://{http.Request.Host}";
+        return TypedResults.Ok(await access.InviteAsync(HttpActor.From(http), id, baseUrl, ct));
+    }
+
+    private static async Task<Ok<Partners.PartnerAccessDto>> GrantPortal(Guid id, Partners.PartnerAccessRequest? body, HttpContext http, Partners.PartnerAccessService access, CancellationToken ct) =>
+        TypedResults.Ok(await access.GrantAsync(HttpActor.From(http), id, body ?? new Partners.PartnerAccessRequest(), ct));
 }

@@ -362,7 +362,7 @@ public sealed partial class CreatorService
         r.ContractType is null && r.ContractStart is null && r.ContractEnd is null && r.ContractFee is null && r.ContractTerms is null ? null
             : new ContractDto(r.ContractType is { } t ? CreatorInput.ContractName(t) : null, r.ContractStart, r.ContractEnd, r.ContractFee, r.ContractCurrency, r.ContractTerms),
         r.PayoutMethod is { } m ? new PayoutDto(CreatorInput.PayoutName(m), r.PayoutHint, null) : null,
-        r.CreatedAt, r.UpdatedAt, null);
+        r.CreatedAt, r.UpdatedAt, null, r.UserId);
 
     /// <summary>The payout account and holder in clear, for the statement and payout export (never for display).</summary>
     internal PayoutSecret? RevealPayout(Creator row) => row.PayoutSecret is null ? null : RevealPayout(row.PayoutSecret);

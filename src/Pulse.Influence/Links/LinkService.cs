@@ -54,6 +54,12 @@ public sealed partial class LinkService
     public async Task<LinkDto> CreateAsync(Actor actor, CreateLinkRequest request, CancellationToken ct)
     {
         actor.Demand(Permission.InfluenceManage);
+        return await CreateCoreAsync(actor, request, ct);
+    }
+
+    /// <summary>Makes a link without the permission check: the partner portal's own checks (the creator is the partner, the address in a program's domains) come first.</summary>
+    internal async Task<LinkDto> CreateCoreAsync(Actor actor, CreateLinkRequest request, CancellationToken ct)
+    {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var row = NewLink(actor, "");
         Apply(row, ToUpdate(request), errors, creating: true);
@@ -126,6 +132,16 @@ public sealed partial class LinkService
         var name = row.CreatorId is { } cid ? await _db.Creators.Where(c => c.Id == cid).Select(c => c.Name).FirstOrDefaultAsync(ct) : null;
         var counts = await _counts.CountAsync(actor.WorkspaceId, ClickEvent, "linkId", [row.Id.ToString()], ct);
         return ToDto(row, name, counts.GetValueOrDefault(row.Id.ToString()));
+    }
+
+    /// <summary>The links of one creator with their click counts (newest first, at most 1,000), for the partner portal.</summary>
+    internal async Task<IReadOnlyList<LinkDto>> ForCreatorAsync(Guid workspace, Guid creatorId, CancellationToken ct)
+    {
+        var rows = await _db.Links.AsNoTracking().Where(l => l.WorkspaceId == workspace && l.CreatorId == creatorId).OrderByDescending(l => l.Id).Take(1000).ToListAsync(ct);
+        var name = await _db.Creators.Where(c => c.Id == creatorId).Select(c => c.Name).FirstOrDefaultAsync(ct);
+        IReadOnlyDictionary<string, TrackedCount> counts = rows.Count == 0 ? new Dictionary<string, TrackedCount>()
+            : await _counts.CountAsync(workspace, ClickEvent, "linkId", rows.Select(r => r.Id.ToString()).ToList(), ct);
+        return rows.Select(r => ToDto(r, name, counts.GetValueOrDefault(r.Id.ToString()))).ToList();
     }
 
     public async Task<Page<LinkDto>> ListAsync(Actor actor, LinkFilter filter, PageRequest page, CancellationToken ct)

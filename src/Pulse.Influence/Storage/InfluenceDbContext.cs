@@ -42,6 +42,7 @@ internal class InfluenceDbContext : DbContext
     internal DbSet<Commissions.Commission> Commissions => Set<Commissions.Commission>();
     internal DbSet<Commissions.Payout> Payouts => Set<Commissions.Payout>();
     internal DbSet<Fraud.FraudFlag> FraudFlags => Set<Fraud.FraudFlag>();
+    internal DbSet<Partners.PartnerInvite> PartnerInvites => Set<Partners.PartnerInvite>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -69,6 +70,7 @@ internal class InfluenceDbContext : DbContext
             e.Property(c => c.PayoutMethod).HasConversion<string>().HasMaxLength(14);
             e.Property(c => c.PayoutSecret).HasMaxLength(4000);
             e.Property(c => c.PayoutHint).HasMaxLength(12);
+            e.HasIndex(c => new { c.WorkspaceId, c.UserId }).IsUnique();
             e.Property(c => c.CreatedBy).HasMaxLength(300);
             e.HasMany(c => c.Handles).WithOne().HasForeignKey(h => h.CreatorId).OnDelete(DeleteBehavior.Cascade);
         });
@@ -176,7 +178,19 @@ internal class InfluenceDbContext : DbContext
             e.Property(p => p.Name).HasMaxLength(200);
             e.Property(p => p.Currency).HasMaxLength(3);
             e.Property(p => p.Rules).HasMaxLength(100_000);
+            e.Property(p => p.LandingDomains).HasMaxLength(2000);
             e.Property(p => p.CreatedBy).HasMaxLength(200);
+        });
+        b.Entity<Partners.PartnerInvite>(e =>
+        {
+            e.ToTable("partner_invites");
+            e.HasKey(i => i.Id);
+            e.HasIndex(i => i.TokenHash).IsUnique();
+            e.HasIndex(i => new { i.WorkspaceId, i.CreatorId });
+            e.Property(i => i.TokenHash).HasMaxLength(64);
+            e.Property(i => i.Email).HasMaxLength(254);
+            e.Property(i => i.CreatedBy).HasMaxLength(300);
+            e.HasOne<Creator>().WithMany().HasForeignKey(i => i.CreatorId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<Commissions.ProgramMember>(e =>
         {

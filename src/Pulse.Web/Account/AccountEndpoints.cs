@@ -92,8 +92,8 @@ public static class AccountEndpoints
         {
             action = "auth.login_succeeded";
             reason = method;
-            await ChooseWorkspaceAsync(http, user.Id);
-            response = Results.LocalRedirect(returnUrl);
+            var partnerOnly = await ChooseWorkspaceAsync(http, user.Id);
+            response = Results.LocalRedirect(partnerOnly && returnUrl == "/" ? "/partner" : returnUrl);
         }
         else if (result.RequiresTwoFactor)
         {
@@ -154,14 +154,16 @@ public static class AccountEndpoints
     /// belongs to it; otherwise (a first sign-in here) the one of theirs with the most recent data,
     /// so the demo's owner lands in the shop, not in the empty agency.
     /// </summary>
-    private static async Task ChooseWorkspaceAsync(HttpContext http, Guid userId)
+    /// <returns>Whether the person is only a partner (they land in the partner portal).</returns>
+    private static async Task<bool> ChooseWorkspaceAsync(HttpContext http, Guid userId)
     {
-        var mine = (await http.RequestServices.GetRequiredService<WorkspaceService>().ListForUserAsync(userId, http.RequestAborted))
-            .Where(w => w.Role != WorkspaceRole.Partner).Select(w => w.Id).ToList();
+        var all = await http.RequestServices.GetRequiredService<WorkspaceService>().ListForUserAsync(userId, http.RequestAborted);
+        var mine = all.Where(w => w.Role != WorkspaceRole.Partner).Select(w => w.Id).ToList();
         if (mine.Count == 0 || mine.Any(w => w.ToString() == http.Request.Cookies[WorkspaceCookie]))
-            return;
+            return mine.Count == 0 && all.Count > 0;
         var busiest = mine.Count > 1 ? http.RequestServices.GetRequiredService<Pulse.Collect.Events.EventQueries>().Busiest(mine) : null;
         RememberWorkspace(http, busiest ?? mine[0]);
+        return false;
     }
 
     private static async Task<IResult> Setup(

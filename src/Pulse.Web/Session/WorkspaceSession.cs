@@ -30,7 +30,29 @@ public sealed class WorkspaceSession(IServiceScopeFactory scopes)
         Current = Workspaces.FirstOrDefault(w => w.Id.ToString() == client.WorkspaceId && w.Role != WorkspaceRole.Partner)
             ?? Workspaces.FirstOrDefault(w => w.Role != WorkspaceRole.Partner)
             ?? Workspaces.FirstOrDefault();
+        Partner = PickPartner(Workspaces, client.WorkspaceId);
         Ready = true;
+    }
+
+    /// <summary>The workspace the partner portal shows: one where the person is a Partner (the one chosen last, else the first).</summary>
+    public WorkspaceMembershipDto? Partner { get; private set; }
+
+    public static WorkspaceMembershipDto? PickPartner(IEnumerable<WorkspaceMembershipDto> workspaces, string? chosen)
+    {
+        var partner = workspaces.Where(w => w.Role == WorkspaceRole.Partner).ToList();
+        return partner.FirstOrDefault(w => w.Id.ToString() == chosen) ?? partner.FirstOrDefault();
+    }
+
+    /// <summary>The person as a partner in <see cref="Partner"/>; the partner services answer only about their own creator.</summary>
+    public Actor PartnerActor => Partner is { } p
+        ? new Actor(ActorKinds.User, UserId.ToString(), Email, p.Id, WorkspaceRole.Partner, _client.Ip, _client.UserAgent)
+        : throw new ForbiddenException("You are not a partner of any workspace.");
+
+    /// <summary>Runs a service of a fresh scope as <see cref="PartnerActor"/>.</summary>
+    public async Task<T> RunAsPartnerAsync<TService, T>(Func<TService, Actor, Task<T>> work) where TService : notnull
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<TService>(), PartnerActor);
     }
 
     public bool Can(Permission permission) => Current is { } c && Permissions.Allows(c.Role, permission);

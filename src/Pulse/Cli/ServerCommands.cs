@@ -50,6 +50,7 @@ internal static class ServerCommands
                 CliOutput.Info($"  Open:     {url}/");
                 CliOutput.Info($"  Owner:    {credentials!.OwnerEmail} / {credentials.Password}");
                 CliOutput.Info($"  Viewer:   {credentials.ViewerEmail} / {credentials.Password}");
+                CliOutput.Info($"  Partner:  {credentials.PartnerEmail} / {credentials.Password}  (creator Anna Kowalska in the partner portal, {url}/partner)");
                 CliOutput.Info($"  API key:  {credentials.ApiKey}");
                 CliOutput.Info($"  Try:      curl -H 'Authorization: Bearer {credentials.ApiKey}' {url}/api/v1/workspaces/current");
                 CliOutput.Info($"  API docs: {url}/scalar/v1");

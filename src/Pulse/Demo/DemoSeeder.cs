@@ -23,7 +23,9 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
     public const string ViewerEmail = "viewer@demo-shop.example";
     private const string DemoKeyName = "demo key";
 
-    public sealed record Credentials(string OwnerEmail, string ViewerEmail, string Password, string ApiKey);
+    /// <summary>Anna, the demo's creator with a partner-portal login.</summary>
+    public const string PartnerEmail = "anna@fit.example";
+    public sealed record Credentials(string OwnerEmail, string ViewerEmail, string PartnerEmail, string Password, string ApiKey);
 
     public async Task<Credentials> SeedAsync(CancellationToken ct)
     {
@@ -51,12 +53,13 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
             var agency = await workspaces.CreateAsync(AgencyName, owner.Id, Actor.Cli(Guid.Empty), ct);
             await members.AddAsync(Actor.Cli(agency.Id), ViewerEmail, nameof(WorkspaceRole.Analyst), null, null, ct);
             await SeedEventsAsync(sp, asOwner, ct);
-            await SeedInfluenceAsync(sp, asOwner, ct);
+            await SeedInfluenceAsync(sp, asOwner, password, ct);
         }
         else
         {
             await users.ResetPasswordAsync(Actor.Cli(Guid.Empty), OwnerEmail, password, ct);
             await users.ResetPasswordAsync(Actor.Cli(Guid.Empty), ViewerEmail, password, ct);
+            await users.ResetPasswordAsync(Actor.Cli(Guid.Empty), PartnerEmail, password, ct);
         }
 
         var actor = Actor.Cli(shop.Id);
@@ -64,7 +67,7 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
         foreach (var k in existing.Items.Where(k => k.Name == DemoKeyName))
             await keys.RevokeAsync(actor, k.Id.ToString(), ct);
         var key = await keys.CreateAsync(actor, DemoKeyName, nameof(WorkspaceRole.Admin), null, ct);
-        return new Credentials(OwnerEmail, ViewerEmail, password, key.Key);
+        return new Credentials(OwnerEmail, ViewerEmail, PartnerEmail, password, key.Key);
     }
 
     /// <summary>
@@ -130,7 +133,7 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
     /// coupon ANNA10 …), with their accounts, groups, a link each and their codes: the demo's
     /// Order Completed events then become conversions credited to them by code.
     /// </summary>
-    private static async Task SeedInfluenceAsync(IServiceProvider sp, Actor owner, CancellationToken ct)
+    private static async Task SeedInfluenceAsync(IServiceProvider sp, Actor owner, string password, CancellationToken ct)
     {
         var creators = sp.GetRequiredService<Pulse.Influence.Creators.CreatorService>();
         var links = sp.GetRequiredService<Pulse.Influence.Links.LinkService>();
@@ -163,13 +166,15 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
             [
                 new("sale", "percent", 10, Tiers: [new(150, 12)]),
                 new("lead", "flat", 5),
-            ], 14, created.Select(c => c.Id).ToList()), ct);
+            ], 14, created.Select(c => c.Id).ToList(), LandingDomains: ["demo-shop.example"]), ct);
         foreach (var (id, handle) in created)
         {
             await links.CreateAsync(owner, new Pulse.Influence.Links.CreateLinkRequest("https://demo-shop.example/", handle.Replace('_', '-'), id, "always-on"), ct);
             await links.CreateAsync(owner, new Pulse.Influence.Links.CreateLinkRequest("https://demo-shop.example/black-friday", handle.Replace('_', '-') + "-bf", id, "black-friday"), ct);
             await codes.CreateAsync(owner, new Pulse.Influence.Codes.CreateCodeRequest(handle.ToUpperInvariant().Split('_')[0] + "10", id, "always-on", Discount: "10%"), ct);
         }
+        // Anna signs in to the partner portal with the demo's password.
+        await sp.GetRequiredService<Pulse.Influence.Partners.PartnerAccessService>().GrantAsync(owner, created[0].Id, new Pulse.Influence.Partners.PartnerAccessRequest(password), ct);
         // A fraud case to resolve: Anna orders with her own code from her own mailbox (a +tag does not hide it).
         await sp.GetRequiredService<Pulse.Influence.Conversions.ConversionService>().RecordAsync(owner, new Pulse.Influence.Conversions.ConversionRequest(
             "SELF-0001", 349.00m, "PLN", "sale", "cust-anna", "anna+orders@fit.example", Code: "ANNA10", Ip: "203.0.113.45", Country: "PL"), "api", ct);
