@@ -13,6 +13,7 @@ using Pulse.Influence.Conversions;
 using Pulse.Influence.Creators;
 using Pulse.Influence.Fraud;
 using Pulse.Influence.Links;
+using Pulse.Influence.Roi;
 using Pulse.Influence.Shops;
 using Pulse.Platform.Cluster;
 using Pulse.Influence.Storage;
@@ -56,6 +57,7 @@ public static class InfluenceModule
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped(sp => new ShopService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>()));
+        services.AddScoped(sp => new Roi.RoiReport(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<AttributionReport>(), sp.GetRequiredService<TrackedCounts>()));
         services.AddScoped(sp => new Partners.PartnerAccessService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Pulse.Platform.People.MemberService>(),
             sp.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Pulse.Platform.People.PulseUser>>(), sp.GetRequiredService<Pulse.Platform.Workspaces.WorkspaceService>()));
@@ -84,6 +86,7 @@ public static class InfluenceModule
         api.MapShops();
         api.MapCommissions();
         api.MapFraud();
+        api.MapRoi();
         return api;
     }
 }
@@ -92,6 +95,7 @@ public static class InfluenceModule
     System.Text.Json.JsonSerializerDefaults.Web,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(RoiReportDto))]
 [JsonSerializable(typeof(Partners.PartnerInviteDto))]
 [JsonSerializable(typeof(Partners.PartnerAccessDto))]
 [JsonSerializable(typeof(Partners.PartnerAccessRequest))]

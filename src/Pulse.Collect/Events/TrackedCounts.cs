@@ -38,6 +38,31 @@ public sealed class TrackedCounts
         _log = log;
     }
 
+    /// <summary>
+    /// Per value of <c>properties.{property}</c> (the most frequent <see cref="MaxKeys"/>) of the events
+    /// that happened in [<paramref name="from"/>, <paramref name="to"/>): total, unique people (anonymous ids of events not by bots) and bot events.
+    /// </summary>
+    public async Task<IReadOnlyList<TrackedCount>> GroupAsync(Guid workspace, string eventName, string property, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        CheckName(property);
+        if (_log is not null)
+            await _log.CaughtUpAsync(TimeSpan.FromSeconds(2), ct);
+        using var c = _store.Open();
+        using var cmd = c.CreateCommand();
+        var prop = _store.JsonText("raw", "properties", property);
+        cmd.CommandText = _store.Sql($"SELECT {prop}, count(*), count(DISTINCT anonymous_id) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot) FROM all_events "
+            + $"WHERE workspace_id = $ws AND event = $event AND ts >= $from AND ts < $to AND {prop} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT {MaxKeys}");
+        EventStore.Add(cmd, "ws", workspace);
+        EventStore.Add(cmd, "event", eventName);
+        EventStore.Add(cmd, "from", from.UtcDateTime);
+        EventStore.Add(cmd, "to", to.UtcDateTime);
+        var result = new List<TrackedCount>();
+        using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            result.Add(new TrackedCount(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
+        return result;
+    }
+
     /// <summary>Per value of <c>properties.{property}</c> among <paramref name="values"/> (at most <see cref="MaxKeys"/>): total, unique and bot events.</summary>
     public async Task<IReadOnlyDictionary<string, TrackedCount>> CountAsync(Guid workspace, string eventName, string property, IReadOnlyCollection<string> values, CancellationToken ct)
     {

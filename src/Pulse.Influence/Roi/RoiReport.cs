@@ -1,0 +1,174 @@
+using Microsoft.EntityFrameworkCore;
+using Pulse.Collect.Events;
+using Pulse.Influence.Attribution;
+using Pulse.Influence.Commissions;
+using Pulse.Influence.Creators;
+using Pulse.Influence.Links;
+using Pulse.Influence.Storage;
+using Pulse.Platform.Access;
+
+namespace Pulse.Influence.Roi;
+
+/// <summary>What one model credits a key with, and what that makes of its cost (GLOSSARY: CAC, ROAS, ROI).</summary>
+/// <param name="Cac">Cost per attributed conversion (commissions and fees over conversions credited); null without conversions.</param>
+/// <param name="Roas">Attributed revenue / cost; null without cost.</param>
+/// <param name="Roi">(Attributed revenue − cost) / cost; null without cost.</param>
+public sealed record RoiModelDto(double Conversions, decimal Revenue, decimal? Cac, double? Roas, double? Roi);
+
+/// <summary>One creator, campaign or platform: its traffic, its cost, and its return under each model.</summary>
+/// <param name="Clicks">Clicks on tracked links by people (bots left out) in the range.</param>
+/// <param name="UniqueVisitors">Distinct visitors among them.</param>
+/// <param name="Commissions">Commissions (not cancelled) on the range's conversions credited to it, plus manual ones earned in the range.</param>
+/// <param name="Fees">Contract fees (creator level), for the part of each contract's period within the range.</param>
+public sealed record RoiRowDto(string Key, string Label, long Clicks, long UniqueVisitors, long BotClicks, decimal Commissions, decimal Fees, decimal Cost,
+    IReadOnlyDictionary<string, RoiModelDto> Models);
+
+public sealed record RoiReportDto(string Level, DateTimeOffset From, DateTimeOffset To, string? Currency, IReadOnlyList<string> Models,
+    IReadOnlyList<RoiRowDto> Rows, RoiRowDto Total, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Return on creators, campaigns and platforms: the attribution report's credits under each model
+/// next to the traffic (link clicks on the log) and the cost (commissions, and at creator level
+/// the contract fees) of each key, in the report's currency.
+/// </summary>
+public sealed class RoiReport
+{
+    private readonly InfluenceDbContext _db;
+    private readonly AttributionReport _attribution;
+    private readonly TrackedCounts _counts;
+
+    internal RoiReport(InfluenceDbContext db, AttributionReport attribution, TrackedCounts counts)
+    {
+        _db = db;
+        _attribution = attribution;
+        _counts = counts;
+    }
+
+    public async Task<RoiReportDto> RunAsync(Actor actor, AttributionReportRequest request, CancellationToken ct)
+    {
+        actor.Demand(Permission.InfluenceRead);
+        var credits = await _attribution.RunAsync(actor, request, ct);
+        var (start, end, currency) = (credits.From, credits.To, credits.Currency);
+        var notes = credits.Notes.ToList();
+        var level = request.Level;
+
+        // Traffic: the tracked links' clicks, by the property that names the key.
+        var property = level switch { AttributionLevel.Creator => "creatorId", AttributionLevel.Campaign => "campaign", _ => "platform" };
+        var clicks = (await _counts.GroupAsync(actor.WorkspaceId, LinkService.ClickEvent, property, start, end, ct))
+            .GroupBy(c => level == AttributionLevel.Channel ? c.Key.Trim().ToLowerInvariant() : c.Key.Trim(), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (Total: g.Sum(c => c.Total - c.Bots), Unique: g.Sum(c => c.Unique), Bots: g.Sum(c => c.Bots)), StringComparer.Ordinal);
+
+        // Cost: commissions on the range's conversions, by who or what they are credited to.
+        var commissions = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        var fees = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        if (currency is not null)
+        {
+            var rows = await (from k in _db.Commissions
+                              join c in _db.Conversions on k.ConversionId equals (Guid?)c.Id
+                              where k.WorkspaceId == actor.WorkspaceId && k.State != CommissionStates.Cancelled && k.Currency == currency
+                                    && c.OccurredAt >= start && c.OccurredAt < end
+                              select new { k.CreatorId, k.Amount, c.LinkId, c.Code }).AsNoTracking().ToListAsync(ct);
+            var manual = await _db.Commissions.AsNoTracking()
+                .Where(k => k.WorkspaceId == actor.WorkspaceId && k.ConversionId == null && k.State != CommissionStates.Cancelled && k.Currency == currency
+                            && k.EarnedAt >= start && k.EarnedAt < end)
+                .Select(k => new { k.CreatorId, k.Amount }).ToListAsync(ct);
+            var linkIds = rows.Where(r => r.LinkId != null).Select(r => r.LinkId!.Value).Distinct().ToList();
+            var links = await _db.Links.AsNoTracking().Where(l => linkIds.Contains(l.Id)).Select(l => new { l.Id, l.Campaign, l.Platform }).ToDictionaryAsync(l => l.Id, ct);
+            var codes = await _db.Codes.AsNoTracking().Where(c => c.WorkspaceId == actor.WorkspaceId).Select(c => new { c.Code, c.Campaign }).ToDictionaryAsync(c => c.Code, c => c.Campaign, StringComparer.Ordinal, ct);
+            void Add(string key, decimal amount) => commissions[key] = commissions.GetValueOrDefault(key) + amount;
+            foreach (var r in rows)
+            {
+                var link = r.LinkId is { } id && links.TryGetValue(id, out var l) ? l : null;
+                switch (level)
+                {
+                    case AttributionLevel.Creator:
+                        Add(r.CreatorId.ToString(), r.Amount);
+                        break;
+                    case AttributionLevel.Campaign:
+                        Add(link?.Campaign ?? (r.Code is { } code && codes.TryGetValue(code, out var camp) ? camp : null) ?? JourneyBuilder.None, r.Amount);
+                        break;
+                    default:
+                        Add(link?.Platform?.ToLowerInvariant() ?? (r.Code is not null ? JourneyBuilder.CodeChannel : JourneyBuilder.None), r.Amount);
+                        break;
+                }
+            }
+            if (level == AttributionLevel.Creator)
+            {
+                foreach (var m in manual)
+                    Add(m.CreatorId.ToString(), m.Amount);
+                await FeesAsync(actor.WorkspaceId, start, end, currency, fees, notes, ct);
+            }
+            else if (manual.Count > 0 || await _db.Creators.AnyAsync(c => c.WorkspaceId == actor.WorkspaceId && c.ContractFee != null, ct))
+                notes.Add("Contract fees and manual commissions belong to creators, not to one campaign or platform: they count at the creator level only.");
+        }
+
+        var models = credits.Models.Keys.ToList();
+        var keys = credits.Models.Values.SelectMany(m => m.Keys).Concat(clicks.Keys).Concat(commissions.Keys).Concat(fees.Keys)
+            .Distinct(StringComparer.Ordinal).ToList();
+        var labels = new Dictionary<string, string>(credits.Labels, StringComparer.Ordinal);
+        if (level == AttributionLevel.Creator)
+        {
+            var ids = keys.Select(k => Guid.TryParse(k, out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty && !labels.ContainsKey(g.ToString())).ToList();
+            foreach (var c in await _db.Creators.AsNoTracking().Where(c => c.WorkspaceId == actor.WorkspaceId && ids.Contains(c.Id)).Select(c => new { c.Id, c.Name }).ToListAsync(ct))
+                labels[c.Id.ToString()] = c.Name;
+        }
+        RoiRowDto Row(string key, string label, (long Total, long Unique, long Bots) traffic, decimal commission, decimal fee, Func<string, CreditDto?> credit)
+        {
+            var cost = commission + fee;
+            var byModel = new Dictionary<string, RoiModelDto>(StringComparer.Ordinal);
+            foreach (var model in models)
+            {
+                var c = credit(model);
+                var conversions = c?.Conversions ?? 0;
+                var revenue = decimal.Round((decimal)(c?.Value ?? 0), 2);
+                byModel[model] = new RoiModelDto(Math.Round(conversions, 4), revenue,
+                    conversions > 0 && cost > 0 ? decimal.Round(cost / (decimal)conversions, 2) : null,
+                    cost > 0 ? Math.Round((double)(revenue / cost), 4) : null,
+                    cost > 0 ? Math.Round((double)((revenue - cost) / cost), 4) : null);
+            }
+            return new RoiRowDto(key, label, traffic.Total, traffic.Unique, traffic.Bots, commission, fee, cost, byModel);
+        }
+        var result = keys.Select(k => Row(k, labels.GetValueOrDefault(k) ?? k, clicks.GetValueOrDefault(k), commissions.GetValueOrDefault(k), fees.GetValueOrDefault(k),
+                m => credits.Models[m].GetValueOrDefault(k)))
+            .OrderByDescending(r => r.Models.Values.Select(v => v.Revenue).DefaultIfEmpty(0).Max()).ThenByDescending(r => r.Cost).ThenBy(r => r.Label, StringComparer.Ordinal)
+            .ToList();
+        var total = Row("total", "Total", (clicks.Values.Sum(c => c.Total), clicks.Values.Sum(c => c.Unique), clicks.Values.Sum(c => c.Bots)),
+            commissions.Values.Sum(), fees.Values.Sum(), _ => credits.Totals);
+        notes.Add("EMV is not part of this report: it values posts' impressions or engagements, which Pulse does not record for creators' posts yet.");
+        return new RoiReportDto(credits.Level, start, end, currency, models, result, total, notes);
+    }
+
+    /// <summary>Each creator's contract fee in <paramref name="currency"/>, for the share of its contract's days inside the range.</summary>
+    private async Task FeesAsync(Guid workspace, DateTimeOffset from, DateTimeOffset to, string currency, Dictionary<string, decimal> fees, List<string> notes, CancellationToken ct)
+    {
+        var contracts = await _db.Creators.AsNoTracking().Where(c => c.WorkspaceId == workspace && c.ContractFee != null && c.ContractFee > 0)
+            .Select(c => new { c.Id, c.ContractFee, c.ContractCurrency, c.ContractStart, c.ContractEnd }).ToListAsync(ct);
+        int undated = 0, otherCurrency = 0;
+        foreach (var c in contracts)
+        {
+            if (c.ContractCurrency != currency)
+            {
+                otherCurrency++;
+                continue;
+            }
+            if (c.ContractStart is not { } start || c.ContractEnd is not { } end || end < start)
+            {
+                undated++;
+                continue;
+            }
+            var contractFrom = new DateTimeOffset(start.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            var contractTo = new DateTimeOffset(end.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            var overlap = (Min(to, contractTo) - Max(from, contractFrom)).TotalDays;
+            if (overlap <= 0)
+                continue;
+            fees[c.Id.ToString()] = decimal.Round(c.ContractFee!.Value * (decimal)(overlap / (contractTo - contractFrom).TotalDays), 2);
+        }
+        if (undated > 0)
+            notes.Add($"{undated} creators' fees have no contract start and end, so no share of them falls in the range: they are not counted.");
+        if (otherCurrency > 0)
+            notes.Add($"{otherCurrency} creators' fees are in another currency than {currency} and are not counted.");
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+}
