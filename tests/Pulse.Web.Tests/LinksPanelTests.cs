@@ -46,6 +46,13 @@ public sealed class LinksPanelTests(PanelFixture fixture)
         await Assertions.Expect(page.GetByTestId("breakdown-Devices")).ToContainTextAsync("mobile");
         await Assertions.Expect(page.GetByTestId("qr")).ToBeVisibleAsync(Wait);
         Assert.True(await page.Locator("[data-testid=clicks-chart] svg rect, [data-testid=clicks-chart] svg path").CountAsync() >= 1);
+        // The downloads work with the panel's session: the QR code files and the clicks as CSV.
+        var png = await page.APIRequest.GetAsync(await page.GetByTestId("qr-png").GetAttributeAsync("href") ?? "");
+        Assert.Equal("image/png", png.Headers["content-type"]);
+        Assert.Contains("<svg", await (await page.APIRequest.GetAsync(await page.GetByTestId("qr-svg").GetAttributeAsync("href") ?? "")).TextAsync(), StringComparison.Ordinal);
+        var csv = await (await page.APIRequest.GetAsync(await page.GetByTestId("stats-csv").GetAttributeAsync("href") ?? "")).TextAsync();
+        Assert.Contains("total,,2,2,0", csv, StringComparison.Ordinal);
+        Assert.Contains("device,mobile,1,1,0", csv, StringComparison.Ordinal);
         await PanelFixture.ShotAsync(page, "links");
         await page.Context.CloseAsync();
     }

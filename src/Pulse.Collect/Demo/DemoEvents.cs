@@ -16,6 +16,9 @@ namespace Pulse.Collect.Demo;
 /// a seed (same seed, same events relative to the day it runs) and passed through the real message
 /// checks and enrichment, then bulk-loaded into the log before the server starts.
 /// </summary>
+/// <summary>A creator's tracked link the demo's visitors click (made by the Influence module's demo).</summary>
+public sealed record DemoLink(string Handle, string Campaign, string LinkId, string Slug, string CreatorId, string Platform, string Destination);
+
 public static class DemoEvents
 {
     private static readonly string[] Creators = ["anna_fit", "kuba_runs", "ola_style", "mike_sneaks", "zosia_travel"];
@@ -37,20 +40,23 @@ public static class DemoEvents
 
     /// <summary>Generates and stores the demo events; returns how many were stored.</summary>
     /// <param name="sessionsPerDay">Average visits a day (about 5.5 events each); 2,000 gives a little over a million events.</param>
+    /// <param name="links">Creators' tracked links: most of a creator's visitors arrive by one, and its click is recorded as the redirect records it (in <paramref name="linkSourceId"/>).</param>
     public static Task<long> SeedAsync(IServiceProvider services, Guid workspaceId, Guid webSourceId, Guid appSourceId, int seed,
-        DateTimeOffset today, int sessionsPerDay, IProgress<long>? progress, CancellationToken ct)
+        DateTimeOffset today, int sessionsPerDay, IProgress<long>? progress, CancellationToken ct, IReadOnlyList<DemoLink>? links = null, Guid? linkSourceId = null)
     {
         var log = services.GetRequiredService<EventLog>();
         var builder = new MessageBuilder(services.GetRequiredService<Enricher>());
-        var web = Source(workspaceId, webSourceId);
-        var app = Source(workspaceId, appSourceId);
-        return log.ImportAsync(Generate(builder, web, app, seed, today, sessionsPerDay), progress, ct);
+        IngestSource[] sources = [Source(workspaceId, webSourceId), Source(workspaceId, appSourceId), Source(workspaceId, linkSourceId ?? webSourceId)];
+        var byCreator = (links ?? []).ToDictionary(l => l.Handle + "|" + l.Campaign, StringComparer.Ordinal);
+        return log.ImportAsync(Generate(builder, sources, byCreator, seed, today, sessionsPerDay), progress, ct);
     }
+
+    private const int Web = 0, App = 1, Links = 2;
 
     private static IngestSource Source(Guid workspace, Guid id) =>
         new(id, workspace, "demo", true, [], 64 * 1024, 1024 * 1024, 0, IpMode.Truncate, new byte[32], ConsentDefault.Allow);
 
-    private static IEnumerable<LogRecord> Generate(MessageBuilder builder, IngestSource web, IngestSource app, int seed, DateTimeOffset today, int sessionsPerDay)
+    private static IEnumerable<LogRecord> Generate(MessageBuilder builder, IngestSource[] sources, Dictionary<string, DemoLink> links, int seed, DateTimeOffset today, int sessionsPerDay)
     {
         var rng = new Random(seed);
         var start = new DateTimeOffset(today.UtcDateTime.Date, TimeSpan.Zero).AddDays(-90);
@@ -66,15 +72,15 @@ public static class DemoEvents
                 var visitor = rng.NextDouble() < 0.3 ? rng.Next(1, 20_000) : rng.Next(20_000, 400_000);
                 var hour = Hour(rng);
                 var at = date.AddHours(hour).AddSeconds(rng.Next(3600));
-                foreach (var json in Session(rng, visitor, signedUp, day >= 78 && day <= 82, $"{day:00}{s:0000}"))
+                foreach (var json in Session(rng, visitor, signedUp, day >= 78 && day <= 82, $"{day:00}{s:0000}", links))
                 {
-                    var (text, offsetSeconds, fromApp) = json;
+                    var (text, offsetSeconds, source) = json;
                     var when = at.AddSeconds(offsetSeconds);
                     if (when > today)
                         continue;
                     using var doc = JsonDocument.Parse(text);
                     var facts = new RequestFacts(null, when, null, null, null, null);
-                    var record = builder.Build(doc.RootElement, facts, fromApp ? app : web, out var reason)
+                    var record = builder.Build(doc.RootElement, facts, sources[source], out var reason)
                         ?? throw new InvalidOperationException("The demo generator made a message Pulse refuses: " + reason);
                     yield return record;
                 }
@@ -96,7 +102,8 @@ public static class DemoEvents
         return r < 0.15 ? rng.Next(6, 11) : r < 0.35 ? rng.Next(11, 14) : r < 0.5 ? rng.Next(14, 18) : r < 0.9 ? rng.Next(18, 23) : rng.Next(0, 6);
     }
 
-    private static IEnumerable<(string Json, int Offset, bool App)> Session(Random rng, int visitor, Dictionary<int, string> signedUp, bool blackFriday, string session)
+    private static IEnumerable<(string Json, int Offset, int Source)> Session(Random rng, int visitor, Dictionary<int, string> signedUp, bool blackFriday, string session,
+        Dictionary<string, DemoLink> links)
     {
         var anon = "anon-" + visitor.ToString("x6", CultureInfo.InvariantCulture);
         signedUp.TryGetValue(visitor, out var user);
@@ -118,12 +125,24 @@ public static class DemoEvents
         var r = rng.NextDouble();
         string query = "", referrer = "";
         string? coupon = null;
+        DemoLink? link = null;
+        string? clickId = null;
         if (r < 0.22)
         {
             var creator = Creators[rng.Next(Creators.Length)];
-            query = $"?utm_source={creator}&utm_medium=influencer&utm_campaign={(blackFriday ? "black-friday" : "always-on")}";
+            var campaign = blackFriday ? "black-friday" : "always-on";
+            query = $"?utm_source={creator}&utm_medium=influencer&utm_campaign={campaign}";
             referrer = rng.NextDouble() < 0.7 ? "https://l.instagram.com/" : "https://www.tiktok.com/";
             coupon = creator.ToUpperInvariant().Split('_')[0] + "10";
+            // Most arrive by the creator's tracked link (from where the creator posts it); the rest typed the shop's address from a post.
+            if (links.TryGetValue(creator + "|" + campaign, out var l) && rng.NextDouble() < 0.8 && !fromApp)
+            {
+                link = l;
+                clickId = RandomGuid(rng).ToString("N");
+                var tagged = new Uri(l.Destination).Query;
+                query = (tagged.Length > 0 ? tagged + "&" : "?") + "pclid=" + clickId;
+                referrer = l.Platform switch { "tiktok" => "https://www.tiktok.com/", "youtube" => "https://www.youtube.com/", "facebook" => "https://m.facebook.com/", _ => "https://l.instagram.com/" };
+            }
         }
         else if (r < 0.37)
         {
@@ -163,13 +182,23 @@ public static class DemoEvents
         string Id() => RandomGuid(rng).ToString();
 
         var landing = rng.NextDouble() < 0.6 ? "/p/" + product.ToLowerInvariant().Replace(' ', '-') : "/";
-        yield return ($"{{\"type\":\"{(fromApp ? "screen" : "page")}\",\"messageId\":\"{Id()}\",{Ids()},\"name\":\"{(landing == "/" ? "Home" : "Product")}\",{Context(landing)}}}", offset, fromApp);
+        if (link is not null)
+        {
+            // As the redirect records it: the short link's address, where the click came from, a QR scan now and then.
+            var via = rng.NextDouble() < 0.1 ? "qr" : "link";
+            yield return ($"{{\"type\":\"track\",\"event\":\"Link Clicked\",\"messageId\":\"{clickId}\",\"anonymousId\":\"{anon}\",\"properties\":{{\"linkId\":\"{link.LinkId}\",\"slug\":\"{link.Slug}\",\"clickId\":\"{clickId}\",\"creatorId\":\"{link.CreatorId}\",\"platform\":\"{link.Platform}\",\"campaign\":\"{link.Campaign}\",\"via\":\"{via}\",\"destination\":\"{link.Destination}{(link.Destination.Contains('?', StringComparison.Ordinal) ? "&" : "?")}pclid={clickId}\"}},"
+                + $"\"context\":{{\"ip\":\"{ip}\",\"userAgent\":\"{agent}\",\"page\":{{\"url\":\"https://demo-shop.example/l/{link.Slug}\",\"referrer\":\"{(via == "qr" ? "" : referrer)}\"}}}}}}", -2, Links);
+        }
+        yield return ($"{{\"type\":\"{(fromApp ? "screen" : "page")}\",\"messageId\":\"{Id()}\",{Ids()},\"name\":\"{(landing == "/" ? "Home" : "Product")}\",{Context(landing)}}}", offset, fromApp ? App : Web);
         if (login is not null)
         {
             offset += 15;
             user = login;
-            yield return ($"{{\"type\":\"identify\",\"messageId\":\"{Id()}\",{Ids()},{Context("/login")}}}", offset, fromApp);
+            yield return ($"{{\"type\":\"identify\",\"messageId\":\"{Id()}\",{Ids()},{Context("/login")}}}", offset, fromApp ? App : Web);
         }
+        // Crawlers read a page and leave.
+        if (agent == Bot)
+            yield break;
         var views = 1 + rng.Next(0, 5);
         for (var v = 0; v < views; v++)
         {
@@ -180,7 +209,7 @@ public static class DemoEvents
                 price = 149 + rng.Next(0, 60) * 10 + 0.99;
             }
             var sku = "SKU-" + (Array.IndexOf(Products, product) + 100).ToString(CultureInfo.InvariantCulture);
-            yield return ($"{{\"type\":\"track\",\"messageId\":\"{Id()}\",{Ids()},\"event\":\"Product Viewed\",\"properties\":{{\"product_id\":\"{sku}\",\"name\":\"{product}\",\"price\":{price.ToString(CultureInfo.InvariantCulture)},\"currency\":\"PLN\"}},{Context("/p/" + product.ToLowerInvariant().Replace(' ', '-'))}}}", offset, fromApp);
+            yield return ($"{{\"type\":\"track\",\"messageId\":\"{Id()}\",{Ids()},\"event\":\"Product Viewed\",\"properties\":{{\"product_id\":\"{sku}\",\"name\":\"{product}\",\"price\":{price.ToString(CultureInfo.InvariantCulture)},\"currency\":\"PLN\"}},{Context("/p/" + product.ToLowerInvariant().Replace(' ', '-'))}}}", offset, fromApp ? App : Web);
         }
         if (user is null && rng.NextDouble() < 0.07)
         {
@@ -188,18 +217,18 @@ public static class DemoEvents
             signedUp[visitor] = user;
             offset += 30;
             var email = $"klient{visitor}@example.com";
-            yield return ($"{{\"type\":\"identify\",\"messageId\":\"{Id()}\",{Ids()},\"traits\":{{\"email\":\"{email}\",\"newsletter\":{(rng.NextDouble() < 0.4 ? "true" : "false")}}},{Context("/signup")}}}", offset, fromApp);
-            yield return ($"{{\"type\":\"track\",\"messageId\":\"{Id()}\",{Ids()},\"event\":\"Signed Up\",\"properties\":{{\"method\":\"email\"}},{Context("/signup")}}}", offset + 1, fromApp);
+            yield return ($"{{\"type\":\"identify\",\"messageId\":\"{Id()}\",{Ids()},\"traits\":{{\"email\":\"{email}\",\"newsletter\":{(rng.NextDouble() < 0.4 ? "true" : "false")}}},{Context("/signup")}}}", offset, fromApp ? App : Web);
+            yield return ($"{{\"type\":\"track\",\"messageId\":\"{Id()}\",{Ids()},\"event\":\"Signed Up\",\"properties\":{{\"method\":\"email\"}},{Context("/signup")}}}", offset + 1, fromApp ? App : Web);
         }
         var cartChance = blackFriday ? 0.38 : 0.26;
         if (rng.NextDouble() >= cartChance)
             yield break;
         offset += 40;
-        yield return ($"{{\"type\":\"track\",\"messageId\":\"{Id()}\",{Ids()},\"event\":\"Product Added\",\"properties\":{{\"name\":\"{product}\",\"price\":{price.ToString(CultureInfo.InvariantCulture)},\"quantity\":1,\"currency\":\"PLN\"}},{Context("/cart")}}}", offset, fromApp);
+        yield return ($"{{\"type\":\"track\",\"messageId\":\"{Id()}\",{Ids()},\"event\":\"Product Added\",\"properties\":{{\"name\":\"{product}\",\"price\":{price.ToString(CultureInfo.InvariantCulture)},\"quantity\":1,\"currency\":\"PLN\"}},{Context("/cart")}}}", offset, fromApp ? App : Web);
         if (rng.NextDouble() >= 0.5)
             yield break;
         offset += 60;
-        yield return ($"{{\"type\":\"track\",\"messageId\":\"{Id()}\",{Ids()},\"event\":\"Checkout Started\",\"properties\":{{\"value\":{price.ToString(CultureInfo.InvariantCulture)},\"currency\":\"PLN\"}},{Context("/checkout")}}}", offset, fromApp);
+        yield return ($"{{\"type\":\"track\",\"messageId\":\"{Id()}\",{Ids()},\"event\":\"Checkout Started\",\"properties\":{{\"value\":{price.ToString(CultureInfo.InvariantCulture)},\"currency\":\"PLN\"}},{Context("/checkout")}}}", offset, fromApp ? App : Web);
         if (rng.NextDouble() >= 0.66)
             yield break;
         offset += 90;
@@ -208,7 +237,9 @@ public static class DemoEvents
         order.Append(CultureInfo.InvariantCulture, $"{{\"type\":\"track\",\"messageId\":\"{Id()}\",{Ids()},\"event\":\"Order Completed\",\"properties\":{{\"order_id\":\"ORD-{session}-{visitor}\",\"revenue\":{(price - discount).ToString(CultureInfo.InvariantCulture)},\"discount\":{discount.ToString(CultureInfo.InvariantCulture)},\"currency\":\"PLN\"");
         if (coupon is not null)
             order.Append(CultureInfo.InvariantCulture, $",\"coupon\":\"{coupon}\"");
+        if (clickId is not null)
+            order.Append(CultureInfo.InvariantCulture, $",\"pclid\":\"{clickId}\"");
         order.Append(CultureInfo.InvariantCulture, $",\"products\":[{{\"name\":\"{product}\",\"price\":{price.ToString(CultureInfo.InvariantCulture)},\"quantity\":1}}]}},{Context("/checkout/thank-you")}}}");
-        yield return (order.ToString(), offset, fromApp);
+        yield return (order.ToString(), offset, fromApp ? App : Web);
     }
 }

@@ -28,6 +28,7 @@ internal static class ClickRules
     public const string ReferrerMismatch = "referrer_mismatch";
     public const string BrandBidding = "brand_keyword_bidding";
     public const string CouponWithoutClick = "coupon_without_click";
+    public const string SelfReferralDevice = "self_referral_device";
 
     /// <summary>Clicks on one creator's links from one IP address within the hour before the order's click from which it is spam.</summary>
     public const int IpClicksPerHour = 20;
@@ -106,7 +107,10 @@ internal static class ClickRules
         if (click.IsBot)
             found.Add((BotClick, 80, $"The click came from an automated client ({click.BotName ?? "a bot"}; user agent \"{Short(click.UserAgent)}\"), not a person's browser."));
         if (click.Ip is { } ip)
+        {
             await IpRulesAsync(events, c, creator, click, ip, found, ct);
+            await OwnDeviceAsync(events, db, c, creatorId, click, ip, found, ct);
+        }
         var gap = c.OccurredAt - click.At;
         if (gap < FastOrderLimit)
             found.Add((FastOrder, 60, $"The order came {gap.TotalSeconds:0} seconds after the click: too soon to have browsed and paid. A click forced in just before checkout takes the credit (cookie stuffing)."));
@@ -159,6 +163,31 @@ internal static class ClickRules
         var inNet = ips.Where(x => IPAddress.TryParse(x.Ip, out var a) && net.Contains(a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a)).ToList();
         if (inNet.Sum(x => x.Count) is var sum && sum >= SubnetClicksPerHour)
             found.Add((ClickVelocitySubnet, 50, $"{sum} clicks on this creator's links came from {inNet.Count} addresses in {net} in the hour up to this order's click: a click farm rotates addresses within one network."));
+    }
+
+    /// <summary>
+    /// The order's click came from the browser (same user agent) and address the creator signs in to
+    /// the partner portal with, the address compared as the workspace stores it (whole, or cut to its network).
+    /// </summary>
+    private static async Task OwnDeviceAsync(EventFacts events, InfluenceDbContext db, Conversion c, Guid creatorId, EventFact click, string ip,
+        List<(string Rule, int Score, string Evidence)> found, CancellationToken ct)
+    {
+        if (click.UserAgent is not { Length: > 0 } ua)
+            return;
+        var since = click.At.AddDays(-Partners.PartnerAccessService.SignInDays);
+        var signIns = await db.PartnerSignIns.AsNoTracking().Where(s => s.WorkspaceId == c.WorkspaceId && s.CreatorId == creatorId && s.UserAgent == ua
+            && s.At >= since && s.At <= c.OccurredAt.AddDays(1)).Select(s => new { s.Ip, s.At }).ToListAsync(ct);
+        if (signIns.Count == 0)
+            return;
+        var mode = await events.IpModeAsync(c.WorkspaceId, ct);
+        string? Stored(string signInIp) => !IPAddress.TryParse(signInIp, out var a) ? null : mode switch
+        {
+            IpMode.Full => a.ToString(),
+            IpMode.Truncate => Subnet(a).BaseAddress.ToString(),
+            _ => null,
+        };
+        if (signIns.FirstOrDefault(s => Stored(s.Ip) == ip) is { } match)
+            found.Add((SelfReferralDevice, 70, $"The order's click came from the browser and {(mode == IpMode.Truncate ? "network" : "address")} ({ip}) the creator signed in to the partner portal with on {match.At.UtcDateTime:yyyy-MM-dd} (user agent \"{Short(ua)}\")."));
     }
 
     /// <summary>A code-credited order whose customer never clicked the creator's links nor came from a visit tagged for them, but from somewhere else.</summary>

@@ -16,6 +16,7 @@ internal static class FraudRules
     public const string DisposableEmail = "disposable_email";
     public const string CouponSpike = "coupon_spike";
     public const string OrdersPerIp = "orders_per_ip";
+    public const string SelfReferralIp = "self_referral_ip";
 
     /// <summary>Orders from one IP address credited to one creator within a day, from which the IP looks like the creator's own or a farm.</summary>
     public const int OrdersPerIpLimit = 5;
@@ -76,6 +77,11 @@ internal static class FraudRules
                 && x.OccurredAt >= since && x.OccurredAt <= c.OccurredAt && x.Id != c.Id, ct) + 1;
             if (same >= OrdersPerIpLimit)
                 found.Add((OrdersPerIp, 70, $"{same} orders credited to this creator came from one IP address ({ip}) within 24 hours."));
+            var signedIn = c.OccurredAt.AddDays(-Partners.PartnerAccessService.SignInDays);
+            var own = await db.PartnerSignIns.AsNoTracking().Where(s => s.WorkspaceId == c.WorkspaceId && s.CreatorId == creatorId && s.Ip == ip
+                && s.At >= signedIn && s.At <= c.OccurredAt.AddDays(1)).OrderByDescending(s => s.At).Select(s => (DateTimeOffset?)s.At).FirstOrDefaultAsync(ct);
+            if (own is { } at)
+                found.Add((SelfReferralIp, 80, $"The order came from {ip}, the address the creator signed in to the partner portal from on {at.UtcDateTime:yyyy-MM-dd}: the creator may have bought through their own link or code."));
         }
         if (c.Code is { } code && c.AttributedBy == "code")
         {

@@ -20,6 +20,8 @@ public static class LinkEndpoints
         group.MapGet("/{id:guid}", Get).RequirePermission(Permission.InfluenceRead).WithSummary("One link with its clicks (total, unique, bots).");
         group.MapGet("/{id:guid}/stats", Stats).RequirePermission(Permission.InfluenceRead)
             .WithSummary("A link's clicks per day, country, device, browser, OS, referrer and QR-or-link since from= (default 30 days).");
+        group.MapGet("/{id:guid}/stats.csv", StatsCsv).RequirePermission(Permission.InfluenceRead)
+            .WithSummary("The same breakdown as CSV (breakdown, key, clicks, unique, bots), for a spreadsheet.");
         group.MapGet("/{id:guid}/qr", Qr).RequirePermission(Permission.InfluenceRead)
             .WithSummary("The link as a QR code: format=png (default) or svg, size= pixels per module 1–40 (default 10); scans count as via=qr.");
         group.MapPost("/", Create).RequirePermission(Permission.InfluenceManage)
@@ -48,6 +50,19 @@ public static class LinkEndpoints
 
     private static async Task<Ok<LinkStatsDto>> Stats(Guid id, DateTimeOffset? from, HttpContext http, CancellationToken ct) =>
         TypedResults.Ok(await Service(http).StatsAsync(HttpActor.From(http), id, from, ct));
+
+    private static async Task<IResult> StatsCsv(Guid id, DateTimeOffset? from, HttpContext http, CancellationToken ct) =>
+        await StatsFileAsync(Service(http), HttpActor.From(http), id, from, ct);
+
+    /// <summary>A link's breakdown as a CSV download (the API's and the panel's).</summary>
+    public static async Task<IResult> StatsFileAsync(LinkService links, Actor actor, Guid id, DateTimeOffset? from, CancellationToken ct)
+    {
+        var link = await links.GetAsync(actor, id, ct);
+        var stats = await links.StatsAsync(actor, id, from, ct);
+        var buffer = new MemoryStream();
+        await LinkService.WriteStatsCsvAsync(stats, buffer, ct);
+        return Results.File(buffer.ToArray(), "text/csv; charset=utf-8", $"clicks-{link.Slug}.csv");
+    }
 
     private static async Task<Created<LinkDto>> Create(CreateLinkRequest body, HttpContext http, CancellationToken ct)
     {

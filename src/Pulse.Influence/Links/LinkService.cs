@@ -187,6 +187,22 @@ public sealed partial class LinkService
             await By(TrackedDimension.Referrer), await By(TrackedDimension.Property, "via"));
     }
 
+    /// <summary>A breakdown as CSV: one line per breakdown and key (day, country, device …) with clicks, unique visitors and bots.</summary>
+    public static async Task WriteStatsCsvAsync(LinkStatsDto s, Stream output, CancellationToken ct)
+    {
+        await using var csv = CsvHelper.CsvWriter.Create(output, CsvHelper.CsvWriterOptions.Default with { Injection = CsvHelper.CsvInjection.Escape }, true);
+        await csv.WriteRecordAsync(["breakdown", "key", "clicks", "unique", "bots"], ct);
+        await csv.WriteRecordAsync(["total", "", s.Clicks.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            s.UniqueClicks.ToString(System.Globalization.CultureInfo.InvariantCulture), s.BotClicks.ToString(System.Globalization.CultureInfo.InvariantCulture)], ct);
+        foreach (var (name, rows) in new[] { ("day", s.Days), ("country", s.Countries), ("device", s.Devices), ("browser", s.Browsers), ("os", s.Os), ("referrer", s.Referrers), ("via", s.Via) })
+        {
+            foreach (var r in rows)
+                await csv.WriteRecordAsync([name, r.Key, r.Clicks.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    r.Unique.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Bots.ToString(System.Globalization.CultureInfo.InvariantCulture)], ct);
+        }
+        await csv.FlushAsync(ct);
+    }
+
     /// <summary>The route of <paramref name="slug"/> for the redirect cache, or null when no link has it.</summary>
     internal async Task<LinkRoute?> RouteAsync(string slug, CancellationToken ct)
     {

@@ -132,6 +132,34 @@ public sealed class PartnerAccessService
         return user.Id;
     }
 
+    /// <summary>How long a partner's sign-in addresses are kept for the self-referral rules.</summary>
+    public const int SignInDays = 90;
+
+    /// <summary>
+    /// Notes where a person signed in from, for each creator they are the partner of (in any
+    /// workspace); nothing for people who are no partner. Older sign-ins than <see cref="SignInDays"/> are dropped.
+    /// </summary>
+    public async Task RecordSignInAsync(Guid userId, string? ip, string? userAgent, CancellationToken ct)
+    {
+        if (ip is null || !global::System.Net.IPAddress.TryParse(ip, out var address))
+            return;
+        if (address.IsIPv4MappedToIPv6)
+            address = address.MapToIPv4();
+        var creators = await _db.Creators.AsNoTracking().Where(c => c.UserId == userId).Select(c => new { c.Id, c.WorkspaceId }).ToListAsync(ct);
+        if (creators.Count == 0)
+            return;
+        var now = _time.GetUtcNow();
+        foreach (var c in creators)
+            _db.PartnerSignIns.Add(new PartnerSignIn
+            {
+                WorkspaceId = c.WorkspaceId, CreatorId = c.Id, Ip = address.ToString(), At = now,
+                UserAgent = userAgent is { Length: > 512 } ua ? ua[..512] : userAgent,
+            });
+        await _db.SaveChangesAsync(ct);
+        var old = now.AddDays(-SignInDays);
+        await _db.PartnerSignIns.Where(s => s.At < old).ExecuteDeleteAsync(ct);
+    }
+
     private async Task<Creator> InvitableAsync(Actor actor, Guid creatorId, CancellationToken ct)
     {
         var creator = await _db.Creators.AsNoTracking().FirstOrDefaultAsync(c => c.Id == creatorId && c.WorkspaceId == actor.WorkspaceId, ct)

@@ -26,3 +26,14 @@ public sealed record PartnerAccessRequest(string? Password = null);
 
 /// <summary>What an invitation link shows before it is accepted.</summary>
 public sealed record PartnerInviteInfo(string WorkspaceName, string CreatorName, string Email, bool HasAccount);
+
+/// <summary>A partner's sign-in: the address and browser a creator uses themselves, which the self-referral rules compare orders and clicks with (kept 90 days).</summary>
+internal sealed class PartnerSignIn
+{
+    public long Id { get; set; }
+    public Guid WorkspaceId { get; set; }
+    public Guid CreatorId { get; set; }
+    public required string Ip { get; set; }
+    public string? UserAgent { get; set; }
+    public DateTimeOffset At { get; set; }
+}

@@ -130,6 +130,7 @@ public sealed class RoiReport
         }
         var result = keys.Select(k => Row(k, labels.GetValueOrDefault(k) ?? k, clicks.GetValueOrDefault(k), commissions.GetValueOrDefault(k), fees.GetValueOrDefault(k),
                 m => credits.Models[m].GetValueOrDefault(k)))
+            .Where(r => r.Clicks + r.BotClicks > 0 || r.Cost != 0 || r.Models.Values.Any(v => v.Conversions > 0))
             .OrderByDescending(r => r.Models.Values.Select(v => v.Revenue).DefaultIfEmpty(0).Max()).ThenByDescending(r => r.Cost).ThenBy(r => r.Label, StringComparer.Ordinal)
             .ToList();
         var total = Row("total", "Total", (clicks.Values.Sum(c => c.Total), clicks.Values.Sum(c => c.Unique), clicks.Values.Sum(c => c.Bots)),

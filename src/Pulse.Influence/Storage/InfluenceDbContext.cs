@@ -43,6 +43,7 @@ internal class InfluenceDbContext : DbContext
     internal DbSet<Commissions.Payout> Payouts => Set<Commissions.Payout>();
     internal DbSet<Fraud.FraudFlag> FraudFlags => Set<Fraud.FraudFlag>();
     internal DbSet<Partners.PartnerInvite> PartnerInvites => Set<Partners.PartnerInvite>();
+    internal DbSet<Partners.PartnerSignIn> PartnerSignIns => Set<Partners.PartnerSignIn>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -180,6 +181,16 @@ internal class InfluenceDbContext : DbContext
             e.Property(p => p.Rules).HasMaxLength(100_000);
             e.Property(p => p.LandingDomains).HasMaxLength(2000);
             e.Property(p => p.CreatedBy).HasMaxLength(200);
+        });
+        b.Entity<Partners.PartnerSignIn>(e =>
+        {
+            e.ToTable("partner_sign_ins");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.WorkspaceId, x.CreatorId, x.Ip });
+            e.HasIndex(x => x.At);
+            e.Property(x => x.Ip).HasMaxLength(45);
+            e.Property(x => x.UserAgent).HasMaxLength(512);
+            e.HasOne<Creator>().WithMany().HasForeignKey(x => x.CreatorId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<Partners.PartnerInvite>(e =>
         {

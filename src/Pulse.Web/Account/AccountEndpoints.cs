@@ -38,6 +38,8 @@ public static class AccountEndpoints
         app.MapPost("/setup", Setup).RequireRateLimiting(ApiConventions.LoginRateLimit).ExcludeFromDescription();
         app.MapGet("/panel/audit/export", ExportAudit).RequireAuthorization().ExcludeFromDescription();
         app.MapGet("/panel/profiles/{anyId}/export", ExportProfile).RequireAuthorization().ExcludeFromDescription();
+        app.MapGet("/panel/links/{id:guid}/qr.{format}", LinkQrFile).RequireAuthorization().ExcludeFromDescription();
+        app.MapGet("/panel/links/{id:guid}/stats.csv", LinkStatsFile).RequireAuthorization().ExcludeFromDescription();
     }
 
     private static async Task<IResult> Login(
@@ -93,6 +95,9 @@ public static class AccountEndpoints
             action = "auth.login_succeeded";
             reason = method;
             var partnerOnly = await ChooseWorkspaceAsync(http, user.Id);
+            // A partner's own address and browser, for the self-referral checks.
+            await http.RequestServices.GetRequiredService<Pulse.Influence.Partners.PartnerAccessService>()
+                .RecordSignInAsync(user.Id, HttpActor.ClientIp(http), HttpActor.UserAgent(http), http.RequestAborted);
             response = Results.LocalRedirect(partnerOnly && returnUrl == "/" ? "/partner" : returnUrl);
         }
         else if (result.RequiresTwoFactor)
@@ -208,6 +213,29 @@ public static class AccountEndpoints
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"profile-{profile.Id}.json\"";
         await profiles.ExportAsync(who, anyId, http.Response.Body, http.RequestAborted);
     }
+
+    private static async Task<IResult> LinkQrFile(Guid id, string format, int? size, HttpContext http, WorkspaceService workspaces, Pulse.Influence.Links.LinkService links)
+    {
+        var who = await PanelActorAsync(http, workspaces);
+        if (format is not ("png" or "svg"))
+            throw new NotFoundException("The QR format");
+        if (size is < 1 or > 40)
+            throw new ValidationException("size", "size (pixels per module) is 1 to 40.");
+        links.BaseUrl = LinkBase(http);
+        var link = await links.GetAsync(who, id, http.RequestAborted);
+        var (bytes, type) = Pulse.Influence.Links.LinkQr.Render(link.ShortUrl, format, size ?? 10);
+        return Results.File(bytes, type, $"{link.Slug}.{format}");
+    }
+
+    private static async Task<IResult> LinkStatsFile(Guid id, DateTimeOffset? from, HttpContext http, WorkspaceService workspaces, Pulse.Influence.Links.LinkService links)
+    {
+        links.BaseUrl = LinkBase(http);
+        return await Pulse.Influence.Links.LinkEndpoints.StatsFileAsync(links, await PanelActorAsync(http, workspaces), id, from, http.RequestAborted);
+    }
+
+    private static string LinkBase(HttpContext http) =>
+        http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Pulse.Influence.Links.LinksOptions>>().Value.BaseUrl is { Length: > 0 } b
+            ? b : $"{http.Request.Scheme}://{http.Request.Host}";
 
     /// <summary>The signed-in person in the workspace the panel shows: the one chosen in the switcher, else the first, as WorkspaceSession picks it.</summary>
     private static async Task<Actor> PanelActorAsync(HttpContext http, WorkspaceService workspaces)

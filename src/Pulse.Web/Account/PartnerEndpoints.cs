@@ -54,6 +54,7 @@ public static class PartnerEndpoints
         }
         var user = await users.FindByIdAsync(userId.ToString()) ?? throw new InvalidOperationException("The partner's account was not found.");
         await signIn.SignInAsync(user, isPersistent: false);
+        await access.RecordSignInAsync(userId, HttpActor.ClientIp(http), HttpActor.UserAgent(http), http.RequestAborted);
         return Results.LocalRedirect("/partner");
     }
 

@@ -52,8 +52,10 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
             await keys.RevokeAsync(asOwner, old.ApiKey.Id.ToString(), ct);
             var agency = await workspaces.CreateAsync(AgencyName, owner.Id, Actor.Cli(Guid.Empty), ct);
             await members.AddAsync(Actor.Cli(agency.Id), ViewerEmail, nameof(WorkspaceRole.Analyst), null, null, ct);
-            await SeedEventsAsync(sp, asOwner, ct);
-            await SeedInfluenceAsync(sp, asOwner, password, ct);
+            var (web, app) = await SeedSourcesAsync(sp, asOwner, ct);
+            // Creators and their links first: the traffic's clicks are on those links.
+            var links = await SeedInfluenceAsync(sp, asOwner, password, ct);
+            await SeedTrafficAsync(sp, asOwner, web, app, links, ct);
         }
         else
         {
@@ -117,15 +119,23 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
 
     private static System.Text.Json.JsonElement Json(object value) => System.Text.Json.JsonSerializer.SerializeToElement(value);
 
-    /// <summary>Sources of the shop and, unless turned off, about 90 days of its traffic.</summary>
-    private async Task SeedEventsAsync(IServiceProvider sp, Actor owner, CancellationToken ct)
+    /// <summary>Sources of the shop.</summary>
+    private static async Task<(Guid Web, Guid App)> SeedSourcesAsync(IServiceProvider sp, Actor owner, CancellationToken ct)
     {
         var sources = sp.GetRequiredService<SourceService>();
         var web = await sources.CreateAsync(owner, new CreateSourceRequest("Web shop", ["http://localhost:5080", "http://127.0.0.1:5080"]), ct);
         var app = await sources.CreateAsync(owner, new CreateSourceRequest("iOS app"), ct);
         await sources.CreateAsync(owner, new CreateSourceRequest("Order backend", RateLimitPerSecond: 5000), ct);
-        if (sessionsPerDay > 0)
-            await DemoEvents.SeedAsync(sp, owner.WorkspaceId, web.Id, app.Id, seed, sp.GetRequiredService<TimeProvider>().GetUtcNow(), sessionsPerDay, progress, ct);
+        return (web.Id, app.Id);
+    }
+
+    /// <summary>Unless turned off, about 90 days of the shop's traffic, with clicks on the creators' links.</summary>
+    private async Task SeedTrafficAsync(IServiceProvider sp, Actor owner, Guid web, Guid app, IReadOnlyList<DemoLink> links, CancellationToken ct)
+    {
+        if (sessionsPerDay <= 0)
+            return;
+        var linkSource = (await sp.GetRequiredService<SourceService>().GetAsync(owner, Pulse.Influence.Links.LinkService.SourceName, ct)).Id;
+        await DemoEvents.SeedAsync(sp, owner.WorkspaceId, web, app, seed, sp.GetRequiredService<TimeProvider>().GetUtcNow(), sessionsPerDay, progress, ct, links, linkSource);
     }
 
     /// <summary>
@@ -133,7 +143,7 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
     /// coupon ANNA10 …), with their accounts, groups, a link each and their codes: the demo's
     /// Order Completed events then become conversions credited to them by code.
     /// </summary>
-    private static async Task SeedInfluenceAsync(IServiceProvider sp, Actor owner, string password, CancellationToken ct)
+    private static async Task<IReadOnlyList<DemoLink>> SeedInfluenceAsync(IServiceProvider sp, Actor owner, string password, CancellationToken ct)
     {
         var creators = sp.GetRequiredService<Pulse.Influence.Creators.CreatorService>();
         var links = sp.GetRequiredService<Pulse.Influence.Links.LinkService>();
@@ -167,10 +177,15 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
                 new("sale", "percent", 10, Tiers: [new(150, 12)]),
                 new("lead", "flat", 5),
             ], 14, created.Select(c => c.Id).ToList(), LandingDomains: ["demo-shop.example"]), ct);
+        var demoLinks = new List<DemoLink>();
         foreach (var (id, handle) in created)
         {
-            await links.CreateAsync(owner, new Pulse.Influence.Links.CreateLinkRequest("https://demo-shop.example/", handle.Replace('_', '-'), id, "always-on"), ct);
-            await links.CreateAsync(owner, new Pulse.Influence.Links.CreateLinkRequest("https://demo-shop.example/black-friday", handle.Replace('_', '-') + "-bf", id, "black-friday"), ct);
+            foreach (var made in new[]
+                     {
+                         await links.CreateAsync(owner, new Pulse.Influence.Links.CreateLinkRequest("https://demo-shop.example/", handle.Replace('_', '-'), id, "always-on"), ct),
+                         await links.CreateAsync(owner, new Pulse.Influence.Links.CreateLinkRequest("https://demo-shop.example/black-friday", handle.Replace('_', '-') + "-bf", id, "black-friday"), ct),
+                     })
+                demoLinks.Add(new DemoLink(handle, made.Campaign!, made.Id.ToString(), made.Slug, id.ToString(), made.Platform ?? "instagram", made.Destination));
             await codes.CreateAsync(owner, new Pulse.Influence.Codes.CreateCodeRequest(handle.ToUpperInvariant().Split('_')[0] + "10", id, "always-on", Discount: "10%"), ct);
         }
         // Anna signs in to the partner portal with the demo's password.
@@ -178,6 +193,7 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
         // A fraud case to resolve: Anna orders with her own code from her own mailbox (a +tag does not hide it).
         await sp.GetRequiredService<Pulse.Influence.Conversions.ConversionService>().RecordAsync(owner, new Pulse.Influence.Conversions.ConversionRequest(
             "SELF-0001", 349.00m, "PLN", "sale", "cust-anna", "anna+orders@fit.example", Code: "ANNA10", Ip: "203.0.113.45", Country: "PL"), "api", ct);
+        return demoLinks;
     }
 
     private async Task SeedTeamAsync(MemberService members, Actor owner, CancellationToken ct)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Pulse.Platform.Access;
 using Pulse.Platform.Tests;
 using Pulse.Tests.Shared;
@@ -246,6 +247,43 @@ public sealed class ClickRuleTests(ServerFixture fixture) : IClassFixture<Server
         var flag = Assert.Single(await FlagsAsync(t.Key));
         Assert.Equal(("coupon_without_click", "K-1"), (flag.GetProperty("rule").GetString(), flag.GetProperty("orderId").GetString()));
         Assert.Contains("pepper.example", flag.GetProperty("evidence").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The creator signs in to the partner portal from a home address with a phone; orders and clicks from them are their own.</summary>
+    private async Task<Tenant> PartnerTenantAsync(string signInIp, string signInAgent)
+    {
+        var t = await TenantAsync();
+        await Ok(HttpMethod.Patch, $"/api/v1/creators/{t.Creator}", t.Key, new { email = $"anna-{Guid.NewGuid():N}@fit.example" });
+        var user = (await Ok(HttpMethod.Post, $"/api/v1/creators/{t.Creator}/portal-access", t.Key, new { })).GetProperty("userId").GetGuid();
+        await using var scope = Server.App.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<Pulse.Influence.Partners.PartnerAccessService>().RecordSignInAsync(user, signInIp, signInAgent, default);
+        return t;
+    }
+
+    [Fact]
+    public async Task AnOrderFromTheAddressTheCreatorSignsInFrom_IsSelfReferral_AndOneFromElsewhereIsNot()
+    {
+        var t = await PartnerTenantAsync("198.51.100.7", Iphone);
+        foreach (var (order, ip) in new[] { ("IP-1", "198.51.100.7"), ("IP-2", "198.51.100.8") })
+            await Ok(HttpMethod.Post, "/api/v1/conversions", t.Key, new { orderId = order, amount = 100m, currency = "PLN", code = "ANNA10", ip, occurredAt = At(TimeSpan.FromMinutes(-5)) }, HttpStatusCode.Created);
+        var flag = Assert.Single(await FlagsAsync(t.Key));
+        Assert.Equal(("self_referral_ip", "IP-1"), (flag.GetProperty("rule").GetString(), flag.GetProperty("orderId").GetString()));
+        Assert.Contains("198.51.100.7", flag.GetProperty("evidence").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AClickFromTheCreatorsOwnBrowserAndNetwork_IsSelfReferral_AndAnotherBrowserIsNot()
+    {
+        // The click's address is kept to its network (the default): the sign-in's is compared the same way.
+        var own = await PartnerTenantAsync("83.24.10.77", Iphone);
+        await HonestAsync(own, "D-1");
+        var flag = Assert.Single(await FlagsAsync(own.Key));
+        Assert.Equal("self_referral_device", flag.GetProperty("rule").GetString());
+        Assert.Contains("83.24.10.0", flag.GetProperty("evidence").GetString(), StringComparison.Ordinal);
+
+        var other = await PartnerTenantAsync("83.24.10.77", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36");
+        await HonestAsync(other, "D-2");
+        Assert.Empty(await RulesAsync(other.Key));
     }
 
     [Fact]

@@ -828,6 +828,41 @@ namespace Pulse.Influence.Storage.Migrations
                     b.ToTable("partner_invites", (string)null);
                 });
 
+            modelBuilder.Entity("Pulse.Influence.Partners.PartnerSignIn", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CreatorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Ip")
+                        .IsRequired()
+                        .HasMaxLength(45)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("WorkspaceId", "CreatorId", "Ip");
+
+                    b.ToTable("partner_sign_ins", (string)null);
+                });
+
             modelBuilder.Entity("Pulse.Influence.Shops.ShopConnection", b =>
                 {
                     b.Property<Guid>("Id")
@@ -929,6 +964,15 @@ namespace Pulse.Influence.Storage.Migrations
                 });
 
             modelBuilder.Entity("Pulse.Influence.Partners.PartnerInvite", b =>
+                {
+                    b.HasOne("Pulse.Influence.Creators.Creator", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pulse.Influence.Partners.PartnerSignIn", b =>
                 {
                     b.HasOne("Pulse.Influence.Creators.Creator", null)
                         .WithMany()

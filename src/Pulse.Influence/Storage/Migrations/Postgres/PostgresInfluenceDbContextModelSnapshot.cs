@@ -835,6 +835,43 @@ namespace Pulse.Influence.Storage.Migrations.Postgres
                     b.ToTable("partner_invites", (string)null);
                 });
 
+            modelBuilder.Entity("Pulse.Influence.Partners.PartnerSignIn", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("CreatorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Ip")
+                        .IsRequired()
+                        .HasMaxLength(45)
+                        .HasColumnType("character varying(45)");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("WorkspaceId", "CreatorId", "Ip");
+
+                    b.ToTable("partner_sign_ins", (string)null);
+                });
+
             modelBuilder.Entity("Pulse.Influence.Shops.ShopConnection", b =>
                 {
                     b.Property<Guid>("Id")
@@ -936,6 +973,15 @@ namespace Pulse.Influence.Storage.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Pulse.Influence.Partners.PartnerInvite", b =>
+                {
+                    b.HasOne("Pulse.Influence.Creators.Creator", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pulse.Influence.Partners.PartnerSignIn", b =>
                 {
                     b.HasOne("Pulse.Influence.Creators.Creator", null)
                         .WithMany()
