@@ -76,6 +76,9 @@ public sealed class RoiReport
             var links = await _db.Links.AsNoTracking().Where(l => linkIds.Contains(l.Id)).Select(l => new { l.Id, l.Campaign, l.Platform }).ToDictionaryAsync(l => l.Id, ct);
             var codes = await _db.Codes.AsNoTracking().Where(c => c.WorkspaceId == actor.WorkspaceId).Select(c => new { c.Code, c.Campaign }).ToDictionaryAsync(c => c.Code, c => c.Campaign, StringComparer.Ordinal, ct);
             void Add(string key, decimal amount) => commissions[key] = commissions.GetValueOrDefault(key) + amount;
+            var mainPlatform = level != AttributionLevel.Channel ? [] : (await _db.Handles.AsNoTracking().Where(h => h.WorkspaceId == actor.WorkspaceId)
+                    .Select(h => new { h.CreatorId, h.Platform, h.Followers }).ToListAsync(ct))
+                .GroupBy(h => h.CreatorId).ToDictionary(g => g.Key, g => Handles.Name(g.OrderByDescending(h => h.Followers ?? -1).First().Platform));
             foreach (var r in rows)
             {
                 var link = r.LinkId is { } id && links.TryGetValue(id, out var l) ? l : null;
@@ -88,7 +91,8 @@ public sealed class RoiReport
                         Add(link?.Campaign ?? (r.Code is { } code && codes.TryGetValue(code, out var camp) ? camp : null) ?? JourneyBuilder.None, r.Amount);
                         break;
                     default:
-                        Add(link?.Platform?.ToLowerInvariant() ?? (r.Code is not null ? JourneyBuilder.CodeChannel : JourneyBuilder.None), r.Amount);
+                        // A sale credited by code belongs to where the creator posts: their largest platform.
+                        Add(link?.Platform?.ToLowerInvariant() ?? mainPlatform.GetValueOrDefault(r.CreatorId) ?? (r.Code is not null ? JourneyBuilder.CodeChannel : JourneyBuilder.None), r.Amount);
                         break;
                 }
             }
@@ -105,7 +109,10 @@ public sealed class RoiReport
         var models = credits.Models.Keys.ToList();
         var keys = credits.Models.Values.SelectMany(m => m.Keys).Concat(clicks.Keys).Concat(commissions.Keys).Concat(fees.Keys)
             .Distinct(StringComparer.Ordinal).ToList();
-        var labels = new Dictionary<string, string>(credits.Labels, StringComparer.Ordinal);
+        var labels = new Dictionary<string, string>(credits.Labels, StringComparer.Ordinal)
+        {
+            [JourneyBuilder.None] = level == AttributionLevel.Creator ? "(no creator)" : level == AttributionLevel.Campaign ? "(no campaign)" : JourneyBuilder.None,
+        };
         if (level == AttributionLevel.Creator)
         {
             var ids = keys.Select(k => Guid.TryParse(k, out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty && !labels.ContainsKey(g.ToString())).ToList();

@@ -34,7 +34,8 @@ public sealed class RoiApiTests(ServerFixture fixture) : IClassFixture<ServerFix
             name = "Anna", contract = new { type = "hybrid", start = today.AddDays(-100).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 end = today.AddDays(264).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), fee = 3650, currency = "PLN" },
         }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        var kuba = (await Ok(HttpMethod.Post, "/api/v1/creators", key, new { name = "Kuba" }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var kuba = (await Ok(HttpMethod.Post, "/api/v1/creators", key, new { name = "Kuba", handles = new[] { new { platform = "tiktok", handle = "kuba_runs", followers = 9000 } } },
+            HttpStatusCode.Created)).GetProperty("id").GetGuid();
         await Ok(HttpMethod.Post, "/api/v1/programs", key, new { name = "A", currency = "PLN", rules = new[] { new { on = "sale", type = "percent", value = 10 } }, creatorIds = new[] { anna } }, HttpStatusCode.Created);
         await Ok(HttpMethod.Post, "/api/v1/programs", key, new { name = "K", currency = "PLN", rules = new[] { new { on = "sale", type = "percent", value = 20 } }, creatorIds = new[] { kuba } }, HttpStatusCode.Created);
         await Ok(HttpMethod.Post, "/api/v1/codes", key, new { code = "ANNA10", creatorId = anna }, HttpStatusCode.Created);
@@ -86,6 +87,11 @@ public sealed class RoiApiTests(ServerFixture fixture) : IClassFixture<ServerFix
         Assert.Equal(60m, rows["Kuba"].GetProperty("cost").GetDecimal());
         Assert.Equal(5.0, k.GetProperty("roas").GetDouble(), 6);
         Assert.Equal(4.0, k.GetProperty("roi").GetDouble(), 6);
+        // By platform: Kuba's code sale counts where he posts (his largest platform); fees belong to creators only.
+        var platforms = (await Ok(HttpMethod.Get, "/api/v1/roi?level=channel&models=last_click", key)).GetProperty("rows").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("key").GetString()!);
+        Assert.Equal(60m, platforms["tiktok"].GetProperty("commissions").GetDecimal());
+        Assert.Equal(3, platforms["instagram"].GetProperty("clicks").GetInt64());
         var total = roi.GetProperty("total");
         Assert.Equal(380m, total.GetProperty("cost").GetDecimal());
         Assert.Equal(500m, total.GetProperty("models").GetProperty("linear").GetProperty("revenue").GetDecimal());
