@@ -96,6 +96,7 @@ public static class InfluenceModule
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(RoiReportDto))]
+[JsonSerializable(typeof(LinkImportReport))]
 [JsonSerializable(typeof(Partners.PartnerInviteDto))]
 [JsonSerializable(typeof(Partners.PartnerAccessDto))]
 [JsonSerializable(typeof(Partners.PartnerAccessRequest))]

@@ -84,41 +84,12 @@ public static class CreatorEndpoints
 
     private static async Task<Results<Ok<CreatorImportReport>, ProblemHttpResult>> Import(bool? dryRun, HttpContext http, CreatorService creators, CancellationToken ct)
     {
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-            size.MaxRequestBodySize = MaxImportBytes;
-        var type = http.Request.ContentType ?? "";
-        if (!type.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) && !type.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))
-        {
-            return TypedResults.Problem(statusCode: 415, type: ProblemTypes.UnsupportedMediaType, title: "Unsupported media type",
-                detail: $"Send the CSV as the body with Content-Type: text/csv (not '{type}').");
-        }
-        if (http.Request.ContentLength > MaxImportBytes)
-            return TooLarge();
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > MaxImportBytes)
-                return TooLarge();
-            buffer.Write(chunk, 0, read);
-        }
-        string text;
-        try
-        {
-            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new ValidationException("csv", "The CSV is not UTF-8 text; save it as CSV UTF-8.");
-        }
-        using var reader = new StringReader(text.TrimStart('\uFEFF'));
+        var (text, problem) = await CsvUpload.ReadAsync(http, MaxImportBytes, ct);
+        if (problem is not null)
+            return problem;
+        using var reader = new StringReader(text!);
         return TypedResults.Ok(await creators.ImportAsync(HttpActor.From(http), reader, dryRun ?? false, null, ct));
     }
-
-    private static ProblemHttpResult TooLarge() =>
-        TypedResults.Problem(statusCode: 413, type: ProblemTypes.PayloadTooLarge, title: "Payload too large",
-            detail: $"An import is at most {MaxImportBytes / 1024 / 1024} MB; split the file.");
 
     private static async Task<Ok<IReadOnlyList<CreatorGroupDto>>> Groups(HttpContext http, CreatorService creators, CancellationToken ct) =>
         TypedResults.Ok(await creators.GroupsAsync(HttpActor.From(http), ct));

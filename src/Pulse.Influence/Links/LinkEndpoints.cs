@@ -28,6 +28,9 @@ public static class LinkEndpoints
             .WithSummary("Creates a link {url, slug?, creatorId?, campaign?, platform?, medium?, redirect?, expiresAt?, password?, ios?, android?, geo?, variants?, trackParam?}.");
         group.MapPost("/bulk", Bulk).RequirePermission(Permission.InfluenceManage)
             .WithSummary("One URL → a link per creator and platform {url, creatorIds? | group?, platforms?, campaign?, medium?, utm?}; at most 1,000 links; all or nothing.");
+        group.MapPost("/import", Import).RequirePermission(Permission.InfluenceManage).Accepts<string>("text/csv")
+            .WithSummary("Imports links from a Bitly or Dub export (or any CSV with a short link or slug column and a destination column), keeping each back-half as the slug "
+                + "when it is free; up to 5,000 rows. creatorId= and campaign= apply to every row; dryRun=true makes nothing. Refused rows are reported and skipped.");
         group.MapPatch("/{id:guid}", Update).RequirePermission(Permission.InfluenceManage).WithSummary("Changes a link; every node's redirect follows within a second.");
         group.MapDelete("/{id:guid}", Delete).RequirePermission(Permission.InfluenceManage).WithSummary("Deletes a link (its clicks stay on the log).");
         return api;
@@ -50,6 +53,15 @@ public static class LinkEndpoints
 
     private static async Task<Ok<LinkStatsDto>> Stats(Guid id, DateTimeOffset? from, HttpContext http, CancellationToken ct) =>
         TypedResults.Ok(await Service(http).StatsAsync(HttpActor.From(http), id, from, ct));
+
+    private static async Task<Results<Ok<LinkImportReport>, ProblemHttpResult>> Import(bool? dryRun, Guid? creatorId, string? campaign, HttpContext http, CancellationToken ct)
+    {
+        var (text, problem) = await CsvUpload.ReadAsync(http, 5 * 1024 * 1024, ct);
+        if (problem is not null)
+            return problem;
+        using var reader = new StringReader(text!);
+        return TypedResults.Ok(await Service(http).ImportAsync(HttpActor.From(http), reader, dryRun ?? false, creatorId, campaign, ct));
+    }
 
     private static async Task<IResult> StatsCsv(Guid id, DateTimeOffset? from, HttpContext http, CancellationToken ct) =>
         await StatsFileAsync(Service(http), HttpActor.From(http), id, from, ct);
