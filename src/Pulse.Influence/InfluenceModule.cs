@@ -72,7 +72,8 @@ public static class InfluenceModule
         services.AddSingleton(sp => new LinkRoutes(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ICacheSignals>()))
             .AddSingleton<ClickRecorder>().AddHostedService(sp => sp.GetRequiredService<ClickRecorder>())
             .AddSingleton<OrderEvents>().AddHostedService(sp => sp.GetRequiredService<OrderEvents>())
-            .AddHostedService<CommissionApprover>();
+            .AddHostedService<CommissionApprover>()
+            .AddSingleton<ClickCommissions>().AddHostedService(sp => sp.GetRequiredService<ClickCommissions>());
 
     /// <summary>The short links' redirect (<c>/l/{slug}</c>, and <c>/{slug}</c> on link domains) and the shops' signed webhooks (<c>/hooks/{platform}/{id}</c>).</summary>
     public static IEndpointRouteBuilder MapInfluenceRedirects(this IEndpointRouteBuilder app) => app.MapLinkRedirects().MapShopWebhooks();

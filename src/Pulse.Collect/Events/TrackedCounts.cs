@@ -39,6 +39,32 @@ public sealed class TrackedCounts
     }
 
     /// <summary>
+    /// Per UTC day (yyyy-MM-dd) in [<paramref name="from"/>, <paramref name="to"/>), by event time: the
+    /// distinct people (anonymous ids of events not by bots) whose events have <c>properties.{property}</c> = <paramref name="value"/>.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, long>> DailyPeopleAsync(Guid workspace, string eventName, string property, string value,
+        DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        CheckName(property);
+        if (_log is not null)
+            await _log.CaughtUpAsync(TimeSpan.FromSeconds(2), ct);
+        using var c = _store.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = _store.Sql($"SELECT {_store.DayText("ts")}, count(DISTINCT anonymous_id) FROM all_events WHERE workspace_id = $ws AND event = $event "
+            + $"AND {_store.JsonText("raw", "properties", property)} = $value AND ts >= $from AND ts < $to AND NOT is_bot AND anonymous_id IS NOT NULL GROUP BY 1");
+        EventStore.Add(cmd, "ws", workspace);
+        EventStore.Add(cmd, "event", eventName);
+        EventStore.Add(cmd, "value", value);
+        EventStore.Add(cmd, "from", from.UtcDateTime);
+        EventStore.Add(cmd, "to", to.UtcDateTime);
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            result[reader.GetString(0)] = Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture);
+        return result;
+    }
+
+    /// <summary>
     /// Per value of <c>properties.{property}</c> (the most frequent <see cref="MaxKeys"/>) of the events
     /// that happened in [<paramref name="from"/>, <paramref name="to"/>): total, unique people (anonymous ids of events not by bots) and bot events.
     /// </summary>

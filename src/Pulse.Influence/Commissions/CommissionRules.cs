@@ -41,8 +41,16 @@ internal static class CommissionRules
             var on = (r.On ?? "sale").Trim().ToLowerInvariant();
             var type = (r.Type ?? "percent").Trim().ToLowerInvariant();
             var duration = (r.Duration ?? "lifetime").Trim().ToLowerInvariant();
-            if (on is not ("sale" or "lead"))
-                errors[at + ".on"] = ["on is sale or lead."];
+            if (on is not ("sale" or "lead" or "click"))
+                errors[at + ".on"] = ["on is sale, lead or click."];
+            if (on == "click")
+            {
+                // Paid per person who clicked the creator's links in a day: a flat amount, no order to look at.
+                if (type != "flat")
+                    errors[at + ".type"] = ["A click rule pays a flat amount per person who clicked in a day (type flat)."];
+                if (r.Duration is not null && duration != "lifetime" || r.MinOrderValue is not null || r.Categories is not null || r.Countries is not null || r.Tiers is not null)
+                    errors[at + ".on"] = ["A click rule takes only a value: duration, minOrderValue, categories, countries and tiers are about orders."];
+            }
             if (type is not ("percent" or "flat"))
                 errors[at + ".type"] = ["type is percent (of what the customer actually paid) or flat."];
             string? Amount(decimal? v, string field)
