@@ -52,7 +52,8 @@ public static class InfluenceModule
         services.AddScoped(sp => new AttributionReport(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<Touchpoints>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<LinksOptions>>()));
         services.AddScoped(sp => new Commissions.CommissionService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
-            sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>()));
+            sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>(),
+            sp.GetService<Pulse.Platform.Webhooks.OutboundTargets>()));
         services.AddScoped(sp => new Fraud.FraudService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped(sp => new ShopService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
@@ -73,7 +74,18 @@ public static class InfluenceModule
             .AddSingleton<ClickRecorder>().AddHostedService(sp => sp.GetRequiredService<ClickRecorder>())
             .AddSingleton<OrderEvents>().AddHostedService(sp => sp.GetRequiredService<OrderEvents>())
             .AddHostedService<CommissionApprover>()
-            .AddSingleton<ClickCommissions>().AddHostedService(sp => sp.GetRequiredService<ClickCommissions>());
+            .AddSingleton<ClickCommissions>().AddHostedService(sp => sp.GetRequiredService<ClickCommissions>())
+            .AddPayoutWebhooks();
+
+    /// <summary>Posting payouts to the workspace's webhook: only to targets the operator allows (TargetGuard), no redirects followed, transient failures retried.</summary>
+    private static IServiceCollection AddPayoutWebhooks(this IServiceCollection services)
+    {
+        services.AddHttpClient(PayoutWebhookDelivery.HttpClientName, c => c.DefaultRequestHeaders.UserAgent.ParseAdd("Pulse-Payouts/1"))
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<Pulse.Platform.Webhooks.OutboundTargets>().CreateHandler())
+            .AddStandardResilienceHandler(o => o.Retry.ShouldHandle = args => ValueTask.FromResult(
+                !Pulse.Platform.Webhooks.OutboundTargets.IsRefusal(args.Outcome.Exception) && Microsoft.Extensions.Http.Resilience.HttpClientResiliencePredicates.IsTransient(args.Outcome)));
+        return services.AddSingleton<PayoutWebhookDelivery>().AddHostedService(sp => sp.GetRequiredService<PayoutWebhookDelivery>());
+    }
 
     /// <summary>The short links' redirect (<c>/l/{slug}</c>, and <c>/{slug}</c> on link domains) and the shops' signed webhooks (<c>/hooks/{platform}/{id}</c>).</summary>
     public static IEndpointRouteBuilder MapInfluenceRedirects(this IEndpointRouteBuilder app) => app.MapLinkRedirects().MapShopWebhooks();
@@ -97,6 +109,8 @@ public static class InfluenceModule
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(RoiReportDto))]
+[JsonSerializable(typeof(PayoutWebhookDto))]
+[JsonSerializable(typeof(PayoutWebhookRequest))]
 [JsonSerializable(typeof(LinkImportReport))]
 [JsonSerializable(typeof(Partners.PartnerInviteDto))]
 [JsonSerializable(typeof(Partners.PartnerAccessDto))]

@@ -29,6 +29,9 @@ public static class CommissionEndpoints
         payouts.MapGet("/", ListPayouts).RequirePermission(Permission.InfluenceRead).WithSummary("Payouts made, newest first; creatorId= filter.");
         payouts.MapPost("/", Pay).RequirePermission(Permission.PayoutsManage)
             .WithSummary("Pays approved commissions less claw-backs {creatorId?, currency?, reference?}: one payout per creator and currency with a positive balance; others carry over.");
+        payouts.MapGet("/webhook", GetWebhook).RequirePermission(Permission.PayoutsManage)
+            .WithSummary("Where payouts are announced (payout.created, signed with Pulse-Signature, with the creator's account in clear) and the last deliveries.");
+        payouts.MapPut("/webhook", PutWebhook).RequirePermission(Permission.PayoutsManage).WithSummary("Sets the payout webhook {url} (\"\" removes it) or {rotateSecret: true}.");
         payouts.MapGet("/export", Export).RequirePermission(Permission.PayoutsManage).WithSummary("The payout file (CSV with each creator's account in clear) for payouts since= or ids=; audited.");
 
         api.MapGet("/creators/{id:guid}/statements/{month}", Statement).RequirePermission(Permission.InfluenceRead).WithTags("Commissions")
@@ -90,4 +93,10 @@ public static class CommissionEndpoints
         await CommissionService.WriteCsvAsync(statement, file, ct);
         return TypedResults.File(file.ToArray(), "text/csv; charset=utf-8", $"statement-{month}.csv");
     }
+
+    private static async Task<Ok<PayoutWebhookDto>> GetWebhook(HttpContext http, CommissionService s, CancellationToken ct) =>
+        TypedResults.Ok(await s.GetWebhookAsync(HttpActor.From(http), ct));
+
+    private static async Task<Ok<PayoutWebhookDto>> PutWebhook(PayoutWebhookRequest body, HttpContext http, CommissionService s, CancellationToken ct) =>
+        TypedResults.Ok(await s.UpdateWebhookAsync(HttpActor.From(http), body, ct));
 }

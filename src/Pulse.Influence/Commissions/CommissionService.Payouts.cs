@@ -55,6 +55,7 @@ public sealed partial class CommissionService
                 records.Add(new AuditRecord("payout.created", "payout", payout.Id.ToString(), null,
                     AuditSummary.Of(new { creator = payout.CreatorId, payout.Amount, payout.Currency, payout.Commissions, payout.Reference })));
             }
+            await QueuePayoutWebhooksAsync(actor.WorkspaceId, payouts, now, c);
             return (await PayoutDtosAsync(payouts, c), (IReadOnlyList<AuditRecord>)records);
         }, ct);
     }

@@ -22,9 +22,12 @@ public sealed partial class CommissionService
     private readonly AuditTrail _audit;
     private readonly TimeProvider _time;
     private readonly IDataProtector _payouts;
+    private readonly Pulse.Platform.Webhooks.OutboundTargets? _targets;
 
-    internal CommissionService(InfluenceDbContext db, PulseDbContext platform, AuditTrail audit, TimeProvider time, IDataProtectionProvider protection)
+    internal CommissionService(InfluenceDbContext db, PulseDbContext platform, AuditTrail audit, TimeProvider time, IDataProtectionProvider protection,
+        Pulse.Platform.Webhooks.OutboundTargets? targets = null)
     {
+        _targets = targets;
         _db = db;
         _platform = platform;
         _audit = audit;

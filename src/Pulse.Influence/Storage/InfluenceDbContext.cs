@@ -44,6 +44,8 @@ internal class InfluenceDbContext : DbContext
     internal DbSet<Fraud.FraudFlag> FraudFlags => Set<Fraud.FraudFlag>();
     internal DbSet<Partners.PartnerInvite> PartnerInvites => Set<Partners.PartnerInvite>();
     internal DbSet<Partners.PartnerSignIn> PartnerSignIns => Set<Partners.PartnerSignIn>();
+    internal DbSet<Commissions.PayoutWebhookSettings> PayoutWebhooks => Set<Commissions.PayoutWebhookSettings>();
+    internal DbSet<Commissions.PayoutDelivery> PayoutDeliveries => Set<Commissions.PayoutDelivery>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -181,6 +183,22 @@ internal class InfluenceDbContext : DbContext
             e.Property(p => p.Rules).HasMaxLength(100_000);
             e.Property(p => p.LandingDomains).HasMaxLength(2000);
             e.Property(p => p.CreatedBy).HasMaxLength(200);
+        });
+        b.Entity<Commissions.PayoutWebhookSettings>(e =>
+        {
+            e.ToTable("payout_webhooks");
+            e.HasKey(x => x.WorkspaceId);
+            e.Property(x => x.Url).HasMaxLength(2000);
+            e.Property(x => x.Secret).HasMaxLength(200);
+            e.Property(x => x.UpdatedBy).HasMaxLength(300);
+        });
+        b.Entity<Commissions.PayoutDelivery>(e =>
+        {
+            e.ToTable("payout_deliveries");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.DeliveredAt, x.NextAt });
+            e.HasIndex(x => new { x.WorkspaceId, x.Id });
+            e.Property(x => x.LastOutcome).HasMaxLength(300);
         });
         b.Entity<Partners.PartnerSignIn>(e =>
         {

@@ -255,6 +255,73 @@ namespace Pulse.Influence.Storage.Migrations.Postgres
                     b.ToTable("payouts", (string)null);
                 });
 
+            modelBuilder.Entity("Pulse.Influence.Commissions.PayoutDelivery", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("DeliveredAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("LastOutcome")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<long>("NextAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("PayoutId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DeliveredAt", "NextAt");
+
+                    b.HasIndex("WorkspaceId", "Id");
+
+                    b.ToTable("payout_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Pulse.Influence.Commissions.PayoutWebhookSettings", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Secret")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.HasKey("WorkspaceId");
+
+                    b.ToTable("payout_webhooks", (string)null);
+                });
+
             modelBuilder.Entity("Pulse.Influence.Commissions.ProgramMember", b =>
                 {
                     b.Property<Guid>("ProgramId")
