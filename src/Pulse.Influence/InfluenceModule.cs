@@ -13,6 +13,7 @@ using Pulse.Influence.Conversions;
 using Pulse.Influence.Creators;
 using Pulse.Influence.Fraud;
 using Pulse.Influence.Links;
+using Pulse.Influence.Money;
 using Pulse.Influence.Roi;
 using Pulse.Influence.Shops;
 using Pulse.Platform.Cluster;
@@ -58,6 +59,8 @@ public static class InfluenceModule
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped(sp => new ShopService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>()));
+        services.AddScoped(sp => new Money.ExchangeRateService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
+            sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped(sp => new Roi.RoiReport(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<AttributionReport>(), sp.GetRequiredService<TrackedCounts>()));
         services.AddScoped(sp => new Partners.PartnerAccessService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Pulse.Platform.People.MemberService>(),
@@ -100,6 +103,7 @@ public static class InfluenceModule
         api.MapCommissions();
         api.MapFraud();
         api.MapRoi();
+        api.MapRates();
         return api;
     }
 }
@@ -109,6 +113,8 @@ public static class InfluenceModule
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(RoiReportDto))]
+[JsonSerializable(typeof(IReadOnlyList<Money.ExchangeRateDto>))]
+[JsonSerializable(typeof(Money.SetRatesRequest))]
 [JsonSerializable(typeof(PayoutWebhookDto))]
 [JsonSerializable(typeof(PayoutWebhookRequest))]
 [JsonSerializable(typeof(LinkImportReport))]

@@ -117,6 +117,12 @@ public sealed class AttributionReport
             .Select(c => new { c.OrderId, c.CustomerId, c.AnonymousId, c.ClickId, c.Code, c.Amount, c.Refunded, c.Currency, c.OccurredAt })
             .ToListAsync(ct);
         currency ??= rows.GroupBy(c => c.Currency).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).FirstOrDefault();
+        // Orders in other currencies count at the workspace's rate of their day; without one they are left out, and counted.
+        var rates = currency is null ? null : await Money.ExchangeRateService.TableAsync(_db, workspace, currency, ct);
+        rows = rows.Select(c => c.Currency == currency || rates is null ? c
+                : rates.Convert(c.Amount, c.Currency, c.OccurredAt) is { } amount && rates.Convert(c.Refunded, c.Currency, c.OccurredAt) is { } refunded
+                    ? c with { Amount = amount, Refunded = refunded, Currency = currency! } : c)
+            .ToList();
         var other = rows.Where(c => c.Currency != currency).GroupBy(c => c.Currency).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         rows = rows.Where(c => c.Currency == currency).ToList();
 

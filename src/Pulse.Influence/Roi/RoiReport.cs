@@ -65,17 +65,31 @@ public sealed class RoiReport
         {
             var rows = await (from k in _db.Commissions
                               join c in _db.Conversions on k.ConversionId equals (Guid?)c.Id
-                              where k.WorkspaceId == actor.WorkspaceId && k.State != CommissionStates.Cancelled && k.Currency == currency
+                              where k.WorkspaceId == actor.WorkspaceId && k.State != CommissionStates.Cancelled
                                     && c.OccurredAt >= start && c.OccurredAt < end
-                              select new { k.CreatorId, k.Amount, c.LinkId, c.Code }).AsNoTracking().ToListAsync(ct);
+                              select new { k.CreatorId, k.Amount, k.Currency, k.EarnedAt, c.LinkId, c.Code }).AsNoTracking().ToListAsync(ct);
             var manual = await _db.Commissions.AsNoTracking()
-                .Where(k => k.WorkspaceId == actor.WorkspaceId && k.ConversionId == null && k.State != CommissionStates.Cancelled && k.Currency == currency
+                .Where(k => k.WorkspaceId == actor.WorkspaceId && k.ConversionId == null && k.State != CommissionStates.Cancelled
                             && k.EarnedAt >= start && k.EarnedAt < end)
-                .Select(k => new { k.CreatorId, k.Amount }).ToListAsync(ct);
+                .Select(k => new { k.CreatorId, k.Amount, k.Currency, k.EarnedAt }).ToListAsync(ct);
+            // Commissions in other currencies count at the workspace's rate of their day; without one they are left out, and said so.
+            var rates = await Money.ExchangeRateService.TableAsync(_db, actor.WorkspaceId, currency, ct);
+            var unconverted = 0;
+            decimal In(decimal amount, string cur, DateTimeOffset at)
+            {
+                if (rates.Convert(amount, cur, at) is { } v)
+                    return decimal.Round(v, 2);
+                unconverted++;
+                return 0;
+            }
             var linkIds = rows.Where(r => r.LinkId != null).Select(r => r.LinkId!.Value).Distinct().ToList();
             var links = await _db.Links.AsNoTracking().Where(l => linkIds.Contains(l.Id)).Select(l => new { l.Id, l.Campaign, l.Platform }).ToDictionaryAsync(l => l.Id, ct);
             var codes = await _db.Codes.AsNoTracking().Where(c => c.WorkspaceId == actor.WorkspaceId).Select(c => new { c.Code, c.Campaign }).ToDictionaryAsync(c => c.Code, c => c.Campaign, StringComparer.Ordinal, ct);
             void Add(string key, decimal amount) => commissions[key] = commissions.GetValueOrDefault(key) + amount;
+            rows = rows.Select(r => r with { Amount = In(r.Amount, r.Currency, r.EarnedAt) }).ToList();
+            manual = manual.Select(m => m with { Amount = In(m.Amount, m.Currency, m.EarnedAt) }).ToList();
+            if (unconverted > 0)
+                notes.Add($"{unconverted} commissions are in another currency than {currency} with no exchange rate for their day (/rates): they are not counted.");
             var mainPlatform = level != AttributionLevel.Channel ? [] : (await _db.Handles.AsNoTracking().Where(h => h.WorkspaceId == actor.WorkspaceId)
                     .Select(h => new { h.CreatorId, h.Platform, h.Followers }).ToListAsync(ct))
                 .GroupBy(h => h.CreatorId).ToDictionary(g => g.Key, g => Handles.Name(g.OrderByDescending(h => h.Followers ?? -1).First().Platform));
@@ -100,7 +114,7 @@ public sealed class RoiReport
             {
                 foreach (var m in manual)
                     Add(m.CreatorId.ToString(), m.Amount);
-                await FeesAsync(actor.WorkspaceId, start, end, currency, fees, notes, ct);
+                await FeesAsync(actor.WorkspaceId, start, end, currency, rates, fees, notes, ct);
             }
             else if (manual.Count > 0 || await _db.Creators.AnyAsync(c => c.WorkspaceId == actor.WorkspaceId && c.ContractFee != null, ct))
                 notes.Add("Contract fees and manual commissions belong to creators, not to one campaign or platform: they count at the creator level only.");
@@ -147,14 +161,16 @@ public sealed class RoiReport
     }
 
     /// <summary>Each creator's contract fee in <paramref name="currency"/>, for the share of its contract's days inside the range.</summary>
-    private async Task FeesAsync(Guid workspace, DateTimeOffset from, DateTimeOffset to, string currency, Dictionary<string, decimal> fees, List<string> notes, CancellationToken ct)
+    private async Task FeesAsync(Guid workspace, DateTimeOffset from, DateTimeOffset to, string currency, Money.RateTable rates, Dictionary<string, decimal> fees,
+        List<string> notes, CancellationToken ct)
     {
         var contracts = await _db.Creators.AsNoTracking().Where(c => c.WorkspaceId == workspace && c.ContractFee != null && c.ContractFee > 0)
             .Select(c => new { c.Id, c.ContractFee, c.ContractCurrency, c.ContractStart, c.ContractEnd }).ToListAsync(ct);
         int undated = 0, otherCurrency = 0;
         foreach (var c in contracts)
         {
-            if (c.ContractCurrency != currency)
+            // A fee in another currency counts at the rate of the range's last day.
+            if (c.ContractCurrency is not { } feeCurrency || rates.Convert(1m, feeCurrency, to) is not { } rate)
             {
                 otherCurrency++;
                 continue;
@@ -169,12 +185,12 @@ public sealed class RoiReport
             var overlap = (Min(to, contractTo) - Max(from, contractFrom)).TotalDays;
             if (overlap <= 0)
                 continue;
-            fees[c.Id.ToString()] = decimal.Round(c.ContractFee!.Value * (decimal)(overlap / (contractTo - contractFrom).TotalDays), 2);
+            fees[c.Id.ToString()] = decimal.Round(c.ContractFee!.Value * rate * (decimal)(overlap / (contractTo - contractFrom).TotalDays), 2);
         }
         if (undated > 0)
             notes.Add($"{undated} creators' fees have no contract start and end, so no share of them falls in the range: they are not counted.");
         if (otherCurrency > 0)
-            notes.Add($"{otherCurrency} creators' fees are in another currency than {currency} and are not counted.");
+            notes.Add($"{otherCurrency} creators' fees are in another currency than {currency} with no exchange rate (/rates) and are not counted.");
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

@@ -45,6 +45,7 @@ internal class InfluenceDbContext : DbContext
     internal DbSet<Partners.PartnerInvite> PartnerInvites => Set<Partners.PartnerInvite>();
     internal DbSet<Partners.PartnerSignIn> PartnerSignIns => Set<Partners.PartnerSignIn>();
     internal DbSet<Commissions.PayoutWebhookSettings> PayoutWebhooks => Set<Commissions.PayoutWebhookSettings>();
+    internal DbSet<Money.ExchangeRate> ExchangeRates => Set<Money.ExchangeRate>();
     internal DbSet<Commissions.PayoutDelivery> PayoutDeliveries => Set<Commissions.PayoutDelivery>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
@@ -183,6 +184,14 @@ internal class InfluenceDbContext : DbContext
             e.Property(p => p.Rules).HasMaxLength(100_000);
             e.Property(p => p.LandingDomains).HasMaxLength(2000);
             e.Property(p => p.CreatedBy).HasMaxLength(200);
+        });
+        b.Entity<Money.ExchangeRate>(e =>
+        {
+            e.ToTable("exchange_rates");
+            e.HasKey(x => new { x.WorkspaceId, x.From, x.To, x.Day });
+            e.Property(x => x.From).HasMaxLength(3);
+            e.Property(x => x.To).HasMaxLength(3);
+            e.Property(x => x.Rate).HasPrecision(24, 10);
         });
         b.Entity<Commissions.PayoutWebhookSettings>(e =>
         {

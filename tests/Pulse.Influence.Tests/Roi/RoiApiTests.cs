@@ -98,6 +98,35 @@ public sealed class RoiApiTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task OrdersAndCommissionsInOtherCurrencies_CountAtTheWorkspacesRate_AndWithoutOneAreLeftOutAndSaid()
+    {
+        var ws = await Server.CreateWorkspaceAsync();
+        var key = (await Server.CreateKeyAsync(ws.Id, WorkspaceRole.Admin)).Key;
+        var ola = (await Ok(HttpMethod.Post, "/api/v1/creators", key, new { name = "Ola" }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        await Ok(HttpMethod.Post, "/api/v1/programs", key, new { name = "EU", currency = "EUR", rules = new[] { new { on = "sale", type = "percent", value = 10 } }, creatorIds = new[] { ola } }, HttpStatusCode.Created);
+        await Ok(HttpMethod.Post, "/api/v1/codes", key, new { code = "OLA10", creatorId = ola }, HttpStatusCode.Created);
+        var at = TimeProvider.System.GetUtcNow().AddDays(-2);
+        foreach (var (order, amount, currency) in new[] { ("P-1", 300m, "PLN"), ("P-2", 500m, "PLN"), ("E-1", 100m, "EUR"), ("U-1", 50m, "USD") })
+            await Ok(HttpMethod.Post, "/api/v1/conversions", key, new { orderId = order, amount, currency, code = "OLA10", occurredAt = at.ToString("O", CultureInfo.InvariantCulture) }, HttpStatusCode.Created);
+        var day = DateOnly.FromDateTime(at.UtcDateTime).AddDays(-5).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        // A PLN→EUR rate is used the other way round for EUR→PLN; a later day's rate does not reach back.
+        await Ok(HttpMethod.Put, "/api/v1/rates", key, new { rates = new object[] { new { currency = "PLN", to = "EUR", rate = 0.25, day }, new { currency = "USD", to = "PLN", rate = 4, day = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) } } });
+        var roi = await Ok(HttpMethod.Get, "/api/v1/roi?level=creator&models=last_click&currency=PLN", key);
+        var row = roi.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("label").GetString() == "Ola");
+        // 300 + 500 PLN and 100 EUR at 4 PLN; the USD order has no rate for its day.
+        Assert.Equal(1200m, row.GetProperty("models").GetProperty("last_click").GetProperty("revenue").GetDecimal());
+        Assert.Equal(120m, row.GetProperty("commissions").GetDecimal());
+        Assert.Contains(roi.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("exchange rate", StringComparison.Ordinal));
+        var report = await Ok(HttpMethod.Get, "/api/v1/attribution/report?level=creator&models=last_click&currency=PLN", key);
+        Assert.Equal(1, report.GetProperty("otherCurrencies").GetProperty("USD").GetInt32());
+
+        var bad = await Ok(HttpMethod.Put, "/api/v1/rates", key, new { rates = new[] { new { currency = "EUR", to = "XYZ", rate = -1m } } }, HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("rates[0].to", out _));
+        Assert.True(bad.GetProperty("errors").TryGetProperty("rates[0].rate", out _));
+        Assert.Equal(2, (await Ok(HttpMethod.Get, "/api/v1/rates", key)).GetArrayLength());
+    }
+
+    [Fact]
     public async Task BadLevels_AreRefused_AndViewersMayNotSeeIt()
     {
         var ws = await Server.CreateWorkspaceAsync();

@@ -845,6 +845,31 @@ namespace Pulse.Influence.Storage.Migrations
                     b.ToTable("links", (string)null);
                 });
 
+            modelBuilder.Entity("Pulse.Influence.Money.ExchangeRate", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("From")
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("To")
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("Rate")
+                        .HasPrecision(24, 10)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("WorkspaceId", "From", "To", "Day");
+
+                    b.ToTable("exchange_rates", (string)null);
+                });
+
             modelBuilder.Entity("Pulse.Influence.Partners.PartnerInvite", b =>
                 {
                     b.Property<Guid>("Id")

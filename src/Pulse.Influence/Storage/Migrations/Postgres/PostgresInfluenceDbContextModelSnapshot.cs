@@ -854,6 +854,31 @@ namespace Pulse.Influence.Storage.Migrations.Postgres
                     b.ToTable("links", (string)null);
                 });
 
+            modelBuilder.Entity("Pulse.Influence.Money.ExchangeRate", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("From")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<string>("To")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<decimal>("Rate")
+                        .HasPrecision(24, 10)
+                        .HasColumnType("numeric(24,10)");
+
+                    b.HasKey("WorkspaceId", "From", "To", "Day");
+
+                    b.ToTable("exchange_rates", (string)null);
+                });
+
             modelBuilder.Entity("Pulse.Influence.Partners.PartnerInvite", b =>
                 {
                     b.Property<Guid>("Id")
