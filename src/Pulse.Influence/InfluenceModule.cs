@@ -39,6 +39,8 @@ public static class InfluenceModule
         services.AddScoped(sp => new CreatorService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>()));
         services.AddOptions<CommissionsOptions>().Bind(config.GetSection(CommissionsOptions.Section));
+        services.AddOptions<EmvOptions>().Bind(config.GetSection(EmvOptions.Section)).ValidateDataAnnotations()
+            .Validate(o => Money.Currencies.Parse(o.Currency) is not null, "Emv:Currency is an ISO 4217 currency code.").ValidateOnStart();
         services.AddOptions<LinksOptions>().Bind(config.GetSection(LinksOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped(sp => new LinkService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceService>(),
@@ -61,7 +63,8 @@ public static class InfluenceModule
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IDataProtectionProvider>()));
         services.AddScoped(sp => new Money.ExchangeRateService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddScoped(sp => new Roi.RoiReport(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<AttributionReport>(), sp.GetRequiredService<TrackedCounts>()));
+        services.AddScoped(sp => new Roi.RoiReport(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<AttributionReport>(), sp.GetRequiredService<TrackedCounts>(),
+            sp.GetRequiredService<IOptions<EmvOptions>>().Value));
         services.AddScoped(sp => new Partners.PartnerAccessService(sp.GetRequiredService<InfluenceDbContext>(), sp.GetRequiredService<PulseDbContext>(),
             sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Pulse.Platform.People.MemberService>(),
             sp.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Pulse.Platform.People.PulseUser>>(), sp.GetRequiredService<Pulse.Platform.Workspaces.WorkspaceService>()));
@@ -113,6 +116,9 @@ public static class InfluenceModule
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(RoiReportDto))]
+[JsonSerializable(typeof(CreatorPostRequest))]
+[JsonSerializable(typeof(CreatorPostDto))]
+[JsonSerializable(typeof(IReadOnlyList<CreatorPostDto>))]
 [JsonSerializable(typeof(IReadOnlyList<Money.ExchangeRateDto>))]
 [JsonSerializable(typeof(Money.SetRatesRequest))]
 [JsonSerializable(typeof(PayoutWebhookDto))]

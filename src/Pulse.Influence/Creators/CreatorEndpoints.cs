@@ -29,6 +29,9 @@ public static class CreatorEndpoints
         group.MapPatch("/{id:guid}", Update).RequirePermission(Permission.InfluenceManage)
             .WithSummary("Changes a creator; fields left out stay, lists given replace the old ones.");
         group.MapDelete("/{id:guid}", Delete).RequirePermission(Permission.InfluenceManage).WithSummary("Deletes a creator with its handles, memberships and notes.");
+        group.MapPost("/{id:guid}/posts", AddPost).RequirePermission(Permission.InfluenceManage)
+            .WithSummary("Records a post of the creator {url, postedAt, platform?, campaign?, impressions?, engagements?}; its EMV is valued at Emv:Cpm and Emv:Cpe.");
+        group.MapGet("/{id:guid}/posts", Posts).RequirePermission(Permission.InfluenceRead).WithSummary("The creator's recorded posts with their reach and EMV, newest first.");
         group.MapPost("/{id:guid}/notes", AddNote).RequirePermission(Permission.InfluenceManage).WithSummary("Adds a note {text} to a creator.");
         group.MapPost("/{id:guid}/invite", Invite).RequirePermission(Permission.InfluenceManage)
             .WithSummary("Makes a one-time invitation link to the partner portal for the creator's e-mail (valid 7 days; earlier unused links stop working). Send it to the creator.");
@@ -118,4 +121,13 @@ public static class CreatorEndpoints
 
     private static async Task<Ok<Partners.PartnerAccessDto>> GrantPortal(Guid id, Partners.PartnerAccessRequest? body, HttpContext http, Partners.PartnerAccessService access, CancellationToken ct) =>
         TypedResults.Ok(await access.GrantAsync(HttpActor.From(http), id, body ?? new Partners.PartnerAccessRequest(), ct));
+
+    private static async Task<Created<CreatorPostDto>> AddPost(Guid id, CreatorPostRequest body, HttpContext http, CreatorService creators, CancellationToken ct)
+    {
+        var post = await creators.AddPostAsync(HttpActor.From(http), id, body, http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<EmvOptions>>().Value, ct);
+        return TypedResults.Created($"/api/v1/creators/{id}/posts", post);
+    }
+
+    private static async Task<Ok<IReadOnlyList<CreatorPostDto>>> Posts(Guid id, HttpContext http, CreatorService creators, CancellationToken ct) =>
+        TypedResults.Ok(await creators.PostsAsync(HttpActor.From(http), id, http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<EmvOptions>>().Value, ct));
 }

@@ -20,8 +20,10 @@ public sealed record RoiModelDto(double Conversions, decimal Revenue, decimal? C
 /// <param name="UniqueVisitors">Distinct visitors among them.</param>
 /// <param name="Commissions">Commissions (not cancelled) on the range's conversions credited to it, plus manual ones earned in the range.</param>
 /// <param name="Fees">Contract fees (creator level), for the part of each contract's period within the range.</param>
+/// <param name="Emv">Earned media value of the range's recorded posts (impressions at Emv:Cpm, engagements at Emv:Cpe); null when EMV is not configured.</param>
+/// <param name="Posts">Recorded posts in the range.</param>
 public sealed record RoiRowDto(string Key, string Label, long Clicks, long UniqueVisitors, long BotClicks, decimal Commissions, decimal Fees, decimal Cost,
-    IReadOnlyDictionary<string, RoiModelDto> Models);
+    IReadOnlyDictionary<string, RoiModelDto> Models, decimal? Emv = null, int Posts = 0);
 
 public sealed record RoiReportDto(string Level, DateTimeOffset From, DateTimeOffset To, string? Currency, IReadOnlyList<string> Models,
     IReadOnlyList<RoiRowDto> Rows, RoiRowDto Total, IReadOnlyList<string> Notes);
@@ -36,12 +38,14 @@ public sealed class RoiReport
     private readonly InfluenceDbContext _db;
     private readonly AttributionReport _attribution;
     private readonly TrackedCounts _counts;
+    private readonly EmvOptions _emv;
 
-    internal RoiReport(InfluenceDbContext db, AttributionReport attribution, TrackedCounts counts)
+    internal RoiReport(InfluenceDbContext db, AttributionReport attribution, TrackedCounts counts, EmvOptions emv)
     {
         _db = db;
         _attribution = attribution;
         _counts = counts;
+        _emv = emv;
     }
 
     public async Task<RoiReportDto> RunAsync(Actor actor, AttributionReportRequest request, CancellationToken ct)
@@ -49,6 +53,9 @@ public sealed class RoiReport
         actor.Demand(Permission.InfluenceRead);
         var credits = await _attribution.RunAsync(actor, request, ct);
         var (start, end, currency) = (credits.From, credits.To, credits.Currency);
+        // No conversion in the range: costs and EMV are still shown, in the programs' (or EMV's) currency.
+        currency ??= await _db.Programs.AsNoTracking().Where(p => p.WorkspaceId == actor.WorkspaceId).OrderBy(p => p.CreatedAt).Select(p => p.Currency).FirstOrDefaultAsync(ct)
+            ?? (_emv.Configured ? _emv.Currency : null);
         var notes = credits.Notes.ToList();
         var level = request.Level;
 
@@ -120,8 +127,34 @@ public sealed class RoiReport
                 notes.Add("Contract fees and manual commissions belong to creators, not to one campaign or platform: they count at the creator level only.");
         }
 
+        // Earned media value of the range's posts, by creator, campaign or platform, in the report's currency.
+        var emv = new Dictionary<string, (decimal Value, int Posts)>(StringComparer.Ordinal);
+        if (_emv.Configured && currency is not null)
+        {
+            var posts = await _db.Posts.AsNoTracking().Where(p => p.WorkspaceId == actor.WorkspaceId && p.PostedAt >= start && p.PostedAt < end)
+                .Select(p => new { p.CreatorId, p.Campaign, p.Platform, p.Impressions, p.Engagements, p.PostedAt }).ToListAsync(ct);
+            var emvRates = await Money.ExchangeRateService.TableAsync(_db, actor.WorkspaceId, currency, ct);
+            var unvalued = 0;
+            foreach (var p in posts)
+            {
+                if (_emv.Of(p.Impressions, p.Engagements) is not { } value)
+                    continue;
+                if (emvRates.Convert(value, _emv.Currency, p.PostedAt) is not { } inCurrency)
+                {
+                    unvalued++;
+                    continue;
+                }
+                var key = level switch { AttributionLevel.Creator => p.CreatorId.ToString(), AttributionLevel.Campaign => p.Campaign ?? JourneyBuilder.None, _ => p.Platform };
+                var (v, n) = emv.GetValueOrDefault(key);
+                emv[key] = (v + decimal.Round(inCurrency, 2), n + 1);
+            }
+            if (unvalued > 0)
+                notes.Add($"{unvalued} posts' EMV is in {_emv.Currency} with no exchange rate into {currency} (/rates): not counted.");
+        }
+        else
+            notes.Add("EMV is not configured (Emv:Cpm, Emv:Cpe): posts' impressions and engagements are not valued.");
         var models = credits.Models.Keys.ToList();
-        var keys = credits.Models.Values.SelectMany(m => m.Keys).Concat(clicks.Keys).Concat(commissions.Keys).Concat(fees.Keys)
+        var keys = credits.Models.Values.SelectMany(m => m.Keys).Concat(clicks.Keys).Concat(commissions.Keys).Concat(fees.Keys).Concat(emv.Keys)
             .Distinct(StringComparer.Ordinal).ToList();
         var labels = new Dictionary<string, string>(credits.Labels, StringComparer.Ordinal)
         {
@@ -147,16 +180,16 @@ public sealed class RoiReport
                     cost > 0 ? Math.Round((double)(revenue / cost), 4) : null,
                     cost > 0 ? Math.Round((double)((revenue - cost) / cost), 4) : null);
             }
-            return new RoiRowDto(key, label, traffic.Total, traffic.Unique, traffic.Bots, commission, fee, cost, byModel);
+            var (value, count) = key == "total" ? (emv.Values.Sum(x => x.Value), emv.Values.Sum(x => x.Posts)) : emv.GetValueOrDefault(key);
+            return new RoiRowDto(key, label, traffic.Total, traffic.Unique, traffic.Bots, commission, fee, cost, byModel, _emv.Configured ? value : null, count);
         }
         var result = keys.Select(k => Row(k, labels.GetValueOrDefault(k) ?? k, clicks.GetValueOrDefault(k), commissions.GetValueOrDefault(k), fees.GetValueOrDefault(k),
                 m => credits.Models[m].GetValueOrDefault(k)))
-            .Where(r => r.Clicks + r.BotClicks > 0 || r.Cost != 0 || r.Models.Values.Any(v => v.Conversions > 0))
+            .Where(r => r.Clicks + r.BotClicks > 0 || r.Cost != 0 || r.Posts > 0 || r.Models.Values.Any(v => v.Conversions > 0))
             .OrderByDescending(r => r.Models.Values.Select(v => v.Revenue).DefaultIfEmpty(0).Max()).ThenByDescending(r => r.Cost).ThenBy(r => r.Label, StringComparer.Ordinal)
             .ToList();
         var total = Row("total", "Total", (clicks.Values.Sum(c => c.Total), clicks.Values.Sum(c => c.Unique), clicks.Values.Sum(c => c.Bots)),
             commissions.Values.Sum(), fees.Values.Sum(), _ => credits.Totals);
-        notes.Add("EMV is not part of this report: it values posts' impressions or engagements, which Pulse does not record for creators' posts yet.");
         return new RoiReportDto(credits.Level, start, end, currency, models, result, total, notes);
     }
 

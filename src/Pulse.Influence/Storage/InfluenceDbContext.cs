@@ -46,6 +46,7 @@ internal class InfluenceDbContext : DbContext
     internal DbSet<Partners.PartnerSignIn> PartnerSignIns => Set<Partners.PartnerSignIn>();
     internal DbSet<Commissions.PayoutWebhookSettings> PayoutWebhooks => Set<Commissions.PayoutWebhookSettings>();
     internal DbSet<Money.ExchangeRate> ExchangeRates => Set<Money.ExchangeRate>();
+    internal DbSet<CreatorPost> Posts => Set<CreatorPost>();
     internal DbSet<Commissions.PayoutDelivery> PayoutDeliveries => Set<Commissions.PayoutDelivery>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
@@ -184,6 +185,18 @@ internal class InfluenceDbContext : DbContext
             e.Property(p => p.Rules).HasMaxLength(100_000);
             e.Property(p => p.LandingDomains).HasMaxLength(2000);
             e.Property(p => p.CreatedBy).HasMaxLength(200);
+        });
+        b.Entity<CreatorPost>(e =>
+        {
+            e.ToTable("creator_posts");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.WorkspaceId, x.PostedAt });
+            e.HasIndex(x => x.CreatorId);
+            e.Property(x => x.Platform).HasMaxLength(20);
+            e.Property(x => x.Url).HasMaxLength(LinkInput.MaxUrl);
+            e.Property(x => x.Campaign).HasMaxLength(200);
+            e.Property(x => x.CreatedBy).HasMaxLength(300);
+            e.HasOne<Creator>().WithMany().HasForeignKey(x => x.CreatorId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<Money.ExchangeRate>(e =>
         {

@@ -38,6 +38,10 @@ internal static class ServerCommands
             flags.TryAdd("Storage:DataDirectory", "./pulse-demo");
             // The demo's destinations deliver to receivers built into this server (loopback).
             flags.TryAdd("Destinations:DemoSink", "true");
+            // The demo values its creators' posts (EMV) at a CPM of 25 PLN and 0.40 PLN an engagement.
+            flags.TryAdd("Emv:Cpm", "25");
+            flags.TryAdd("Emv:Cpe", "0.40");
+            flags.TryAdd("Emv:Currency", "PLN");
             flags.TryAdd(Pulse.Platform.Webhooks.OutboundTargets.Setting, "true");
             var seedValue = parsed.GetValue(seed);
             DemoSeeder.Credentials? credentials = null;

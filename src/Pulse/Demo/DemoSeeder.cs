@@ -188,6 +188,25 @@ internal sealed class DemoSeeder(IServiceProvider services, int seed, int sessio
                 demoLinks.Add(new DemoLink(handle, made.Campaign!, made.Id.ToString(), made.Slug, id.ToString(), made.Platform ?? "instagram", made.Destination));
             await codes.CreateAsync(owner, new Pulse.Influence.Codes.CreateCodeRequest(handle.ToUpperInvariant().Split('_')[0] + "10", id, "always-on", Discount: "10%"), ct);
         }
+        // Their posts for the brand every ten days or so, with the reach their insights screens show (EMV on the ROI page).
+        var emv = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Pulse.Influence.Creators.EmvOptions>>().Value;
+        var now = sp.GetRequiredService<TimeProvider>().GetUtcNow();
+        foreach (var ((id, handle), person) in created.Zip(people))
+        {
+            var rng = new Random(handle.Aggregate(17, (h, ch) => h * 31 + ch));
+            for (var daysAgo = 88 - rng.Next(0, 8); daysAgo > 0; daysAgo -= 8 + rng.Next(0, 6))
+            {
+                var impressions = (long)(person.Followers * (0.15 + rng.NextDouble() * 0.35));
+                var url = person.Platform switch
+                {
+                    "tiktok" => $"https://www.tiktok.com/@{handle}/video/{7_300_000_000_000_000_000L + rng.NextInt64(1_000_000_000_000)}",
+                    "youtube" => $"https://www.youtube.com/watch?v={Convert.ToBase64String(BitConverter.GetBytes(rng.NextInt64()))[..11].Replace('+', '-').Replace('/', '_')}",
+                    _ => $"https://www.instagram.com/p/{Convert.ToBase64String(BitConverter.GetBytes(rng.NextInt64()))[..11].Replace('+', '-').Replace('/', '_')}/",
+                };
+                await creators.AddPostAsync(owner, id, new Pulse.Influence.Creators.CreatorPostRequest(url, now.AddDays(-daysAgo).AddHours(-rng.Next(0, 12)), person.Platform,
+                    daysAgo is >= 7 and <= 12 ? "black-friday" : "always-on", impressions, (long)(impressions * (0.02 + rng.NextDouble() * 0.05))), emv, ct);
+            }
+        }
         // Anna signs in to the partner portal with the demo's password.
         await sp.GetRequiredService<Pulse.Influence.Partners.PartnerAccessService>().GrantAsync(owner, created[0].Id, new Pulse.Influence.Partners.PartnerAccessRequest(password), ct);
         // A fraud case to resolve: Anna orders with her own code from her own mailbox (a +tag does not hide it).

@@ -681,6 +681,58 @@ namespace Pulse.Influence.Storage.Migrations
                     b.ToTable("creator_notes", (string)null);
                 });
 
+            modelBuilder.Entity("Pulse.Influence.Creators.CreatorPost", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Campaign")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CreatorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("Engagements")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("Impressions")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Platform")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("PostedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("WorkspaceId", "PostedAt");
+
+                    b.ToTable("creator_posts", (string)null);
+                });
+
             modelBuilder.Entity("Pulse.Influence.Fraud.FraudFlag", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1037,6 +1089,15 @@ namespace Pulse.Influence.Storage.Migrations
                 });
 
             modelBuilder.Entity("Pulse.Influence.Creators.CreatorNote", b =>
+                {
+                    b.HasOne("Pulse.Influence.Creators.Creator", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pulse.Influence.Creators.CreatorPost", b =>
                 {
                     b.HasOne("Pulse.Influence.Creators.Creator", null)
                         .WithMany()

@@ -690,6 +690,58 @@ namespace Pulse.Influence.Storage.Migrations.Postgres
                     b.ToTable("creator_notes", (string)null);
                 });
 
+            modelBuilder.Entity("Pulse.Influence.Creators.CreatorPost", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Campaign")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<Guid>("CreatorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("Engagements")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("Impressions")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Platform")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long>("PostedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("WorkspaceId", "PostedAt");
+
+                    b.ToTable("creator_posts", (string)null);
+                });
+
             modelBuilder.Entity("Pulse.Influence.Fraud.FraudFlag", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1048,6 +1100,15 @@ namespace Pulse.Influence.Storage.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Pulse.Influence.Creators.CreatorNote", b =>
+                {
+                    b.HasOne("Pulse.Influence.Creators.Creator", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pulse.Influence.Creators.CreatorPost", b =>
                 {
                     b.HasOne("Pulse.Influence.Creators.Creator", null)
                         .WithMany()
