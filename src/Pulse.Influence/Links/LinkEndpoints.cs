@@ -22,6 +22,9 @@ public static class LinkEndpoints
             .WithSummary("A link's clicks per day, country, device, browser, OS, referrer and QR-or-link since from= (default 30 days).");
         group.MapGet("/{id:guid}/stats.csv", StatsCsv).RequirePermission(Permission.InfluenceRead)
             .WithSummary("The same breakdown as CSV (breakdown, key, clicks, unique, bots), for a spreadsheet.");
+        group.MapPut("/qr-logo", PutLogo).RequirePermission(Permission.InfluenceManage).Accepts<byte[]>("image/png")
+            .WithSummary("Sets the workspace's QR logo (the body, a PNG up to 256 KB and 2000 pixels a side); SVG codes asked for with logo=true carry it.");
+        group.MapDelete("/qr-logo", DeleteLogo).RequirePermission(Permission.InfluenceManage).WithSummary("Removes the workspace's QR logo.");
         group.MapGet("/{id:guid}/qr", Qr).RequirePermission(Permission.InfluenceRead)
             .WithSummary("The link as a QR code: format=png (default) or svg, size= pixels per module 1–40 (default 10); scans count as via=qr.");
         group.MapPost("/", Create).RequirePermission(Permission.InfluenceManage)
@@ -63,6 +66,30 @@ public static class LinkEndpoints
         return TypedResults.Ok(await Service(http).ImportAsync(HttpActor.From(http), reader, dryRun ?? false, creatorId, campaign, ct));
     }
 
+    private static async Task<IResult> PutLogo(HttpContext http, QrLogoService logos, CancellationToken ct)
+    {
+        if (!(http.Request.ContentType ?? "").StartsWith("image/png", StringComparison.OrdinalIgnoreCase))
+            return TypedResults.Problem(statusCode: 415, type: ProblemTypes.UnsupportedMediaType, title: "Unsupported media type",
+                detail: $"Send the logo as a PNG with Content-Type: image/png (not '{http.Request.ContentType}').");
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16384];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > QrLogoService.MaxBytes)
+                return TypedResults.Problem(statusCode: 413, type: ProblemTypes.PayloadTooLarge, title: "Payload too large", detail: $"A logo is at most {QrLogoService.MaxBytes / 1024} KB.");
+            buffer.Write(chunk, 0, read);
+        }
+        await logos.SetAsync(HttpActor.From(http), buffer.ToArray(), ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> DeleteLogo(HttpContext http, QrLogoService logos, CancellationToken ct)
+    {
+        await logos.RemoveAsync(HttpActor.From(http), ct);
+        return TypedResults.NoContent();
+    }
+
     private static async Task<IResult> StatsCsv(Guid id, DateTimeOffset? from, HttpContext http, CancellationToken ct) =>
         await StatsFileAsync(Service(http), HttpActor.From(http), id, from, ct);
 
@@ -97,7 +124,7 @@ public static class LinkEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> Qr(Guid id, string? format, int? size, HttpContext http, CancellationToken ct)
+    private static async Task<IResult> Qr(Guid id, string? format, int? size, bool? logo, HttpContext http, CancellationToken ct)
     {
         var f = (format ?? "png").Trim().ToLowerInvariant();
         if (f is not ("png" or "svg"))
@@ -105,7 +132,8 @@ public static class LinkEndpoints
         if (size is < 1 or > 40)
             throw new ValidationException("size", "size is 1 to 40 pixels per module.");
         var link = await Service(http).GetAsync(HttpActor.From(http), id, ct);
-        var (bytes, type) = LinkQr.Render(link.ShortUrl, f, size ?? 10);
+        var image = logo == true ? await http.RequestServices.GetRequiredService<QrLogoService>().LogoAsync(HttpActor.From(http), ct) : null;
+        var (bytes, type) = LinkQr.Render(link.ShortUrl, f, size ?? 10, image);
         return Results.File(bytes, type, $"{link.Slug}.{f}");
     }
 }
@@ -113,15 +141,19 @@ public static class LinkEndpoints
 /// <summary>QR codes of links (QRCoder, MIT): the short address with <c>?qr=1</c>, error correction M.</summary>
 public static class LinkQr
 {
-    public static (byte[] Bytes, string ContentType) Render(string shortUrl, string format, int pixelsPerModule)
+    /// <param name="logo">A PNG for the middle of an SVG code (it then uses error correction H).</param>
+    public static (byte[] Bytes, string ContentType) Render(string shortUrl, string format, int pixelsPerModule, byte[]? logo = null)
     {
         using var generator = new QRCodeGenerator();
-        using var data = generator.CreateQrCode(shortUrl + "?" + RedirectEndpoints.QrParam + "=1", QRCodeGenerator.ECCLevel.M);
+        using var data = generator.CreateQrCode(shortUrl + "?" + RedirectEndpoints.QrParam + "=1", logo is null ? QRCodeGenerator.ECCLevel.M : QRCodeGenerator.ECCLevel.H);
         if (format == "svg")
         {
-            var svg = new SvgQRCode(data).GetGraphic(pixelsPerModule);
+            var svg = logo is null ? new SvgQRCode(data).GetGraphic(pixelsPerModule)
+                : new SvgQRCode(data).GetGraphic(pixelsPerModule, "#000000", "#ffffff", true, SvgQRCode.SizingMode.WidthHeightAttribute, new SvgQRCode.SvgLogo(logo, 20, true));
             return (System.Text.Encoding.UTF8.GetBytes(svg), "image/svg+xml");
         }
+        if (logo is not null)
+            throw new ValidationException("logo", "A logo is placed in SVG codes (format=svg); PNG codes are plain.");
         return (new PngByteQRCode(data).GetGraphic(pixelsPerModule), "image/png");
     }
 }

@@ -47,6 +47,7 @@ internal class InfluenceDbContext : DbContext
     internal DbSet<Commissions.PayoutWebhookSettings> PayoutWebhooks => Set<Commissions.PayoutWebhookSettings>();
     internal DbSet<Money.ExchangeRate> ExchangeRates => Set<Money.ExchangeRate>();
     internal DbSet<CreatorPost> Posts => Set<CreatorPost>();
+    internal DbSet<QrLogo> QrLogos => Set<QrLogo>();
     internal DbSet<Commissions.PayoutDelivery> PayoutDeliveries => Set<Commissions.PayoutDelivery>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
@@ -185,6 +186,12 @@ internal class InfluenceDbContext : DbContext
             e.Property(p => p.Rules).HasMaxLength(100_000);
             e.Property(p => p.LandingDomains).HasMaxLength(2000);
             e.Property(p => p.CreatedBy).HasMaxLength(200);
+        });
+        b.Entity<QrLogo>(e =>
+        {
+            e.ToTable("qr_logos");
+            e.HasKey(x => x.WorkspaceId);
+            e.Property(x => x.UpdatedBy).HasMaxLength(300);
         });
         b.Entity<CreatorPost>(e =>
         {

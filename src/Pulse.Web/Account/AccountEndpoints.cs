@@ -214,7 +214,8 @@ public static class AccountEndpoints
         await profiles.ExportAsync(who, anyId, http.Response.Body, http.RequestAborted);
     }
 
-    private static async Task<IResult> LinkQrFile(Guid id, string format, int? size, HttpContext http, WorkspaceService workspaces, Pulse.Influence.Links.LinkService links)
+    private static async Task<IResult> LinkQrFile(Guid id, string format, int? size, bool? logo, HttpContext http, WorkspaceService workspaces, Pulse.Influence.Links.LinkService links,
+        Pulse.Influence.Links.QrLogoService logos)
     {
         var who = await PanelActorAsync(http, workspaces);
         if (format is not ("png" or "svg"))
@@ -223,7 +224,7 @@ public static class AccountEndpoints
             throw new ValidationException("size", "size (pixels per module) is 1 to 40.");
         links.BaseUrl = LinkBase(http);
         var link = await links.GetAsync(who, id, http.RequestAborted);
-        var (bytes, type) = Pulse.Influence.Links.LinkQr.Render(link.ShortUrl, format, size ?? 10);
+        var (bytes, type) = Pulse.Influence.Links.LinkQr.Render(link.ShortUrl, format, size ?? 10, logo == true ? await logos.LogoAsync(who, http.RequestAborted) : null);
         return Results.File(bytes, type, $"{link.Slug}.{format}");
     }
 

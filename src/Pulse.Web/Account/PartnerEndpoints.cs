@@ -70,7 +70,7 @@ public static class PartnerEndpoints
         await partners.ExportAsync(who, kind, http.Response.Body, http.RequestAborted);
     }
 
-    private static async Task<IResult> Qr(Guid id, string format, int? size, HttpContext http, WorkspaceService workspaces, PartnerService partners)
+    private static async Task<IResult> Qr(Guid id, string format, int? size, bool? logo, HttpContext http, WorkspaceService workspaces, PartnerService partners, QrLogoService logos)
     {
         var who = await PartnerActorAsync(http, workspaces);
         if (format is not ("png" or "svg"))
@@ -79,7 +79,7 @@ public static class PartnerEndpoints
             throw new ValidationException("size", "size (pixels per module) is 1 to 40.");
         partners.BaseUrl = BaseUrl(http);
         var link = await partners.LinkAsync(who, id, http.RequestAborted);
-        var (bytes, type) = LinkQr.Render(link.ShortUrl, format, size ?? 10);
+        var (bytes, type) = LinkQr.Render(link.ShortUrl, format, size ?? 10, logo == true ? await logos.LogoAsync(who, http.RequestAborted) : null);
         return Results.File(bytes, type, $"{link.Slug}.{format}");
     }
 

@@ -897,6 +897,29 @@ namespace Pulse.Influence.Storage.Migrations
                     b.ToTable("links", (string)null);
                 });
 
+            modelBuilder.Entity("Pulse.Influence.Links.QrLogo", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Png")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("WorkspaceId");
+
+                    b.ToTable("qr_logos", (string)null);
+                });
+
             modelBuilder.Entity("Pulse.Influence.Money.ExchangeRate", b =>
                 {
                     b.Property<Guid>("WorkspaceId")

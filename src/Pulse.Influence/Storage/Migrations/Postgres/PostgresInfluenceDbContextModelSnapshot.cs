@@ -906,6 +906,29 @@ namespace Pulse.Influence.Storage.Migrations.Postgres
                     b.ToTable("links", (string)null);
                 });
 
+            modelBuilder.Entity("Pulse.Influence.Links.QrLogo", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("Png")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.HasKey("WorkspaceId");
+
+                    b.ToTable("qr_logos", (string)null);
+                });
+
             modelBuilder.Entity("Pulse.Influence.Money.ExchangeRate", b =>
                 {
                     b.Property<Guid>("WorkspaceId")
