@@ -40,7 +40,7 @@ internal sealed class ClickCommissions(IServiceScopeFactory scopes, ISingletonJo
             }
             catch (Exception e)
             {
-                logger.LogWarning(2410, e, "Paying click commissions failed; trying again in ten minutes");
+                logger.LogWarning(4010, e, "Paying click commissions failed; trying again in ten minutes");
             }
         } while (await NextTickAsync(timer, stoppingToken));
     }
@@ -116,7 +116,7 @@ internal sealed class ClickCommissions(IServiceScopeFactory scopes, ISingletonJo
         if (paid > 0)
         {
             await db.SaveChangesAsync(ct);
-            logger.LogInformation(2411, "Earned {Count} daily click commissions", paid);
+            logger.LogInformation(4011, "Earned {Count} daily click commissions", paid);
         }
     }
 

@@ -44,7 +44,7 @@ internal sealed class CommissionApprover(IServiceScopeFactory scopes, ISingleton
             }
             catch (Exception e)
             {
-                logger.LogWarning(2408, e, "Approving due commissions failed; trying again in a minute");
+                logger.LogWarning(4008, e, "Approving due commissions failed; trying again in a minute");
             }
         } while (await NextTickAsync(timer, stoppingToken));
     }
@@ -72,7 +72,7 @@ internal sealed class CommissionApprover(IServiceScopeFactory scopes, ISingleton
             var actor = new Actor(ActorKinds.System, "commission-approval", "system:commission-approval", ws, WorkspaceRole.Owner);
             var done = await scope.ServiceProvider.GetRequiredService<CommissionService>().ApproveDueAsync(actor, ct);
             if (done.Changed > 0)
-                logger.LogInformation(2409, "Approved {Count} commissions of workspace {Workspace} past their holding period", done.Changed, ws);
+                logger.LogInformation(4009, "Approved {Count} commissions of workspace {Workspace} past their holding period", done.Changed, ws);
         }
     }
 }

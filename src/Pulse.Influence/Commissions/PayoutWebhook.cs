@@ -247,9 +247,9 @@ internal sealed partial class PayoutWebhookDelivery(IServiceScopeFactory scopes,
         base.Dispose();
     }
 
-    [LoggerMessage(EventId = 2412, Level = LogLevel.Warning, Message = "The payout webhook did not take payout {PayoutId}: {Outcome}; it is tried again later")]
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Warning, Message = "The payout webhook did not take payout {PayoutId}: {Outcome}; it is tried again later")]
     private static partial void LogRefused(ILogger logger, Guid payoutId, string outcome);
 
-    [LoggerMessage(EventId = 2413, Level = LogLevel.Warning, Message = "Posting payout webhooks failed; trying again in five seconds")]
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Warning, Message = "Posting payout webhooks failed; trying again in five seconds")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -47,7 +47,7 @@ internal sealed class OrderEvents(EventLog log, IServiceScopeFactory scopes, ISi
             }
             catch (Exception e)
             {
-                logger.LogWarning(2406, e, "Reading orders from the log failed; trying again");
+                logger.LogWarning(4006, e, "Reading orders from the log failed; trying again");
                 await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
@@ -109,7 +109,7 @@ internal sealed class OrderEvents(EventLog log, IServiceScopeFactory scopes, ISi
         }
         catch (Exception ex) when (ex is ValidationException or ConflictException)
         {
-            logger.LogWarning(2407, "Order Completed {MessageId} (order {OrderId}) was not recorded: {Reason}", e.MessageId, request.OrderId,
+            logger.LogWarning(4007, "Order Completed {MessageId} (order {OrderId}) was not recorded: {Reason}", e.MessageId, request.OrderId,
                 ex is ValidationException v ? string.Join("; ", v.Errors.Select(x => $"{x.Key}: {string.Join(" ", x.Value)}")) : ex.Message);
         }
     }

@@ -94,23 +94,23 @@ internal sealed class ClickRecorder : BackgroundService
                 {
                     Interlocked.Add(ref _recorded, result.Accepted + result.Duplicates);
                     if (result.Rejected > 0)
-                        _log.LogWarning(2401, "{Rejected} of {Count} link clicks were refused by ingest: {Detail}", result.Rejected, clicks.Count, result.Detail);
+                        _log.LogWarning(4001, "{Rejected} of {Count} link clicks were refused by ingest: {Detail}", result.Rejected, clicks.Count, result.Detail);
                     return;
                 }
                 if (result.Status is 400 or 401 or 403 or 413)
                 {
-                    _log.LogError(2402, "Ingest refused {Count} link clicks with {Status}: {Detail}", clicks.Count, result.Status, result.Detail);
+                    _log.LogError(4002, "Ingest refused {Count} link clicks with {Status}: {Detail}", clicks.Count, result.Status, result.Detail);
                     return;
                 }
-                _log.LogWarning(2403, "The log did not take {Count} link clicks ({Status}: {Detail}); retrying", clicks.Count, result.Status, result.Detail);
+                _log.LogWarning(4003, "The log did not take {Count} link clicks ({Status}: {Detail}); retrying", clicks.Count, result.Status, result.Detail);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _log.LogWarning(2404, e, "Recording {Count} link clicks failed; retrying", clicks.Count);
+                _log.LogWarning(4004, e, "Recording {Count} link clicks failed; retrying", clicks.Count);
             }
             if (stopping.IsCancellationRequested && attempt >= 5)
             {
-                _log.LogError(2405, "{Count} link clicks could not be recorded before shutdown", clicks.Count);
+                _log.LogError(4005, "{Count} link clicks could not be recorded before shutdown", clicks.Count);
                 return;
             }
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 50 << Math.Min(attempt, 6))), _time, CancellationToken.None);

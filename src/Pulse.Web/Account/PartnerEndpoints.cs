@@ -53,6 +53,9 @@ public static class PartnerEndpoints
             return Results.Redirect(back + "&error=" + Uri.EscapeDataString(e.Message));
         }
         var user = await users.FindByIdAsync(userId.ToString()) ?? throw new InvalidOperationException("The partner's account was not found.");
+        // An account with a second factor signs in the usual way, with it: the invitation proved the password only.
+        if (await users.GetTwoFactorEnabledAsync(user))
+            return Results.Redirect("/account/login?returnUrl=" + Uri.EscapeDataString("/partner"));
         await signIn.SignInAsync(user, isPersistent: false);
         await access.RecordSignInAsync(userId, HttpActor.ClientIp(http), HttpActor.UserAgent(http), http.RequestAborted);
         return Results.LocalRedirect("/partner");

@@ -151,7 +151,7 @@ public sealed class CommissionApiTests(ServerFixture fixture) : IClassFixture<Se
                  {
                      (new { name = "X", currency = "PLN", rules = new[] { new { on = "sale", type = "percent", value = 150 } } }, "rules[0].value"),
                      (new { name = "X", currency = "PLZ", rules = new[] { new { on = "sale", value = 5 } } }, "currency"),
-                     (new { name = "X", currency = "PLN", rules = new[] { new { on = "click", value = 5 } } }, "rules[0].on"),
+                     (new { name = "X", currency = "PLN", rules = new[] { new { on = "view", value = 5 } } }, "rules[0].on"),
                      (new { name = "X", currency = "PLN", rules = new[] { new { on = "sale", value = 5, duration = "months" } } }, "rules[0].months"),
                      (new { name = "X", currency = "PLN", rules = Array.Empty<object>() }, "rules"),
                      (new { name = "X", currency = "PLN", holdDays = -1, rules = new[] { new { value = 5 } } }, "holdDays"),

@@ -46,10 +46,12 @@ public sealed class ClickRuleTests(ServerFixture fixture) : IClassFixture<Server
         return new Tenant(key, creator, link, writeKey);
     }
 
-    private static DateTimeOffset Now => TimeProvider.System.GetUtcNow();
-    private static string At(TimeSpan offset) => (Now + offset).ToString("O", CultureInfo.InvariantCulture);
+    // One "now" per test (xUnit makes an instance per test): a click and its order, timed from it, keep the gap the test gives them however slow the machine is.
+    private readonly DateTimeOffset _now = TimeProvider.System.GetUtcNow();
+    private DateTimeOffset Now => _now;
+    private string At(TimeSpan offset) => (Now + offset).ToString("O", CultureInfo.InvariantCulture);
 
-    private static object Click(Tenant t, string clickId, string anon, TimeSpan at, string ip = "83.24.10.5", string ua = Iphone,
+    private object Click(Tenant t, string clickId, string anon, TimeSpan at, string ip = "83.24.10.5", string ua = Iphone,
         string? referrer = "https://l.instagram.com/", string? query = null) => new
     {
         type = "track", @event = "Link Clicked", messageId = clickId, anonymousId = anon, timestamp = At(at),
@@ -58,7 +60,7 @@ public sealed class ClickRuleTests(ServerFixture fixture) : IClassFixture<Server
         context = new { ip, userAgent = ua, page = new { url = "https://pulse.example/l/anna", referrer } },
     };
 
-    private static object Page(string anon, TimeSpan at, string url, string referrer = "") => new
+    private object Page(string anon, TimeSpan at, string url, string referrer = "") => new
     {
         type = "page", messageId = Guid.NewGuid().ToString(), anonymousId = anon, timestamp = At(at),
         context = new { ip = "83.24.10.5", userAgent = Iphone, page = new { url, referrer } },

@@ -17,6 +17,7 @@ public sealed class LogEventIdTests
         ["Pulse.Platform"] = 1,
         ["Pulse.Collect"] = 2,
         ["Pulse.Destinations"] = 3,
+        ["Pulse.Influence"] = 4,
     };
 
     private sealed record LogEvent(string Assembly, string Name, int Id);
