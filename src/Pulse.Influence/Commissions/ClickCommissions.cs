@@ -19,7 +19,7 @@ namespace Pulse.Influence.Commissions;
 /// count as its base. Runs every ten minutes on one node; a day is paid once, so restarts and a
 /// second node change nothing. Days up to <see cref="DaysBack"/> back are caught up.
 /// </summary>
-internal sealed class ClickCommissions(IServiceScopeFactory scopes, ISingletonJobs jobs, TimeProvider time, ILogger<ClickCommissions> logger) : BackgroundService
+internal sealed partial class ClickCommissions(IServiceScopeFactory scopes, ISingletonJobs jobs, TimeProvider time, ILogger<ClickCommissions> logger) : BackgroundService
 {
     public const string Job = "influence.click-commissions";
     public const string Kind = "click";
@@ -40,7 +40,7 @@ internal sealed class ClickCommissions(IServiceScopeFactory scopes, ISingletonJo
             }
             catch (Exception e)
             {
-                logger.LogWarning(4010, e, "Paying click commissions failed; trying again in ten minutes");
+                LogFailed(logger, e);
             }
         } while (await NextTickAsync(timer, stoppingToken));
     }
@@ -116,7 +116,7 @@ internal sealed class ClickCommissions(IServiceScopeFactory scopes, ISingletonJo
         if (paid > 0)
         {
             await db.SaveChangesAsync(ct);
-            logger.LogInformation(4011, "Earned {Count} daily click commissions", paid);
+            LogEarned(logger, paid);
         }
     }
 
@@ -127,4 +127,10 @@ internal sealed class ClickCommissions(IServiceScopeFactory scopes, ISingletonJo
         _gate.Dispose();
         base.Dispose();
     }
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Paying click commissions failed; trying again in ten minutes")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Information, Message = "Earned {Count} daily click commissions")]
+    private static partial void LogEarned(ILogger logger, int count);
 }

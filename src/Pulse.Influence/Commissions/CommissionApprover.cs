@@ -22,7 +22,7 @@ public sealed class CommissionsOptions
 /// Approves, every minute on one node, the pending commissions whose holding period is over
 /// (a flagged one is on hold, so it waits for a person), audited as the system.
 /// </summary>
-internal sealed class CommissionApprover(IServiceScopeFactory scopes, ISingletonJobs jobs, IOptions<CommissionsOptions> options, TimeProvider time,
+internal sealed partial class CommissionApprover(IServiceScopeFactory scopes, ISingletonJobs jobs, IOptions<CommissionsOptions> options, TimeProvider time,
     ILogger<CommissionApprover> logger) : BackgroundService
 {
     public const string Job = "influence.commission-approval";
@@ -44,7 +44,7 @@ internal sealed class CommissionApprover(IServiceScopeFactory scopes, ISingleton
             }
             catch (Exception e)
             {
-                logger.LogWarning(4008, e, "Approving due commissions failed; trying again in a minute");
+                LogFailed(logger, e);
             }
         } while (await NextTickAsync(timer, stoppingToken));
     }
@@ -72,7 +72,13 @@ internal sealed class CommissionApprover(IServiceScopeFactory scopes, ISingleton
             var actor = new Actor(ActorKinds.System, "commission-approval", "system:commission-approval", ws, WorkspaceRole.Owner);
             var done = await scope.ServiceProvider.GetRequiredService<CommissionService>().ApproveDueAsync(actor, ct);
             if (done.Changed > 0)
-                logger.LogInformation(4009, "Approved {Count} commissions of workspace {Workspace} past their holding period", done.Changed, ws);
+                LogApproved(logger, done.Changed, ws);
         }
     }
+
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Warning, Message = "Approving due commissions failed; trying again in a minute")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "Approved {Count} commissions of workspace {Workspace} past their holding period")]
+    private static partial void LogApproved(ILogger logger, int count, Guid workspace);
 }

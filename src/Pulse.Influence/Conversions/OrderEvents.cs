@@ -17,7 +17,7 @@ namespace Pulse.Influence.Conversions;
 /// at a time runs it (a singleton job); its checkpoint moves after the conversions are saved, and
 /// conversions are idempotent by order id, so a crash replays a batch without counting twice.
 /// </summary>
-internal sealed class OrderEvents(EventLog log, IServiceScopeFactory scopes, ISingletonJobs jobs, ILogger<OrderEvents> logger) : BackgroundService
+internal sealed partial class OrderEvents(EventLog log, IServiceScopeFactory scopes, ISingletonJobs jobs, ILogger<OrderEvents> logger) : BackgroundService
 {
     public const string Consumer = "influence.orders";
     public const string EventName = "Order Completed";
@@ -47,7 +47,7 @@ internal sealed class OrderEvents(EventLog log, IServiceScopeFactory scopes, ISi
             }
             catch (Exception e)
             {
-                logger.LogWarning(4006, e, "Reading orders from the log failed; trying again");
+                LogReadFailed(logger, e);
                 await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
@@ -109,7 +109,7 @@ internal sealed class OrderEvents(EventLog log, IServiceScopeFactory scopes, ISi
         }
         catch (Exception ex) when (ex is ValidationException or ConflictException)
         {
-            logger.LogWarning(4007, "Order Completed {MessageId} (order {OrderId}) was not recorded: {Reason}", e.MessageId, request.OrderId,
+            LogNotRecorded(logger, e.MessageId, request.OrderId,
                 ex is ValidationException v ? string.Join("; ", v.Errors.Select(x => $"{x.Key}: {string.Join(" ", x.Value)}")) : ex.Message);
         }
     }
@@ -130,4 +130,10 @@ internal sealed class OrderEvents(EventLog log, IServiceScopeFactory scopes, ISi
             return decimal.Round(d, 4);
         return v.ValueKind == JsonValueKind.String && decimal.TryParse(v.GetString(), NumberStyles.Number, CultureInfo.InvariantCulture, out var s) ? decimal.Round(s, 4) : null;
     }
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Reading orders from the log failed; trying again")]
+    private static partial void LogReadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Order Completed {MessageId} (order {OrderId}) was not recorded: {Reason}")]
+    private static partial void LogNotRecorded(ILogger logger, string messageId, string? orderId, string reason);
 }

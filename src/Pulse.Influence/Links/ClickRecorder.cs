@@ -33,7 +33,7 @@ internal sealed record Click(
 /// cannot keep up, redirects wait for room rather than drop clicks. A batch the log refuses
 /// (503 while it restarts) is retried until the server stops.
 /// </summary>
-internal sealed class ClickRecorder : BackgroundService
+internal sealed partial class ClickRecorder : BackgroundService
 {
     private const int MaxBatch = 400;
     private readonly Channel<Click> _queue;
@@ -94,23 +94,23 @@ internal sealed class ClickRecorder : BackgroundService
                 {
                     Interlocked.Add(ref _recorded, result.Accepted + result.Duplicates);
                     if (result.Rejected > 0)
-                        _log.LogWarning(4001, "{Rejected} of {Count} link clicks were refused by ingest: {Detail}", result.Rejected, clicks.Count, result.Detail);
+                        LogPartlyRefused(_log, result.Rejected, clicks.Count, result.Detail);
                     return;
                 }
                 if (result.Status is 400 or 401 or 403 or 413)
                 {
-                    _log.LogError(4002, "Ingest refused {Count} link clicks with {Status}: {Detail}", clicks.Count, result.Status, result.Detail);
+                    LogRefused(_log, clicks.Count, result.Status, result.Detail);
                     return;
                 }
-                _log.LogWarning(4003, "The log did not take {Count} link clicks ({Status}: {Detail}); retrying", clicks.Count, result.Status, result.Detail);
+                LogNotTaken(_log, clicks.Count, result.Status, result.Detail);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _log.LogWarning(4004, e, "Recording {Count} link clicks failed; retrying", clicks.Count);
+                LogFailed(_log, e, clicks.Count);
             }
             if (stopping.IsCancellationRequested && attempt >= 5)
             {
-                _log.LogError(4005, "{Count} link clicks could not be recorded before shutdown", clicks.Count);
+                LogLostAtShutdown(_log, clicks.Count);
                 return;
             }
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 50 << Math.Min(attempt, 6))), _time, CancellationToken.None);
@@ -168,4 +168,19 @@ internal sealed class ClickRecorder : BackgroundService
         }
         return buffer.WrittenMemory;
     }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "{Rejected} of {Count} link clicks were refused by ingest: {Detail}")]
+    private static partial void LogPartlyRefused(ILogger logger, int rejected, int count, string? detail);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Ingest refused {Count} link clicks with {Status}: {Detail}")]
+    private static partial void LogRefused(ILogger logger, int count, int status, string? detail);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "The log did not take {Count} link clicks ({Status}: {Detail}); retrying")]
+    private static partial void LogNotTaken(ILogger logger, int count, int status, string? detail);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Recording {Count} link clicks failed; retrying")]
+    private static partial void LogFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "{Count} link clicks could not be recorded before shutdown")]
+    private static partial void LogLostAtShutdown(ILogger logger, int count);
 }
