@@ -88,10 +88,7 @@ public static class InfluenceModule
     /// <summary>Posting payouts to the workspace's webhook: only to targets the operator allows (TargetGuard), no redirects followed, transient failures retried.</summary>
     private static IServiceCollection AddPayoutWebhooks(this IServiceCollection services)
     {
-        services.AddHttpClient(PayoutWebhookDelivery.HttpClientName, c => c.DefaultRequestHeaders.UserAgent.ParseAdd("Pulse-Payouts/1"))
-            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<Pulse.Platform.Webhooks.OutboundTargets>().CreateHandler())
-            .AddStandardResilienceHandler(o => o.Retry.ShouldHandle = args => ValueTask.FromResult(
-                !Pulse.Platform.Webhooks.OutboundTargets.IsRefusal(args.Outcome.Exception) && Microsoft.Extensions.Http.Resilience.HttpClientResiliencePredicates.IsTransient(args.Outcome)));
+        Pulse.Platform.Webhooks.WebhookClients.AddGuardedWebhookClient(services, PayoutWebhookDelivery.HttpClientName, "Pulse-Payouts/1");
         return services.AddSingleton<PayoutWebhookDelivery>().AddHostedService(sp => sp.GetRequiredService<PayoutWebhookDelivery>());
     }
 

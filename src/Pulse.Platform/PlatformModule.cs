@@ -15,6 +15,8 @@ using Pulse.Platform.Setup;
 using Pulse.Platform.Storage;
 using Pulse.Platform.Workspaces;
 
+using Pulse.Platform.Webhooks;
+
 namespace Pulse.Platform;
 
 /// <summary>Registers the Platform module: storage, people, workspaces, API keys, audit.</summary>
@@ -191,12 +193,7 @@ public static class PlatformModule
         services.AddAuthorization(PermissionPolicies.AddPermissionPolicies);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AlertJsonContext.Default));
         services.AddSingleton<AlertNotifier>();
-        // Connections only to targets the operator allows, checked after DNS, and no redirects
-        // followed (TargetGuard); a refused target is not retried.
-        services.AddHttpClient(AlertDelivery.HttpClientName, c => c.DefaultRequestHeaders.UserAgent.ParseAdd("Pulse-Alerts/1"))
-            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<Webhooks.OutboundTargets>().CreateHandler())
-            .AddStandardResilienceHandler(o => o.Retry.ShouldHandle = args => ValueTask.FromResult(
-                !Webhooks.TargetRefusedException.IsRefusal(args.Outcome.Exception) && Microsoft.Extensions.Http.Resilience.HttpClientResiliencePredicates.IsTransient(args.Outcome)));
+        services.AddGuardedWebhookClient(AlertDelivery.HttpClientName, "Pulse-Alerts/1");
         services.AddHostedService<AlertDelivery>();
         if (services.GetStorageMode().IsPostgres)
         {

@@ -19,43 +19,20 @@ namespace Pulse.Influence.Commissions;
 /// count as its base. Runs every ten minutes on one node; a day is paid once, so restarts and a
 /// second node change nothing. Days up to <see cref="DaysBack"/> back are caught up.
 /// </summary>
-internal sealed partial class ClickCommissions(IServiceScopeFactory scopes, ISingletonJobs jobs, TimeProvider time, ILogger<ClickCommissions> logger) : BackgroundService
+internal sealed partial class ClickCommissions(IServiceScopeFactory scopes, ISingletonJobs jobs, TimeProvider time, ILogger<ClickCommissions> logger)
+    : SingletonJobService(jobs, time)
 {
     public const string Job = "influence.click-commissions";
     public const string Kind = "click";
     public const int DaysBack = 35;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(10), time);
-        do
-        {
-            try
-            {
-                await jobs.RunIfDueAsync(Job, TimeSpan.FromMinutes(10), RunAsync, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogFailed(logger, e);
-            }
-        } while (await NextTickAsync(timer, stoppingToken));
-    }
+    protected override string JobName => Job;
 
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken ct)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(ct);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    protected override TimeSpan Every => TimeSpan.FromMinutes(10);
+
+    protected override Task RunJobAsync(CancellationToken ct) => RunAsync(ct);
+
+    protected override void OnFailed(Exception exception) => LogFailed(logger, exception);
 
     /// <summary>One run at a time in this process (the timer's and a caller's); the singleton job keeps other nodes out.</summary>
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -78,7 +55,7 @@ internal sealed partial class ClickCommissions(IServiceScopeFactory scopes, ISin
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<InfluenceDbContext>();
         var counts = scope.ServiceProvider.GetRequiredService<TrackedCounts>();
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
         var programs = (await db.Programs.AsNoTracking().Where(p => p.Enabled).ToListAsync(ct))
             .Select(p => (Program: p, Rule: (JsonSerializer.Deserialize(p.Rules, CommissionsStoreJson.Default.ListCommissionRuleDto) ?? []).FirstOrDefault(r => r.On == Kind)))

@@ -23,49 +23,25 @@ public sealed class CommissionsOptions
 /// (a flagged one is on hold, so it waits for a person), audited as the system.
 /// </summary>
 internal sealed partial class CommissionApprover(IServiceScopeFactory scopes, ISingletonJobs jobs, IOptions<CommissionsOptions> options, TimeProvider time,
-    ILogger<CommissionApprover> logger) : BackgroundService
+    ILogger<CommissionApprover> logger) : SingletonJobService(jobs, time)
 {
     public const string Job = "influence.commission-approval";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.AutoApprove)
-            return;
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1), time);
-        do
-        {
-            try
-            {
-                await jobs.RunIfDueAsync(Job, TimeSpan.FromMinutes(1), RunAsync, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogFailed(logger, e);
-            }
-        } while (await NextTickAsync(timer, stoppingToken));
-    }
+    protected override string JobName => Job;
 
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken ct)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(ct);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    protected override TimeSpan Every => TimeSpan.FromMinutes(1);
+
+    protected override bool Enabled => options.Value.AutoApprove;
+
+    protected override Task RunJobAsync(CancellationToken ct) => RunAsync(ct);
+
+    protected override void OnFailed(Exception exception) => LogFailed(logger, exception);
 
     internal async Task RunAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<InfluenceDbContext>();
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var workspaces = await db.Commissions.AsNoTracking().Where(k => k.State == CommissionStates.Pending && k.AvailableAt <= now).Select(k => k.WorkspaceId).Distinct().ToListAsync(ct);
         foreach (var ws in workspaces)
         {

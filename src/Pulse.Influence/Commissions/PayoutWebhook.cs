@@ -143,44 +143,20 @@ public sealed partial class CommissionService
 /// carries <c>Pulse-Delivery</c> (the payout id), so a receiver can ignore a repeat.
 /// </summary>
 internal sealed partial class PayoutWebhookDelivery(IServiceScopeFactory scopes, ISingletonJobs jobs, IHttpClientFactory clients, TimeProvider time,
-    ILogger<PayoutWebhookDelivery> log) : BackgroundService
+    ILogger<PayoutWebhookDelivery> log) : SingletonJobService(jobs, time)
 {
     public const string Job = "influence.payout-webhooks";
     public const string HttpClientName = "pulse-payout-webhooks";
     public const int MaxAttempts = 12;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5), time);
-        do
-        {
-            try
-            {
-                await jobs.RunIfDueAsync(Job, TimeSpan.FromSeconds(5), RunAsync, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogFailed(log, e);
-            }
-        } while (await NextAsync(timer, stoppingToken));
-    }
+    protected override string JobName => Job;
 
-    private static async Task<bool> NextAsync(PeriodicTimer timer, CancellationToken ct)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(ct);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    protected override TimeSpan Every => TimeSpan.FromSeconds(5);
+
+    protected override Task RunJobAsync(CancellationToken ct) => RunAsync(ct);
+
+    protected override void OnFailed(Exception exception) => LogFailed(log, exception);
 
     internal async Task RunAsync(CancellationToken ct)
     {
@@ -190,7 +166,7 @@ internal sealed partial class PayoutWebhookDelivery(IServiceScopeFactory scopes,
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<InfluenceDbContext>();
             var service = scope.ServiceProvider.GetRequiredService<CommissionService>();
-            var now = time.GetUtcNow();
+            var now = Time.GetUtcNow();
             var due = await db.PayoutDeliveries.Where(d => d.DeliveredAt == null && d.NextAt <= now && d.Attempts < MaxAttempts).OrderBy(d => d.Id).Take(100).ToListAsync(ct);
             foreach (var d in due)
             {
@@ -205,9 +181,9 @@ internal sealed partial class PayoutWebhookDelivery(IServiceScopeFactory scopes,
                 var (ok, outcome) = await PostAsync(m.Url, m.Secret, d.PayoutId, m.Body, ct);
                 d.LastOutcome = outcome;
                 if (ok)
-                    d.DeliveredAt = time.GetUtcNow();
+                    d.DeliveredAt = Time.GetUtcNow();
                 else
-                    d.NextAt = time.GetUtcNow().Add(TimeSpan.FromMinutes(Math.Min(360, Math.Pow(2, d.Attempts - 1))));
+                    d.NextAt = Time.GetUtcNow().Add(TimeSpan.FromMinutes(Math.Min(360, Math.Pow(2, d.Attempts - 1))));
                 await db.SaveChangesAsync(ct);
             }
             await db.SaveChangesAsync(ct);
@@ -224,7 +200,7 @@ internal sealed partial class PayoutWebhookDelivery(IServiceScopeFactory scopes,
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-            request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(body, time.GetUtcNow(), [secret]));
+            request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(body, Time.GetUtcNow(), [secret]));
             request.Headers.Add("Pulse-Event", "payout.created");
             request.Headers.Add("Pulse-Delivery", payoutId.ToString());
             using var response = await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);

@@ -87,7 +87,7 @@ public static class CreatorEndpoints
 
     private static async Task<Results<Ok<CreatorImportReport>, ProblemHttpResult>> Import(bool? dryRun, HttpContext http, CreatorService creators, CancellationToken ct)
     {
-        var (text, problem) = await CsvUpload.ReadAsync(http, MaxImportBytes, ct);
+        var (text, problem) = await BodyUpload.ReadAsync(http, MaxImportBytes, ct);
         if (problem is not null)
             return problem;
         using var reader = new StringReader(text!);

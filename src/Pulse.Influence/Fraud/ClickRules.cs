@@ -108,8 +108,9 @@ internal static class ClickRules
             found.Add((BotClick, 80, $"The click came from an automated client ({click.BotName ?? "a bot"}; user agent \"{Short(click.UserAgent)}\"), not a person's browser."));
         if (click.Ip is { } ip)
         {
-            await IpRulesAsync(events, c, creator, click, ip, found, ct);
-            await OwnDeviceAsync(events, db, c, creatorId, click, ip, found, ct);
+            var mode = await events.IpModeAsync(c.WorkspaceId, ct);
+            await IpRulesAsync(events, c, creator, click, ip, mode, found, ct);
+            await OwnDeviceAsync(db, c, creatorId, click, ip, mode, found, ct);
         }
         var gap = c.OccurredAt - click.At;
         if (gap < FastOrderLimit)
@@ -132,10 +133,9 @@ internal static class ClickRules
     /// and per-network counts and the data-centre lookup; addresses cut to their network (the
     /// default) get the network count and the lookup; pseudonyms only the per-address count.
     /// </summary>
-    private static async Task IpRulesAsync(EventFacts events, Conversion c, string creator, EventFact click, string ip,
+    private static async Task IpRulesAsync(EventFacts events, Conversion c, string creator, EventFact click, string ip, IpMode mode,
         List<(string Rule, int Score, string Evidence)> found, CancellationToken ct)
     {
-        var mode = await events.IpModeAsync(c.WorkspaceId, ct);
         if (mode == IpMode.Drop)
             return;
         IPAddress? address = null;
@@ -169,7 +169,7 @@ internal static class ClickRules
     /// The order's click came from the browser (same user agent) and address the creator signs in to
     /// the partner portal with, the address compared as the workspace stores it (whole, or cut to its network).
     /// </summary>
-    private static async Task OwnDeviceAsync(EventFacts events, InfluenceDbContext db, Conversion c, Guid creatorId, EventFact click, string ip,
+    private static async Task OwnDeviceAsync(InfluenceDbContext db, Conversion c, Guid creatorId, EventFact click, string ip, IpMode mode,
         List<(string Rule, int Score, string Evidence)> found, CancellationToken ct)
     {
         if (click.UserAgent is not { Length: > 0 } ua)
@@ -179,7 +179,6 @@ internal static class ClickRules
             && s.At >= since && s.At <= c.OccurredAt.AddDays(1)).Select(s => new { s.Ip, s.At }).ToListAsync(ct);
         if (signIns.Count == 0)
             return;
-        var mode = await events.IpModeAsync(c.WorkspaceId, ct);
         string? Stored(string signInIp) => !IPAddress.TryParse(signInIp, out var a) ? null : mode switch
         {
             IpMode.Full => a.ToString(),

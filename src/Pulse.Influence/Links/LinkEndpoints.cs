@@ -59,7 +59,7 @@ public static class LinkEndpoints
 
     private static async Task<Results<Ok<LinkImportReport>, ProblemHttpResult>> Import(bool? dryRun, Guid? creatorId, string? campaign, HttpContext http, CancellationToken ct)
     {
-        var (text, problem) = await CsvUpload.ReadAsync(http, 5 * 1024 * 1024, ct);
+        var (text, problem) = await BodyUpload.ReadAsync(http, 5 * 1024 * 1024, ct);
         if (problem is not null)
             return problem;
         using var reader = new StringReader(text!);
@@ -71,16 +71,10 @@ public static class LinkEndpoints
         if (!(http.Request.ContentType ?? "").StartsWith("image/png", StringComparison.OrdinalIgnoreCase))
             return TypedResults.Problem(statusCode: 415, type: ProblemTypes.UnsupportedMediaType, title: "Unsupported media type",
                 detail: $"Send the logo as a PNG with Content-Type: image/png (not '{http.Request.ContentType}').");
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16384];
-        int read;
-        while ((read = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > QrLogoService.MaxBytes)
-                return TypedResults.Problem(statusCode: 413, type: ProblemTypes.PayloadTooLarge, title: "Payload too large", detail: $"A logo is at most {QrLogoService.MaxBytes / 1024} KB.");
-            buffer.Write(chunk, 0, read);
-        }
-        await logos.SetAsync(HttpActor.From(http), buffer.ToArray(), ct);
+        var (png, tooLarge) = await BodyUpload.ReadBytesAsync(http, QrLogoService.MaxBytes, "A logo", ct);
+        if (tooLarge is not null)
+            return tooLarge;
+        await logos.SetAsync(HttpActor.From(http), png!, ct);
         return TypedResults.NoContent();
     }
 
@@ -129,18 +123,31 @@ public static class LinkEndpoints
         var f = (format ?? "png").Trim().ToLowerInvariant();
         if (f is not ("png" or "svg"))
             throw new ValidationException("format", "format is png or svg.");
-        if (size is < 1 or > 40)
-            throw new ValidationException("size", "size is 1 to 40 pixels per module.");
+        LinkQr.CheckSize(size);
         var link = await Service(http).GetAsync(HttpActor.From(http), id, ct);
         var image = logo == true ? await http.RequestServices.GetRequiredService<QrLogoService>().LogoAsync(HttpActor.From(http), ct) : null;
-        var (bytes, type) = LinkQr.Render(link.ShortUrl, f, size ?? 10, image);
-        return Results.File(bytes, type, $"{link.Slug}.{f}");
+        return LinkQr.File(link, f, size, image);
     }
 }
 
 /// <summary>QR codes of links (QRCoder, MIT): the short address with <c>?qr=1</c>, error correction M.</summary>
 public static class LinkQr
 {
+    /// <summary>Refuses a size outside 1–40 pixels per module.</summary>
+    public static void CheckSize(int? size)
+    {
+        if (size is < 1 or > 40)
+            throw new ValidationException("size", "size is 1 to 40 pixels per module.");
+    }
+
+    /// <summary>The link's QR code as a download named after its slug (the API's, the panel's and the partner portal's).</summary>
+    public static IResult File(LinkDto link, string format, int? size, byte[]? logo)
+    {
+        CheckSize(size);
+        var (bytes, type) = Render(link.ShortUrl, format, size ?? 10, logo);
+        return Results.File(bytes, type, $"{link.Slug}.{format}");
+    }
+
     /// <param name="logo">A PNG for the middle of an SVG code (it then uses error correction H).</param>
     public static (byte[] Bytes, string ContentType) Render(string shortUrl, string format, int pixelsPerModule, byte[]? logo = null)
     {

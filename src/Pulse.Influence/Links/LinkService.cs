@@ -135,9 +135,13 @@ public sealed partial class LinkService
     }
 
     /// <summary>The links of one creator with their click counts (newest first, at most 1,000), for the partner portal.</summary>
-    internal async Task<IReadOnlyList<LinkDto>> ForCreatorAsync(Guid workspace, Guid creatorId, CancellationToken ct)
+    /// <param name="linkId">Only this link (when it is the creator's).</param>
+    internal async Task<IReadOnlyList<LinkDto>> ForCreatorAsync(Guid workspace, Guid creatorId, CancellationToken ct, Guid? linkId = null)
     {
-        var rows = await _db.Links.AsNoTracking().Where(l => l.WorkspaceId == workspace && l.CreatorId == creatorId).OrderByDescending(l => l.Id).Take(1000).ToListAsync(ct);
+        var query = _db.Links.AsNoTracking().Where(l => l.WorkspaceId == workspace && l.CreatorId == creatorId);
+        if (linkId is { } only)
+            query = query.Where(l => l.Id == only);
+        var rows = await query.OrderByDescending(l => l.Id).Take(1000).ToListAsync(ct);
         var name = await _db.Creators.Where(c => c.Id == creatorId).Select(c => c.Name).FirstOrDefaultAsync(ct);
         IReadOnlyDictionary<string, TrackedCount> counts = rows.Count == 0 ? new Dictionary<string, TrackedCount>()
             : await _counts.CountAsync(workspace, ClickEvent, "linkId", rows.Select(r => r.Id.ToString()).ToList(), ct);

@@ -83,11 +83,13 @@ public sealed class ExchangeRateService
         parsed = parsed.GroupBy(r => (r.From, r.To, r.Day)).Select(g => g.Last()).ToList();
         return await _audit.WriteAsync(_platform, _db, actor, async c =>
         {
+            var pairs = parsed.Select(r => r.From + r.To).Distinct().ToList();
+            var existing = (await _db.ExchangeRates.Where(x => x.WorkspaceId == actor.WorkspaceId && pairs.Contains(x.From + x.To)).ToListAsync(c))
+                .ToDictionary(x => (x.From, x.To, x.Day));
             foreach (var r in parsed)
             {
-                var existing = await _db.ExchangeRates.FirstOrDefaultAsync(x => x.WorkspaceId == r.WorkspaceId && x.From == r.From && x.To == r.To && x.Day == r.Day, c);
-                if (existing is not null)
-                    _db.ExchangeRates.Remove(existing);
+                if (existing.TryGetValue((r.From, r.To, r.Day), out var old))
+                    _db.ExchangeRates.Remove(old);
                 if (r.Rate > 0)
                     _db.ExchangeRates.Add(r);
             }

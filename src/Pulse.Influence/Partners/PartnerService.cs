@@ -104,9 +104,7 @@ public sealed class PartnerService
     public async Task<LinkDto> LinkAsync(Actor actor, Guid id, CancellationToken ct)
     {
         var me = await CreatorAsync(actor, ct);
-        if (!await _db.Links.AnyAsync(l => l.Id == id && l.WorkspaceId == actor.WorkspaceId && l.CreatorId == me.Id, ct))
-            throw new NotFoundException("The link");
-        return (await _links.ForCreatorAsync(actor.WorkspaceId, me.Id, ct)).First(l => l.Id == id);
+        return (await _links.ForCreatorAsync(actor.WorkspaceId, me.Id, ct, id)).FirstOrDefault() ?? throw new NotFoundException("The link");
     }
 
     /// <summary>A link of the partner's own to an address on one of their programs' landing domains; the rest of the link is the brand's defaults.</summary>

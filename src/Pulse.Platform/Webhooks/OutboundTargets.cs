@@ -30,9 +30,6 @@ public sealed class OutboundTargets(bool allowPrivate)
     /// <summary>A handler whose connections keep to this rule after DNS, following no redirects (<see cref="TargetGuard.CreateHandler"/>).</summary>
     public System.Net.Http.SocketsHttpHandler CreateHandler() => TargetGuard.CreateHandler(AllowPrivate);
 
-    /// <summary>Whether a failed request was refused by <see cref="CreateHandler"/>'s guard (not transient: not worth a retry).</summary>
-    public static bool IsRefusal(Exception? exception) => TargetRefusedException.IsRefusal(exception);
-
     private static bool Flag(IConfiguration config, string key) => config[key] switch
     {
         null or "" => false,

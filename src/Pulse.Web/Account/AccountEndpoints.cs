@@ -220,12 +220,10 @@ public static class AccountEndpoints
         var who = await PanelActorAsync(http, workspaces);
         if (format is not ("png" or "svg"))
             throw new NotFoundException("The QR format");
-        if (size is < 1 or > 40)
-            throw new ValidationException("size", "size (pixels per module) is 1 to 40.");
+        Pulse.Influence.Links.LinkQr.CheckSize(size);
         links.BaseUrl = LinkBase(http);
         var link = await links.GetAsync(who, id, http.RequestAborted);
-        var (bytes, type) = Pulse.Influence.Links.LinkQr.Render(link.ShortUrl, format, size ?? 10, logo == true ? await logos.LogoAsync(who, http.RequestAborted) : null);
-        return Results.File(bytes, type, $"{link.Slug}.{format}");
+        return Pulse.Influence.Links.LinkQr.File(link, format, size, logo == true ? await logos.LogoAsync(who, http.RequestAborted) : null);
     }
 
     private static async Task<IResult> LinkStatsFile(Guid id, DateTimeOffset? from, HttpContext http, WorkspaceService workspaces, Pulse.Influence.Links.LinkService links)

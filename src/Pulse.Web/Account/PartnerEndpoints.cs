@@ -78,12 +78,10 @@ public static class PartnerEndpoints
         var who = await PartnerActorAsync(http, workspaces);
         if (format is not ("png" or "svg"))
             throw new NotFoundException("The QR format");
-        if (size is < 1 or > 40)
-            throw new ValidationException("size", "size (pixels per module) is 1 to 40.");
+        LinkQr.CheckSize(size);
         partners.BaseUrl = BaseUrl(http);
         var link = await partners.LinkAsync(who, id, http.RequestAborted);
-        var (bytes, type) = LinkQr.Render(link.ShortUrl, format, size ?? 10, logo == true ? await logos.LogoAsync(who, http.RequestAborted) : null);
-        return Results.File(bytes, type, $"{link.Slug}.{format}");
+        return LinkQr.File(link, format, size, logo == true ? await logos.LogoAsync(who, http.RequestAborted) : null);
     }
 
     private static async Task<IResult> Statement(string month, string format, string? currency, HttpContext http, WorkspaceService workspaces, PartnerService partners)
